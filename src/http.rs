@@ -1,0 +1,280 @@
+//! One HTTP client policy for every action: explicit timeouts, a user agent, bounded retries with
+//! exponential backoff that honour `Retry-After` and rate-limit headers, and never sleep past the
+//! caller's deadline. Gates fail closed: what cannot be fetched comes back as an error to report.
+
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+/// Installs rustls' ring provider once; reqwest is built without a provider of its own so that
+/// the binary carries one crypto backend.
+pub fn install_crypto_provider() {
+    // Err means one is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// First backoff; doubles each retry.
+    pub base_delay: Duration,
+    /// Longest backoff between two attempts when the server gives no `Retry-After`.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` or rate-limit reset we are willing to wait for.
+    pub max_retry_after: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub const USER_AGENT: &str = concat!("ready-actions/", env!("CARGO_PKG_VERSION"));
+
+/// A client with the policy's timeouts, our user agent, and at most 10 redirects.
+pub fn client(policy: &Policy) -> reqwest::Result<reqwest::Client> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(policy.timeout)
+        .connect_timeout(policy.connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .build()
+}
+
+/// A transport failure that outlasted the retries.
+#[derive(Debug, thiserror::Error)]
+#[error("{url}: {reason} (after {attempts} attempt(s))")]
+pub struct Unreachable {
+    pub url: String,
+    pub reason: String,
+    pub attempts: u32,
+}
+
+/// Sends the request that `make` builds, retrying transport errors and retryable answers (408,
+/// 429, 5xx, and 403 with `Retry-After` or an exhausted rate limit). Returns the last answer once
+/// it is final or the retries are spent, so the caller decides what a status means.
+pub async fn send(
+    policy: &Policy,
+    deadline: Option<Instant>,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, Unreachable> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let request = make();
+        let outcome = request.send().await;
+        let delay = match &outcome {
+            Ok(response) => retry_delay(
+                response.status().as_u16(),
+                response.headers(),
+                attempt,
+                policy,
+                SystemTime::now(),
+            ),
+            Err(e) if e.is_builder() => None,
+            Err(_) => Some(backoff(attempt, policy)),
+        };
+        let may_wait = |delay: Duration| {
+            attempt < policy.attempts && deadline.is_none_or(|d| Instant::now() + delay <= d)
+        };
+        match (outcome, delay) {
+            (outcome, Some(delay)) if may_wait(delay) => {
+                drop(outcome);
+                tokio::time::sleep(delay).await;
+            }
+            (Ok(response), _) => return Ok(response),
+            (Err(e), _) => {
+                return Err(Unreachable {
+                    url: e.url().map(redacted_url).unwrap_or_default(),
+                    reason: describe(&e),
+                    attempts: attempt,
+                });
+            }
+        }
+    }
+}
+
+/// How long to wait before retrying an answer, or None when it is final.
+pub fn retry_delay(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    attempt: u32,
+    policy: &Policy,
+    now: SystemTime,
+) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let retry_after = header("retry-after").and_then(|v| parse_retry_after(v, now));
+    let rate_limited = header("x-ratelimit-remaining") == Some("0");
+    let reset = header("x-ratelimit-reset")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|epoch| {
+            (SystemTime::UNIX_EPOCH + Duration::from_secs(epoch))
+                .duration_since(now)
+                .unwrap_or(Duration::ZERO)
+        });
+    let retryable = matches!(status, 408 | 429 | 500..=599)
+        || (status == 403 && (retry_after.is_some() || rate_limited));
+    if !retryable {
+        return None;
+    }
+    let wait = match (retry_after, rate_limited, reset) {
+        (Some(wait), _, _) => wait,
+        (None, true, Some(wait)) => wait + Duration::from_secs(1),
+        _ => backoff(attempt, policy),
+    };
+    (wait <= policy.max_retry_after).then_some(wait)
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Exponential backoff after the given attempt, capped, with up to 25% random jitter so that
+/// parallel jobs do not retry in lockstep.
+pub fn backoff(attempt: u32, policy: &Policy) -> Duration {
+    let exp = policy
+        .base_delay
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(policy.max_delay);
+    let mut byte = [0u8; 1];
+    let jitter = if getrandom::fill(&mut byte).is_ok() {
+        byte[0] as u32
+    } else {
+        0
+    };
+    capped + capped.mul_f64(jitter as f64 / 1020.0)
+}
+
+/// A URL without its query string and user info, which can carry credentials.
+pub fn redacted_url(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    if url.query().is_some() {
+        url.set_query(Some("…"));
+    }
+    url.to_string()
+}
+
+/// A reqwest error in words, without the URL (callers say which one they asked).
+pub fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "too many redirects"
+    } else if e.is_body() || e.is_decode() {
+        "could not read the response body"
+    } else {
+        "request failed"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn which_answers_are_retried() {
+        let p = Policy::default();
+        let now = SystemTime::now();
+        assert!(retry_delay(502, &HeaderMap::new(), 1, &p, now).is_some());
+        assert!(retry_delay(404, &HeaderMap::new(), 1, &p, now).is_none());
+        assert!(retry_delay(403, &HeaderMap::new(), 1, &p, now).is_none());
+        assert_eq!(
+            retry_delay(403, &headers(&[("retry-after", "60")]), 1, &p, now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            retry_delay(429, &headers(&[("retry-after", "3")]), 1, &p, now),
+            Some(Duration::from_secs(3))
+        );
+        // Longer than we will wait: final, so the gate reports it instead of hanging.
+        assert!(retry_delay(429, &headers(&[("retry-after", "3600")]), 1, &p, now).is_none());
+    }
+
+    #[test]
+    fn exhausted_rate_limit_waits_for_reset() {
+        let p = Policy::default();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let h = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1030"),
+        ]);
+        assert_eq!(
+            retry_delay(403, &h, 1, &p, now),
+            Some(Duration::from_secs(31))
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = Policy::default();
+        let first = backoff(1, &p);
+        assert!(first >= p.base_delay && first <= p.base_delay.mul_f64(1.26));
+        let third = backoff(3, &p);
+        assert!(third >= p.base_delay * 4);
+        assert!(backoff(30, &p) <= p.max_delay.mul_f64(1.26));
+    }
+
+    #[test]
+    fn urls_lose_credentials_and_query() {
+        let url = reqwest::Url::parse("https://user:pw@example.test/a?token=abc").unwrap();
+        assert_eq!(redacted_url(&url), "https://example.test/a?%E2%80%A6");
+    }
+}

@@ -1,0 +1,9 @@
+//! ready-actions: the library behind the `ready` binary. Each action is a module with `Args`
+//! (clap) and `run()`; the runtime, report and renderers are shared by all of them.
+
+pub mod cli;
+pub mod gha;
+pub mod http;
+pub mod render;
+pub mod report;
+pub mod runtime;

@@ -1,0 +1,181 @@
+//! Inside Actions: annotations on the log (GitHub shows at most 10 of each type per step; the
+//! rest are listed in the summary), and the job summary, verdict first.
+
+use super::markdown;
+use crate::gha::{Annotation, AnnotationLevel};
+use crate::report::{Finding, Report, Severity, Verdict};
+use std::io::Write;
+
+/// GitHub displays at most this many annotations of each type per step.
+pub const ANNOTATIONS_PER_TYPE: usize = 10;
+
+/// Findings that get an annotation, and those over the per-type limit that do not.
+fn split(report: &Report) -> (Vec<&Finding>, Vec<&Finding>) {
+    let mut counts = [0usize; 3];
+    report.findings.iter().partition(|f| {
+        let slot = &mut counts[f.severity as usize];
+        *slot += 1;
+        *slot <= ANNOTATIONS_PER_TYPE
+    })
+}
+
+pub fn write_log(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let (annotated, _) = split(report);
+    for finding in annotated {
+        crate::gha::annotate(out, &annotation(finding))?;
+    }
+    writeln!(
+        out,
+        "{}: {} — {}",
+        report.action,
+        report.verdict.as_str(),
+        report.headline
+    )?;
+    if let Some(table) = &report.table {
+        crate::gha::start_group(out, "Details")?;
+        for row in &table.rows {
+            writeln!(out, "{}", row.join("  "))?;
+        }
+        crate::gha::end_group(out)?;
+    }
+    Ok(())
+}
+
+fn annotation(finding: &Finding) -> Annotation {
+    let level = match finding.severity {
+        Severity::Error => AnnotationLevel::Error,
+        Severity::Warning => AnnotationLevel::Warning,
+        Severity::Notice => AnnotationLevel::Notice,
+    };
+    let mut a = Annotation::new(level, finding.message.clone());
+    a.title = Some(format!("{}: {}", finding.rule, finding.title));
+    if let Some(loc) = &finding.location {
+        a.file = Some(loc.file.clone());
+        a.line = loc.line;
+        a.end_line = loc.end_line;
+        a.col = loc.column;
+        a.end_column = loc.end_column;
+    }
+    a
+}
+
+pub fn summary(report: &Report) -> String {
+    let icon = match report.verdict {
+        Verdict::Passed => "✅",
+        Verdict::Blocked => "❌",
+        Verdict::Invalid => "⚠️",
+        Verdict::Error => "⛔",
+    };
+    let mut md = format!(
+        "### {icon} {}: {}\n\n{}\n\n",
+        report.action,
+        report.verdict.as_str(),
+        markdown::escape_cell(&report.headline)
+    );
+    if let Some(table) = &report.table {
+        md.push_str(&markdown::table(table));
+        md.push('\n');
+    }
+    if !report.findings.is_empty() {
+        let open = if report.findings.len() <= 20 {
+            " open"
+        } else {
+            ""
+        };
+        md.push_str(&format!(
+            "<details{open}><summary>{} finding(s)</summary>\n\n",
+            report.findings.len()
+        ));
+        md.push_str(&findings_table(report.findings.iter()));
+        md.push_str("\n</details>\n\n");
+    }
+    let (_, unannotated) = split(report);
+    if !unannotated.is_empty() {
+        md.push_str(&format!(
+            "> [!NOTE]\n> {} finding(s) were not annotated: GitHub shows at most {ANNOTATIONS_PER_TYPE} annotations of each type per step. They are:\n\n",
+            unannotated.len()
+        ));
+        md.push_str(&findings_table(unannotated.into_iter()));
+        md.push('\n');
+    }
+    for extra in &report.summary_extra {
+        md.push_str(extra);
+        md.push_str("\n\n");
+    }
+    md
+}
+
+fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+    let mut table = crate::report::Table::new(["Severity", "Rule", "Where", "Message"]);
+    for f in findings {
+        let place = f
+            .location
+            .as_ref()
+            .map(|l| match l.line {
+                Some(line) => format!("{}:{line}", l.file),
+                None => l.file.clone(),
+            })
+            .unwrap_or_default();
+        let severity = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        };
+        table.row([
+            severity.to_string(),
+            format!("`{}`", f.rule),
+            place,
+            f.message.clone(),
+        ]);
+    }
+    markdown::table(&table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Location;
+
+    fn report_with(errors: usize, warnings: usize) -> Report {
+        let mut r = Report::new("demo", Verdict::Blocked, "found problems");
+        for i in 0..errors {
+            r.findings.push(
+                Finding::error("rule-e", "E", format!("error {i}"))
+                    .at(Location::line("f.py", i as u32 + 1)),
+            );
+        }
+        for i in 0..warnings {
+            r.findings
+                .push(Finding::warning("rule-w", "W", format!("warning {i}")));
+        }
+        r
+    }
+
+    #[test]
+    fn at_most_ten_annotations_of_each_type() {
+        let mut out = Vec::new();
+        write_log(&report_with(12, 11), &mut out).unwrap();
+        let log = String::from_utf8(out).unwrap();
+        assert_eq!(log.matches("::error ").count(), 10);
+        assert_eq!(log.matches("::warning ").count(), 10);
+        assert!(log.contains("::error title=rule-e%3A E,file=f.py,line=10::error 9"));
+        assert!(!log.contains("error 10"));
+    }
+
+    #[test]
+    fn summary_lists_what_was_not_annotated() {
+        let md = summary(&report_with(12, 11));
+        assert!(md.starts_with("### ❌ demo: blocked"));
+        assert!(md.contains("3 finding(s) were not annotated"));
+        let note = md.split("were not annotated").nth(1).unwrap();
+        assert!(
+            note.contains("f.py:11") && note.contains("f.py:12") && note.contains("warning 10")
+        );
+        assert!(!note.contains("error 9 "));
+    }
+
+    #[test]
+    fn no_note_when_everything_fits() {
+        assert!(!summary(&report_with(10, 10)).contains("not annotated"));
+    }
+}

@@ -1,0 +1,93 @@
+//! The terminal renderer: what a person running `ready` locally reads.
+
+use crate::report::{Report, Severity, Table, Verdict};
+use anstyle::{AnsiColor, Style};
+use std::io::Write;
+
+/// Writes the report; styles are stripped unless `colour` (a terminal that wants colour).
+pub fn write(report: &Report, colour: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut styled = Vec::new();
+    write_styled(report, &mut styled)?;
+    let styled = String::from_utf8_lossy(&styled);
+    if colour {
+        out.write_all(styled.as_bytes())
+    } else {
+        write!(out, "{}", anstream::adapter::strip_str(&styled))
+    }
+}
+
+fn write_styled(report: &Report, mut out: &mut dyn Write) -> std::io::Result<()> {
+    let (mark, colour) = match report.verdict {
+        Verdict::Passed => ("PASSED", AnsiColor::Green),
+        Verdict::Blocked => ("BLOCKED", AnsiColor::Red),
+        Verdict::Invalid => ("INVALID", AnsiColor::Yellow),
+        Verdict::Error => ("ERROR", AnsiColor::Magenta),
+    };
+    let verdict = Style::new().bold().fg_color(Some(colour.into()));
+    writeln!(
+        out,
+        "{verdict}{mark}{verdict:#} {}: {}",
+        report.action, report.headline
+    )?;
+    for finding in &report.findings {
+        let (label, colour) = match finding.severity {
+            Severity::Error => ("error", AnsiColor::Red),
+            Severity::Warning => ("warning", AnsiColor::Yellow),
+            Severity::Notice => ("notice", AnsiColor::Cyan),
+        };
+        let style = Style::new().bold().fg_color(Some(colour.into()));
+        let location = finding
+            .location
+            .as_ref()
+            .map(|l| match (l.line, l.column) {
+                (Some(line), Some(col)) => format!("{}:{line}:{col}: ", l.file),
+                (Some(line), None) => format!("{}:{line}: ", l.file),
+                _ => format!("{}: ", l.file),
+            })
+            .unwrap_or_default();
+        let message = finding.message.replace('\n', "\n    ");
+        writeln!(
+            out,
+            "  {location}{style}{label}[{}]{style:#} {message}",
+            finding.rule
+        )?;
+    }
+    if let Some(table) = &report.table {
+        writeln!(out)?;
+        write_table(table, &mut out)?;
+    }
+    let dim = Style::new().dimmed();
+    for (name, value) in report.all_outputs() {
+        let value = value.replace('\n', "\n      ");
+        writeln!(out, "{dim}  {name} = {value}{dim:#}")?;
+    }
+    Ok(())
+}
+
+fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
+    let width = |i: usize| {
+        std::iter::once(&table.headers)
+            .chain(&table.rows)
+            .filter_map(|r| r.get(i))
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..table.headers.len()).map(width).collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let bold = Style::new().bold();
+    writeln!(out, "  {bold}{}{bold:#}", line(&table.headers))?;
+    for row in &table.rows {
+        writeln!(out, "  {}", line(row))?;
+    }
+    Ok(())
+}
