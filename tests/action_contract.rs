@@ -60,17 +60,25 @@ fn check_action(dir: &Path, readme: &str) -> Vec<String> {
     }
     for (output, spec) in outputs.into_iter().flatten() {
         if str_of(spec, "description").is_none_or(str::is_empty) {
-            problems.push(format!("{name}: output {:?} has no description", output.as_str()));
+            problems.push(format!(
+                "{name}: output {:?} has no description",
+                output.as_str()
+            ));
         }
     }
 
-    let steps = doc["runs"]["steps"].as_sequence().cloned().unwrap_or_default();
+    let steps = doc["runs"]["steps"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
     if str_of(&doc["runs"], "using") != Some("composite") {
         problems.push(format!("{name}: runs.using is not composite"));
     }
     for step in &steps {
         if str_of(step, "run").is_some_and(|r| r.contains("${{")) {
-            problems.push(format!("{name}: a run: script contains a ${{{{ }}}} expression"));
+            problems.push(format!(
+                "{name}: a run: script contains a ${{{{ }}}} expression"
+            ));
         }
     }
     let Some(run) = steps.iter().find(|s| str_of(s, "id") == Some("run")) else {
@@ -81,7 +89,11 @@ fn check_action(dir: &Path, readme: &str) -> Vec<String> {
     if str_of(run, "run").map(str::trim) != Some(expected_run.as_str()) {
         problems.push(format!("{name}: the run step should be `{expected_run}`"));
     }
-    let env = run.get("env").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    let env = run
+        .get("env")
+        .and_then(Value::as_mapping)
+        .cloned()
+        .unwrap_or_default();
     for (input, _) in &inputs {
         let var = env_name(input);
         let wanted = format!("${{{{ inputs.{input} }}}}");
@@ -91,7 +103,11 @@ fn check_action(dir: &Path, readme: &str) -> Vec<String> {
             None => problems.push(format!("{name}: input {input} is not passed as {var}")),
         }
     }
-    for var in env.keys().filter_map(Value::as_str).filter(|k| k.starts_with("INPUT_")) {
+    for var in env
+        .keys()
+        .filter_map(Value::as_str)
+        .filter(|k| k.starts_with("INPUT_"))
+    {
         if !inputs.iter().any(|(i, _)| env_name(i) == var) {
             problems.push(format!("{name}: env {var} has no input"));
         }
@@ -112,7 +128,10 @@ fn check_action(dir: &Path, readme: &str) -> Vec<String> {
             Some(arg) => {
                 let env = arg.get_env().map(|e| e.to_string_lossy().to_string());
                 if env.as_deref() != Some(env_name(input).as_str()) {
-                    problems.push(format!("{name}: --{input} does not read {}", env_name(input)));
+                    problems.push(format!(
+                        "{name}: --{input} does not read {}",
+                        env_name(input)
+                    ));
                 }
             }
         }
@@ -120,11 +139,15 @@ fn check_action(dir: &Path, readme: &str) -> Vec<String> {
     if !readme.contains(&format!("actions/{name}")) {
         problems.push(format!("{name}: README.md does not mention actions/{name}"));
     }
-    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/{name}.md")))
-        .unwrap_or_default();
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/{name}.md")),
+    )
+    .unwrap_or_default();
     for (input, _) in &inputs {
         if !docs.contains(&format!("`{input}`")) {
-            problems.push(format!("{name}: docs/{name}.md does not document `{input}`"));
+            problems.push(format!(
+                "{name}: docs/{name}.md does not document `{input}`"
+            ));
         }
     }
     problems
@@ -152,7 +175,10 @@ fn every_subcommand_has_an_action() {
         .filter(|name| !root.join("actions").join(name).join("action.yml").exists())
         .filter(|name| !["predeploy", "help"].contains(&name.as_str()))
         .collect();
-    assert!(missing.is_empty(), "subcommands without an action: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "subcommands without an action: {missing:?}"
+    );
 }
 
 #[test]
@@ -200,6 +226,9 @@ runs:
         "env INPUT_STRAY has no input",
         "`ready no-such-action` does not exist",
     ] {
-        assert!(problems.contains(expected), "missing {expected:?} in:\n{problems}");
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
     }
 }

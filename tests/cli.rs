@@ -23,7 +23,10 @@ fn help_lists_exit_codes() {
     let out = ready().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("0 passed, 1 blocked, 2 invalid use, 3 could not decide"), "{text}");
+    assert!(
+        text.contains("0 passed, 1 blocked, 2 invalid use, 3 could not decide"),
+        "{text}"
+    );
 }
 
 #[test]

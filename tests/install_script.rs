@@ -38,7 +38,11 @@ impl ReleaseServer {
                         break;
                     }
                 }
-                let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_string();
                 r.lock().unwrap().push(path.clone());
                 let body = f.lock().unwrap().get(&path).cloned();
                 let (status, body) = match body {
@@ -53,7 +57,11 @@ impl ReleaseServer {
                 let _ = stream.write_all(&body);
             }
         });
-        ReleaseServer { base, files, requests }
+        ReleaseServer {
+            base,
+            files,
+            requests,
+        }
     }
 
     fn serve(&self, name: &str, body: Vec<u8>) {
@@ -70,7 +78,11 @@ impl ReleaseServer {
 fn fake_release(dir: &Path) -> (Vec<u8>, String) {
     let stage = dir.join("stage");
     std::fs::create_dir_all(&stage).unwrap();
-    std::fs::write(stage.join("ready"), "#!/bin/sh\necho 'ready (fake release)'\n").unwrap();
+    std::fs::write(
+        stage.join("ready"),
+        "#!/bin/sh\necho 'ready (fake release)'\n",
+    )
+    .unwrap();
     let archive = dir.join(ASSET);
     let status = Command::new("tar")
         .args(["-czf"])
@@ -84,7 +96,10 @@ fn fake_release(dir: &Path) -> (Vec<u8>, String) {
     let sum = Command::new("sha256sum").arg(&archive).output().unwrap();
     let sum = String::from_utf8(sum.stdout).unwrap();
     let hex = sum.split_whitespace().next().unwrap().to_string();
-    (std::fs::read(&archive).unwrap(), format!("{hex}  {ASSET}\n"))
+    (
+        std::fs::read(&archive).unwrap(),
+        format!("{hex}  {ASSET}\n"),
+    )
 }
 
 struct Runner {
@@ -93,7 +108,9 @@ struct Runner {
 
 impl Runner {
     fn new() -> Self {
-        Runner { tmp: tempfile::tempdir().unwrap() }
+        Runner {
+            tmp: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -152,10 +169,24 @@ fn downloads_verifies_caches_and_then_uses_the_cache_without_a_request() {
     assert!(first.status.success(), "{}", text(&first));
     let bin = runner.installed();
     let shown = Command::new(&bin).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&shown.stdout), "ready (fake release)\n");
-    assert!(runner.file("output").contains(&format!("path={}\n", bin.display())));
-    assert!(runner.file("output").contains(&format!("version={}\n", env!("CARGO_PKG_VERSION"))));
-    assert_eq!(runner.file("path").trim(), bin.parent().unwrap().display().to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout),
+        "ready (fake release)\n"
+    );
+    assert!(
+        runner
+            .file("output")
+            .contains(&format!("path={}\n", bin.display()))
+    );
+    assert!(
+        runner
+            .file("output")
+            .contains(&format!("version={}\n", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(
+        runner.file("path").trim(),
+        bin.parent().unwrap().display().to_string()
+    );
     assert!(text(&first).contains("provenance not verified"));
     let asked = server.requests();
     assert_eq!(asked.len(), 2, "{asked:?}");
@@ -172,13 +203,22 @@ fn checksum_mismatch_aborts_and_leaves_nothing_on_path() {
     let runner = Runner::new();
     let (archive, _) = fake_release(runner.tmp.path());
     server.serve(ASSET, archive);
-    server.serve("SHA256SUMS", format!("{}  {ASSET}\n", "0".repeat(64)).into_bytes());
+    server.serve(
+        "SHA256SUMS",
+        format!("{}  {ASSET}\n", "0".repeat(64)).into_bytes(),
+    );
 
     let out = runner.run(&server.base, &[]);
     assert_eq!(out.status.code(), Some(1));
     let said = text(&out);
-    assert!(said.contains("checksum mismatch for ready-x86_64-unknown-linux-musl.tar.gz"), "{said}");
-    assert!(said.contains("::error title=ready install::checksum mismatch"), "{said}");
+    assert!(
+        said.contains("checksum mismatch for ready-x86_64-unknown-linux-musl.tar.gz"),
+        "{said}"
+    );
+    assert!(
+        said.contains("::error title=ready install::checksum mismatch"),
+        "{said}"
+    );
     assert!(runner.file("path").is_empty());
     assert!(runner.file("output").is_empty());
     assert!(!runner.installed().exists());
@@ -193,7 +233,11 @@ fn sums_without_an_entry_for_the_asset_abort() {
     server.serve("SHA256SUMS", b"abc  ready-other.tar.gz\n".to_vec());
     let out = runner.run(&server.base, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("SHA256SUMS has no entry for"), "{}", text(&out));
+    assert!(
+        text(&out).contains("SHA256SUMS has no entry for"),
+        "{}",
+        text(&out)
+    );
     assert!(runner.file("path").is_empty());
 }
 
@@ -202,15 +246,27 @@ fn unsupported_platforms_get_a_clear_error() {
     let runner = Runner::new();
     let out = runner.run("http://127.0.0.1:9/none", &[("RUNNER_OS", "FreeBSD")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("unsupported operating system 'FreeBSD'"), "{}", text(&out));
+    assert!(
+        text(&out).contains("unsupported operating system 'FreeBSD'"),
+        "{}",
+        text(&out)
+    );
     let out = runner.run("http://127.0.0.1:9/none", &[("RUNNER_ARCH", "ARM")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("unsupported architecture 'ARM' on linux"), "{}", text(&out));
+    assert!(
+        text(&out).contains("unsupported architecture 'ARM' on linux"),
+        "{}",
+        text(&out)
+    );
     let out = runner.run(
         "http://127.0.0.1:9/none",
         &[("RUNNER_OS", "Windows"), ("RUNNER_ARCH", "ARM64")],
     );
-    assert!(text(&out).contains("unsupported platform windows aarch64"), "{}", text(&out));
+    assert!(
+        text(&out).contains("unsupported platform windows aarch64"),
+        "{}",
+        text(&out)
+    );
     assert!(runner.file("path").is_empty());
 }
 
@@ -229,11 +285,16 @@ fn missing_asset_falls_back_to_a_source_build() {
     let server = ReleaseServer::start();
     let runner = Runner::new();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let cargo_dir = Path::new(&cargo).parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let cargo_dir = Path::new(&cargo)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let path = format!("{cargo_dir}:/usr/local/bin:/usr/bin:/bin");
     let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/install-source-build");
-    let home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
-    let rustup_home = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap()));
+    let home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
+    let rustup_home = std::env::var("RUSTUP_HOME")
+        .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap()));
     let out = runner.run(
         &server.base,
         &[
@@ -248,8 +309,15 @@ fn missing_asset_falls_back_to_a_source_build() {
     assert!(out.status.success(), "{said}");
     assert!(said.contains("building from source with cargo"), "{said}");
     let bin = target_dir.join("debug/ready");
-    assert!(runner.file("output").contains(&format!("path={}", bin.display())));
+    assert!(
+        runner
+            .file("output")
+            .contains(&format!("path={}", bin.display()))
+    );
     let version = Command::new(&bin).arg("--version").output().unwrap();
-    assert!(String::from_utf8_lossy(&version.stdout).starts_with(&format!("ready {}", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        String::from_utf8_lossy(&version.stdout)
+            .starts_with(&format!("ready {}", env!("CARGO_PKG_VERSION")))
+    );
     assert_eq!(server.requests().len(), 1, "only the asset was asked for");
 }

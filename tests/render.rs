@@ -6,12 +6,30 @@ use ready_actions::render::{Format, Sinks, emit};
 use ready_actions::report::{Finding, Location, Report, Table, Verdict};
 
 fn sample(secret: &str) -> Report {
-    let mut report = Report::new("demo", Verdict::Blocked, format!("2 problems in migrations, token {secret}"));
-    report.findings.push(
-        Finding::error("multiple-heads", "Multiple heads", "2 heads: a1, b2\nbranch point: 000")
-            .at(Location { file: "migrations/versions/a1,x.py".into(), line: Some(3), end_line: Some(4), column: Some(1), end_column: Some(12) }),
+    let mut report = Report::new(
+        "demo",
+        Verdict::Blocked,
+        format!("2 problems in migrations, token {secret}"),
     );
-    report.findings.push(Finding::warning("no-downgrade", "No downgrade", "100% sure: downgrade() only passes"));
+    report.findings.push(
+        Finding::error(
+            "multiple-heads",
+            "Multiple heads",
+            "2 heads: a1, b2\nbranch point: 000",
+        )
+        .at(Location {
+            file: "migrations/versions/a1,x.py".into(),
+            line: Some(3),
+            end_line: Some(4),
+            column: Some(1),
+            end_column: Some(12),
+        }),
+    );
+    report.findings.push(Finding::warning(
+        "no-downgrade",
+        "No downgrade",
+        "100% sure: downgrade() only passes",
+    ));
     let mut table = Table::new(["name", "state"]);
     table.row(["lint | fmt", "success"]);
     table.row(["leak", secret]);
@@ -34,7 +52,11 @@ fn run(format: Format, secret: &str) -> (String, String, String) {
     secrets::register_to(secret, &mut log, true);
     emit(&sample(secret), format, &sinks, &mut log).unwrap();
     let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).unwrap();
-    (String::from_utf8(log).unwrap(), read("out"), read("summary"))
+    (
+        String::from_utf8(log).unwrap(),
+        read("out"),
+        read("summary"),
+    )
 }
 
 #[test]
