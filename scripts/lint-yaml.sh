@@ -10,7 +10,7 @@ workflows=(.github/workflows/*.yml workflows-templates/*.yml)
 scripts=(scripts/*.sh scripts/provision/*.sh benches/*.sh tests/*.sh .ci/run)
 
 echo "== zizmor"
-zizmor --offline --strict-collection --persona pedantic --no-progress "${actions[@]}" "${workflows[@]}"
+zizmor --offline --strict-collection --persona pedantic --no-progress --config .github/zizmor.yml "${actions[@]}" "${workflows[@]}"
 echo "== check-jsonschema"
 check-jsonschema --builtin-schema vendor.github-actions "${actions[@]}"
 check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
