@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// The pre-deploy checklist: run the gates that ready.yml names and check required variables.
+    Predeploy(crate::predeploy::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match self {
+            Command::Predeploy(_) => "predeploy",
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::Predeploy(args) => crate::predeploy::run(args),
+        }
     }
 }
