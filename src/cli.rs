@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Wait until the commit's required checks are green; fail fast when one goes red.
+    GateOnGreen(crate::gate_on_green::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match self {
+            Command::GateOnGreen(_) => crate::gate_on_green::NAME,
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::GateOnGreen(args) => crate::gate_on_green::run(args),
+        }
     }
 }
