@@ -277,6 +277,11 @@ impl Outcome {
 }
 
 fn api_failure(what: &str, e: ApiError) -> Failure {
+    if let ApiError::Status { message, .. } = &e
+        && message.to_ascii_lowercase().contains("rate limit")
+    {
+        return Failure::undecided(format!("{what}: {e}"));
+    }
     match e.status() {
         Some(401) => Failure::invalid(format!("{what}: the token was refused ({e})")),
         Some(403 | 404 | 422) => Failure::invalid(format!(
@@ -545,7 +550,12 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
         let fingerprint = evaluation.fingerprint();
         let progressed = last.as_ref() != Some(&fingerprint);
         last = Some(fingerprint);
-        let mut pause = backoff.next(progressed);
+        let running = evaluation
+            .items
+            .iter()
+            .filter(|i| i.state == ItemState::Pending)
+            .count();
+        let mut pause = backoff.next(progressed, running);
         let stats = client.stats();
         let reset_in = stats.rate_reset.map(|epoch| {
             (std::time::UNIX_EPOCH + Duration::from_secs(epoch))

@@ -7,37 +7,42 @@ use std::time::Duration;
 pub const MAX_FACTOR: u32 = 6;
 /// Below this many remaining requests, polls are spread over the time until the limit resets.
 pub const RATE_RESERVE: u64 = 100;
+const QUIET_GROWTH: f64 = 1.5;
+const QUIET_MAX: f64 = MAX_FACTOR as f64;
 
 #[derive(Debug, Clone)]
 pub struct Backoff {
     base: Duration,
-    max: Duration,
-    current: Duration,
+    /// Grows by half each poll that saw no change; back to 1 on a change.
+    quiet: f64,
 }
 
 impl Backoff {
     pub fn new(base: Duration) -> Self {
-        let base = base.max(Duration::from_millis(100));
         Backoff {
-            base,
-            max: base * MAX_FACTOR,
-            current: base,
+            base: base.max(Duration::from_millis(100)),
+            quiet: 1.0,
         }
     }
 
-    /// The pause before the next poll. Progress (a check appeared, completed or was replaced)
-    /// returns to the first interval; otherwise each quiet poll waits half as long again.
-    pub fn next(&mut self, progressed: bool) -> Duration {
-        if progressed {
-            self.current = self.base;
+    /// The pause before the next poll, `pending` checks still running.
+    ///
+    /// Polls that find something changed are billed; polls that find nothing changed are free
+    /// 304s. While many checks run, nearly every poll finds a change, so the pause grows with
+    /// the number of pending checks and one billed poll collects several completions. With the
+    /// last few running, polls are mostly free, so it polls at the first interval, and the
+    /// verdict comes within about one interval of the last completion. While nothing changes
+    /// it backs off by half again per poll. Never more than `MAX_FACTOR` times the interval.
+    pub fn next(&mut self, progressed: bool, pending: usize) -> Duration {
+        self.quiet = if progressed {
+            1.0
         } else {
-            self.current = (self.current * 3 / 2).min(self.max);
-        }
-        self.current
-    }
-
-    pub fn current(&self) -> Duration {
-        self.current
+            (self.quiet * QUIET_GROWTH).min(QUIET_MAX)
+        };
+        let factor = (pending.max(1) as f64)
+            .max(self.quiet)
+            .min(MAX_FACTOR as f64);
+        self.base.mul_f64(factor)
     }
 }
 
@@ -60,13 +65,21 @@ mod tests {
     #[test]
     fn backs_off_while_quiet_and_resets_on_progress() {
         let mut b = Backoff::new(Duration::from_secs(10));
-        assert_eq!(b.next(false), Duration::from_secs(15));
-        assert_eq!(b.next(false), Duration::from_millis(22_500));
+        assert_eq!(b.next(false, 1), Duration::from_secs(15));
+        assert_eq!(b.next(false, 1), Duration::from_millis(22_500));
         for _ in 0..20 {
-            b.next(false);
+            b.next(false, 1);
         }
-        assert_eq!(b.current(), Duration::from_secs(60));
-        assert_eq!(b.next(true), Duration::from_secs(10));
+        assert_eq!(b.next(false, 1), Duration::from_secs(60));
+        assert_eq!(b.next(true, 1), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn many_pending_checks_stretch_the_pause() {
+        let mut b = Backoff::new(Duration::from_secs(10));
+        assert_eq!(b.next(true, 3), Duration::from_secs(30));
+        assert_eq!(b.next(true, 20), Duration::from_secs(60));
+        assert_eq!(b.next(true, 0), Duration::from_secs(10));
     }
 
     #[test]
