@@ -638,7 +638,190 @@ async fn benchmark_20_checks_over_10_minutes() {
         peer_latency.as_secs_f64()
     );
     println!(
-        "  billed ratio: {:.3} (target <= 0.1)",
-        billed as f64 / peer_requests as f64
+        "  billed ratio: {:.3} against that peer (target <= 0.1); {:.3} against a peer reading check runs only ({} requests)",
+        billed as f64 / peer_requests as f64,
+        billed as f64 / (peer_requests / 2) as f64,
+        peer_requests / 2
     );
+
+    // The price of fewer billed polls: how late a red check among many running ones is seen.
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        scenario(w);
+        w.runs[9].completes = Some((secs(303), "failure".into()));
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Red);
+    println!(
+        "  fail fast: job 10 of 20 fails at 5m03s with 10 still running; blocked {:.1}s later after {} billed requests",
+        (out.elapsed - secs(303)).as_secs_f64(),
+        out.stats.billed()
+    );
+    assert!(
+        billed * 5 <= peer_requests,
+        "at most a fifth of the peer's billed requests"
+    );
+    assert!(ours_latency <= secs(10), "verdict within one interval");
+}
+
+// ---- End to end: the `ready` binary, real (short) time, clean environment. ----
+
+struct Run {
+    code: i32,
+    stdout: String,
+    outputs: String,
+    summary: String,
+}
+
+fn ready(gh: &GitHub, extra_env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let summary = dir.path().join("summary");
+    let mut cmd = assert_cmd::Command::cargo_bin("ready").unwrap();
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_API_URL", gh.base())
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_GITHUB_TOKEN", TOKEN)
+        .env("INPUT_REPOSITORY", "octo-org/octo-repo")
+        .env("INPUT_SHA", SHA)
+        .env("INPUT_BRANCH", "main")
+        .arg("gate-on-green");
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        outputs: std::fs::read_to_string(&output).unwrap_or_default(),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
+}
+
+/// The value of one output in a `$GITHUB_OUTPUT` file (heredoc form).
+fn output(run: &Run, name: &str) -> Option<String> {
+    let mut lines = run.outputs.lines();
+    while let Some(line) = lines.next() {
+        if let Some(delim) = line.strip_prefix(&format!("{name}<<")) {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
+            return Some(value.join("\n"));
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn cli_all_green_exits_0_with_outputs_and_summary() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![green(1, "build"), green(2, "test")];
+        w.statuses = vec![StatusSpec::new(1, "ci/jenkins").done(0, "success")];
+    });
+    let run = ready(&gh, &[("INPUT_TIMEOUT", ""), ("INPUT_CHECKS", "")]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("::add-mask::"),
+        "the token is masked first"
+    );
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some(format!("::add-mask::{TOKEN}").as_str())
+    );
+    assert_eq!(
+        run.stdout.matches(TOKEN).count(),
+        1,
+        "only in the mask command"
+    );
+    assert!(!run.summary.contains(TOKEN) && !run.outputs.contains(TOKEN));
+    assert_eq!(output(&run, "result").as_deref(), Some("passed"));
+    assert_eq!(output(&run, "state").as_deref(), Some("success"));
+    assert_eq!(output(&run, "blocking").as_deref(), Some(""));
+    assert_eq!(output(&run, "requests").as_deref(), Some("4"));
+    assert!(
+        run.summary
+            .contains("| check | source | required by | state | conclusion | link |")
+    );
+    assert!(
+        run.summary
+            .contains("| build | check run (github-actions) |")
+    );
+    assert!(run.summary.contains("| ci/jenkins | status |"));
+    assert!(
+        run.summary
+            .contains("every check on the commit (branch main requires none)")
+    );
+    gh.assert_valid_requests();
+}
+
+#[tokio::test]
+async fn cli_red_check_exits_1_and_annotates_it() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            green(1, "build"),
+            RunSpec::new(2, "test").done(0, "timed_out"),
+            RunSpec::new(3, "e2e"),
+        ];
+    });
+    let run = ready(&gh, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("::error title=check-failed%3A test failed::test concluded timed_out (check run (github-actions)): https://github.com/octo-org/octo-repo/runs/2"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(output(&run, "state").as_deref(), Some("failure"));
+    assert_eq!(output(&run, "blocking").as_deref(), Some("test"));
+    assert_eq!(output(&run, "result").as_deref(), Some("blocked"));
+}
+
+#[tokio::test]
+async fn cli_ghes_base_url() {
+    let gh = GitHub::start_with_prefix("/api/v3").await;
+    gh.with(|w| w.runs = vec![green(1, "build")]);
+    let run = ready(&gh, &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    gh.assert_valid_requests();
+    assert!(gh.seen().iter().all(|s| s.path.starts_with("/api/v3/")));
+}
+
+#[tokio::test]
+async fn cli_persistent_500_exits_3() {
+    let gh = GitHub::start().await;
+    for _ in 0..10 {
+        gh.fault("repos/get-branch-rules", Fault::status(500));
+    }
+    let run = ready(&gh, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("error"));
+    assert!(run.stdout.contains("could-not-decide"), "{}", run.stdout);
+    assert_eq!(gh.count("repos/get-branch-rules"), 4);
+}
+
+#[tokio::test]
+async fn cli_invalid_input_exits_2() {
+    let gh = GitHub::start().await;
+    let run = ready(&gh, &[("INPUT_TIMEOUT", "soon")]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("invalid"));
+    assert!(run.stdout.contains("timeout"));
+    assert!(
+        gh.seen().is_empty(),
+        "nothing is asked before the inputs are valid"
+    );
+}
+
+#[tokio::test]
+async fn cli_wait_false_with_pending_check_exits_1_naming_it() {
+    let gh = GitHub::start().await;
+    gh.with(|w| w.runs = vec![green(1, "build"), RunSpec::new(2, "e2e")]);
+    let run = ready(&gh, &[("INPUT_WAIT", "false")]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(output(&run, "state").as_deref(), Some("pending"));
+    assert_eq!(output(&run, "blocking").as_deref(), Some("e2e"));
+    assert!(run.stdout.contains("check-pending"));
 }

@@ -631,10 +631,10 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
                 "check-failed",
                 format!("{} failed", item.name),
                 format!(
-                    "{} ({}) concluded {}{}",
+                    "{} concluded {} ({}){}",
                     item.name,
-                    item.source,
                     item.conclusion,
+                    item.source,
                     if item.url.is_empty() {
                         String::new()
                     } else {
@@ -705,7 +705,10 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
             item.name.clone(),
             item.source.clone(),
             item.required_by.clone(),
-            format!("{state} ({})", item.status),
+            match item.state {
+                ItemState::Pending => format!("{state} ({})", item.status),
+                _ => state.to_string(),
+            },
             item.conclusion.clone(),
             item.url.clone(),
         ]);

@@ -8,20 +8,21 @@ pub const MAX_FACTOR: u32 = 6;
 /// Below this many remaining requests, polls are spread over the time until the limit resets.
 pub const RATE_RESERVE: u64 = 100;
 const QUIET_GROWTH: f64 = 1.5;
-const QUIET_MAX: f64 = MAX_FACTOR as f64;
+/// Quiet polls at the first interval before backing off.
+pub const QUIET_GRACE: u32 = 3;
 
 #[derive(Debug, Clone)]
 pub struct Backoff {
     base: Duration,
-    /// Grows by half each poll that saw no change; back to 1 on a change.
-    quiet: f64,
+    /// Polls in a row that saw no change.
+    quiet_polls: u32,
 }
 
 impl Backoff {
     pub fn new(base: Duration) -> Self {
         Backoff {
             base: base.max(Duration::from_millis(100)),
-            quiet: 1.0,
+            quiet_polls: 0,
         }
     }
 
@@ -29,19 +30,15 @@ impl Backoff {
     ///
     /// Polls that find something changed are billed; polls that find nothing changed are free
     /// 304s. While many checks run, nearly every poll finds a change, so the pause grows with
-    /// the number of pending checks and one billed poll collects several completions. With the
-    /// last few running, polls are mostly free, so it polls at the first interval, and the
-    /// verdict comes within about one interval of the last completion. While nothing changes
-    /// it backs off by half again per poll. Never more than `MAX_FACTOR` times the interval.
+    /// the number of running checks and one billed poll collects several completions. With the
+    /// last few running, polls are mostly free, so it polls at the first interval and the
+    /// verdict comes within one interval of the last completion. After `QUIET_GRACE` polls in a
+    /// row without any change (a long job, a check that has not appeared), it backs off by half
+    /// again per poll. Never more than `MAX_FACTOR` times the interval.
     pub fn next(&mut self, progressed: bool, pending: usize) -> Duration {
-        self.quiet = if progressed {
-            1.0
-        } else {
-            (self.quiet * QUIET_GROWTH).min(QUIET_MAX)
-        };
-        let factor = (pending.max(1) as f64)
-            .max(self.quiet)
-            .min(MAX_FACTOR as f64);
+        self.quiet_polls = if progressed { 0 } else { self.quiet_polls + 1 };
+        let quiet = QUIET_GROWTH.powi(self.quiet_polls.saturating_sub(QUIET_GRACE).min(16) as i32);
+        let factor = (pending.max(1) as f64).max(quiet).min(MAX_FACTOR as f64);
         self.base.mul_f64(factor)
     }
 }
@@ -65,6 +62,9 @@ mod tests {
     #[test]
     fn backs_off_while_quiet_and_resets_on_progress() {
         let mut b = Backoff::new(Duration::from_secs(10));
+        for _ in 0..QUIET_GRACE {
+            assert_eq!(b.next(false, 1), Duration::from_secs(10));
+        }
         assert_eq!(b.next(false, 1), Duration::from_secs(15));
         assert_eq!(b.next(false, 1), Duration::from_millis(22_500));
         for _ in 0..20 {
