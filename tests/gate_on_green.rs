@@ -777,6 +777,7 @@ async fn cli_red_check_exits_1_and_annotates_it() {
     assert_eq!(output(&run, "state").as_deref(), Some("failure"));
     assert_eq!(output(&run, "blocking").as_deref(), Some("test"));
     assert_eq!(output(&run, "result").as_deref(), Some("blocked"));
+    insta::assert_snapshot!("red_summary", run.summary);
 }
 
 #[tokio::test]
@@ -824,4 +825,21 @@ async fn cli_wait_false_with_pending_check_exits_1_naming_it() {
     assert_eq!(output(&run, "state").as_deref(), Some("pending"));
     assert_eq!(output(&run, "blocking").as_deref(), Some("e2e"));
     assert!(run.stdout.contains("check-pending"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn low_rate_limit_spreads_polls_until_the_reset() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![RunSpec::new(1, "build").done(20, "success")];
+        // 50 left, reset in an hour: at most ~25 polls of two requests in that hour.
+        w.rate_remaining = 50;
+    });
+    let out = gate(&gh, &config(&[("timeout", "2h")], &[])).await;
+    assert_eq!(out.ending, Ending::Green);
+    assert_eq!(
+        out.polls, 2,
+        "one poll, then a pause of about 150 s, not 10 s"
+    );
+    assert!(out.elapsed >= secs(140), "{:?}", out.elapsed);
 }
