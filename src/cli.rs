@@ -35,10 +35,14 @@ pub struct Cli {
 }
 
 /// One variant per action; each action module has `Args` and `run()`.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// The pre-deploy checklist: run the gates that ready.yml names and check required variables.
     Predeploy(crate::predeploy::Args),
+    /// Wait until the commit's required checks are green; fail fast when one goes red.
+    GateOnGreen(crate::gate_on_green::Args),
 }
 
 impl Command {
@@ -46,12 +50,14 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Predeploy(_) => "predeploy",
+            Command::GateOnGreen(_) => crate::gate_on_green::NAME,
         }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
         match self {
             Command::Predeploy(args) => crate::predeploy::run(args),
+            Command::GateOnGreen(args) => crate::gate_on_green::run(args),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! (clap) and `run()`; the runtime, report and renderers are shared by all of them.
 
 pub mod cli;
+pub mod gate_on_green;
 pub mod gha;
+pub mod github;
 pub mod http;
 pub mod predeploy;
 pub mod render;

@@ -7,6 +7,8 @@ mod markdown;
 mod redact;
 mod text;
 
+pub use markdown::escape_cell as escape_markdown;
+
 use crate::report::Report;
 use std::io::Write;
 

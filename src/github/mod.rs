@@ -1,0 +1,460 @@
+//! GitHub REST API access over the crate's one reqwest client policy (`crate::http`): base URL
+//! from `GITHUB_API_URL` (GitHub Enterprise Server: `https://HOST/api/v3`), the token registered
+//! as a secret, conditional requests with an ETag cache (a 304 costs no rate limit), and a count
+//! of the requests made and billed.
+//!
+//! The models are our own (`models`): octocrab's checks API lacks the filters and fields we need,
+//! and it brings a second HTTP stack (hyper-rustls) next to reqwest.
+
+pub mod models;
+
+use crate::http::{Policy, Unreachable};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::time::Instant;
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+pub const API_VERSION: &str = "2022-11-28";
+/// GitHub's largest page.
+pub const PER_PAGE: u32 = 100;
+
+/// What the API answered that we cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Unreachable(#[from] Unreachable),
+    /// A final non-success answer (after retries for the retryable ones).
+    #[error("{url}: HTTP {status}{}", if .message.is_empty() { String::new() } else { format!(": {}", .message) })]
+    Status {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url}: unexpected answer: {reason}")]
+    Decode { url: String, reason: String },
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Requests made so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Every HTTP request sent, retries included.
+    pub sent: u32,
+    /// Answered 304 Not Modified: free of the primary rate limit.
+    pub not_modified: u32,
+    /// `x-ratelimit-remaining` of the last answer that had it.
+    pub rate_remaining: Option<u64>,
+    /// `x-ratelimit-reset` (epoch seconds) of the last answer that had it.
+    pub rate_reset: Option<u64>,
+}
+
+impl Stats {
+    /// Requests that count against the primary rate limit (everything but 304s).
+    pub fn billed(&self) -> u32 {
+        self.sent - self.not_modified
+    }
+}
+
+/// A decoded answer, and whether it differs from the last one for the same URL.
+#[derive(Debug, Clone)]
+pub struct Fetched<T> {
+    pub value: T,
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    etag: String,
+    body: bytes::Bytes,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    policy: Policy,
+    cache: Mutex<HashMap<String, Cached>>,
+    stats: Mutex<Stats>,
+}
+
+impl Client {
+    /// A client for `base` (e.g. `https://api.github.com` or `https://ghe.example/api/v3`). The
+    /// token is registered as a secret before anything else happens with it.
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        token: Option<String>,
+        policy: Policy,
+    ) -> Result<Self, String> {
+        let base = base.trim().trim_end_matches('/').to_string();
+        let parsed = reqwest::Url::parse(&base).map_err(|e| format!("API URL {base:?}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!("API URL {base:?} is not http(s)"));
+        }
+        let token = token
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        if let Some(token) = &token {
+            crate::gha::secrets::register(token);
+        }
+        Ok(Client {
+            http,
+            base,
+            token,
+            policy,
+            cache: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+        })
+    }
+
+    /// The API base from `GITHUB_API_URL`, else api.github.com.
+    pub fn base_from_env() -> String {
+        std::env::var("GITHUB_API_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string())
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn stats(&self) -> Stats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// GETs `path` (with its query) under the base URL, conditionally when an ETag is cached.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<T>, ApiError> {
+        let url = format!("{}{}", self.base, path);
+        let etag = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&url)
+            .map(|c| c.etag.clone());
+        let response = crate::http::send(&self.policy, deadline, || {
+            self.stats.lock().unwrap_or_else(|e| e.into_inner()).sent += 1;
+            let mut request = self
+                .http
+                .get(&url)
+                .header("accept", "application/vnd.github+json")
+                .header("x-github-api-version", API_VERSION);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(etag) = &etag {
+                request = request.header("if-none-match", etag);
+            }
+            request
+        })
+        .await?;
+        let shown = redacted(&url);
+        self.note_rate_limit(response.headers());
+        let status = response.status().as_u16();
+        if status == 304 {
+            self.stats
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .not_modified += 1;
+            let cached = self
+                .cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&url)
+                .cloned();
+            let Some(cached) = cached else {
+                return Err(ApiError::Decode {
+                    url: shown,
+                    reason: "304 Not Modified to an unconditional request".into(),
+                });
+            };
+            return decode(&shown, &cached.body).map(|value| Fetched {
+                value,
+                changed: false,
+            });
+        }
+        let new_etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.bytes().await.map_err(|e| ApiError::Decode {
+            url: shown.clone(),
+            reason: crate::http::describe(&e),
+        })?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Status {
+                url: shown,
+                status,
+                message: error_message(&body),
+            });
+        }
+        let value = decode(&shown, &body)?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let changed = cache.get(&url).is_none_or(|c| c.body != body);
+        match new_etag {
+            Some(etag) => {
+                cache.insert(url, Cached { etag, body });
+            }
+            None => {
+                cache.remove(&url);
+            }
+        }
+        Ok(Fetched { value, changed })
+    }
+
+    fn note_rate_limit(&self, headers: &reqwest::header::HeaderMap) {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(remaining) = number("x-ratelimit-remaining") {
+            stats.rate_remaining = Some(remaining);
+        }
+        if let Some(reset) = number("x-ratelimit-reset") {
+            stats.rate_reset = Some(reset);
+        }
+    }
+
+    /// Every check run of a commit (`filter=latest`, every page).
+    pub async fn check_runs(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::CheckRun>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/commits/{}/check-runs?filter=latest&per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_path(sha)
+        );
+        self.pages(&path, deadline, |list: models::CheckRunList| {
+            (list.check_runs, Some(list.total_count))
+        })
+        .await
+    }
+
+    /// The combined status of a commit, every page; `total_count == 0` means no statuses.
+    pub async fn combined_status(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::Status>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/commits/{}/status?per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_path(sha)
+        );
+        self.pages(&path, deadline, |c: models::CombinedStatus| {
+            (c.statuses, Some(c.total_count))
+        })
+        .await
+    }
+
+    /// The rules that apply to a branch, from every active ruleset.
+    pub async fn branch_rules(
+        &self,
+        repo: &Repo,
+        branch: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::Rule>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/rules/branches/{}?per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_path(branch)
+        );
+        self.pages(&path, deadline, |rules: Vec<models::Rule>| (rules, None))
+            .await
+    }
+
+    /// A branch: its head commit and, as far as the token may read it, its classic protection.
+    pub async fn branch(
+        &self,
+        repo: &Repo,
+        branch: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<models::Branch>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/branches/{}",
+            repo.owner,
+            repo.name,
+            encode_path(branch)
+        );
+        self.get(&path, deadline).await
+    }
+
+    /// The jobs of one attempt of a workflow run, every page.
+    pub async fn jobs(
+        &self,
+        repo: &Repo,
+        run_id: u64,
+        attempt: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::Job>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/actions/runs/{run_id}/attempts/{attempt}/jobs?per_page={PER_PAGE}",
+            repo.owner, repo.name
+        );
+        self.pages(&path, deadline, |list: models::JobList| {
+            (list.jobs, Some(list.total_count))
+        })
+        .await
+    }
+
+    /// Follows `page=2, 3, …` until `total` items are read, or a page is short or empty.
+    async fn pages<P: DeserializeOwned, T>(
+        &self,
+        first: &str,
+        deadline: Option<Instant>,
+        split: impl Fn(P) -> (Vec<T>, Option<u64>),
+    ) -> Result<Fetched<Vec<T>>, ApiError> {
+        let mut items = Vec::new();
+        let mut changed = false;
+        for page in 1u32.. {
+            let path = if page == 1 {
+                first.to_string()
+            } else {
+                format!("{first}&page={page}")
+            };
+            let fetched = self.get::<P>(&path, deadline).await?;
+            changed |= fetched.changed;
+            let (batch, total) = split(fetched.value);
+            let short = batch.len() < PER_PAGE as usize;
+            items.extend(batch);
+            let done = match total {
+                Some(total) => items.len() as u64 >= total,
+                None => false,
+            };
+            // GitHub caps list endpoints far below this; it stops a runaway loop.
+            if short || done || page >= 100 {
+                break;
+            }
+        }
+        Ok(Fetched {
+            value: items,
+            changed,
+        })
+    }
+}
+
+/// `owner/name`, validated so that it can go into a path unescaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repo {
+    pub owner: String,
+    pub name: String,
+}
+
+impl std::str::FromStr for Repo {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = |part: &str| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        match s.trim().split_once('/') {
+            Some((owner, name)) if ok(owner) && ok(name) => Ok(Repo {
+                owner: owner.to_string(),
+                name: name.to_string(),
+            }),
+            _ => Err(format!("repository {s:?} is not owner/name")),
+        }
+    }
+}
+
+impl std::fmt::Display for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+/// Percent-encodes a path segment, keeping `/` (GitHub accepts `heads/main` and `release/1.x`
+/// unescaped in `{ref}` and `{branch}`).
+pub fn encode_path(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn redacted(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .map(|u| {
+            let mut u = u;
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        })
+        .unwrap_or_else(|_| url.to_string())
+}
+
+fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+        url: url.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// GitHub's `{"message": …}` error body, shortened.
+fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        message: Option<String>,
+    }
+    serde_json::from_slice::<Message>(body)
+        .ok()
+        .and_then(|m| m.message)
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_parses_owner_and_name_only() {
+        let r: Repo = "octo-org/octo.repo".parse().unwrap();
+        assert_eq!(r.to_string(), "octo-org/octo.repo");
+        assert!("octo".parse::<Repo>().is_err());
+        assert!("a/b/c".parse::<Repo>().is_err());
+        assert!("../x".parse::<Repo>().is_err());
+    }
+
+    #[test]
+    fn path_encoding_keeps_slashes() {
+        assert_eq!(encode_path("release/1.x"), "release/1.x");
+        assert_eq!(encode_path("a b#?"), "a%20b%23%3F");
+    }
+}

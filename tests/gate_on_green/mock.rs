@@ -1,0 +1,670 @@
+//! A loopback mock of GitHub's REST API for the gate-on-green tests: wiremock answering with the
+//! documented shapes (tests/data/gate_on_green/, from GitHub's OpenAPI description), a timeline
+//! of check runs and statuses over virtual time, ETags and 304s, scripted faults, and a check of
+//! every request against spec-subset.json (the Rust port of validate_request.py).
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gate_on_green/");
+
+fn fixture(name: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{DATA}{name}")).expect("fixture");
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+pub const SHA: &str = "ce587453ced02b1526dfb4cb910479d431683101";
+pub const TOKEN: &str = "ghs_mocktoken0123456789abcdef";
+pub const ACTIONS_APP: u64 = 15368;
+
+/// A check run on the timeline: appears, then completes with a conclusion.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub id: u64,
+    pub name: String,
+    pub app_id: u64,
+    pub appears: Duration,
+    pub completes: Option<(Duration, String)>,
+}
+
+impl RunSpec {
+    pub fn new(id: u64, name: &str) -> Self {
+        RunSpec {
+            id,
+            name: name.into(),
+            app_id: ACTIONS_APP,
+            appears: Duration::ZERO,
+            completes: None,
+        }
+    }
+    pub fn done(mut self, at_secs: u64, conclusion: &str) -> Self {
+        self.completes = Some((Duration::from_secs(at_secs), conclusion.into()));
+        self
+    }
+    pub fn appears(mut self, at_secs: u64) -> Self {
+        self.appears = Duration::from_secs(at_secs);
+        self
+    }
+    pub fn app(mut self, app_id: u64) -> Self {
+        self.app_id = app_id;
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusSpec {
+    pub id: u64,
+    pub context: String,
+    pub appears: Duration,
+    pub completes: Option<(Duration, String)>,
+}
+
+impl StatusSpec {
+    pub fn new(id: u64, context: &str) -> Self {
+        StatusSpec {
+            id,
+            context: context.into(),
+            appears: Duration::ZERO,
+            completes: None,
+        }
+    }
+    pub fn done(mut self, at_secs: u64, state: &str) -> Self {
+        self.completes = Some((Duration::from_secs(at_secs), state.into()));
+        self
+    }
+}
+
+/// A scripted answer that replaces the next normal one for an operation.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Fault {
+    pub fn status(status: u16) -> Self {
+        Fault {
+            status,
+            headers: vec![],
+            body: json!({"message": "Server Error"}),
+        }
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn message(mut self, message: &str) -> Self {
+        self.body = json!({"message": message});
+        self
+    }
+}
+
+/// One request the mock received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Duration,
+    pub operation: String,
+    pub path: String,
+    pub conditional: bool,
+    pub status: u16,
+}
+
+#[derive(Default)]
+pub struct World {
+    pub now: Duration,
+    pub runs: Vec<RunSpec>,
+    pub statuses: Vec<StatusSpec>,
+    /// `rules/branches/{branch}` answer (an array).
+    pub rules: Value,
+    /// Classic protection contexts on `branches/{branch}`; None: not protected.
+    pub protection: Option<Vec<String>>,
+    /// Answer `branches/{branch}` with this status instead (e.g. 404).
+    pub branch_status: Option<u16>,
+    pub head_sha: String,
+    /// Jobs of the run attempt: (id, name, status, runner_name).
+    pub jobs: Vec<(u64, String, String, String)>,
+    pub faults: HashMap<String, VecDeque<Fault>>,
+    /// Serve ETags and answer 304 to a matching If-None-Match.
+    pub etags: bool,
+    pub seen: Vec<Seen>,
+    pub violations: Vec<String>,
+    pub auth_missing: u32,
+    pub rate_remaining: u64,
+}
+
+#[derive(Clone)]
+pub struct GitHub {
+    pub server: Arc<MockServer>,
+    pub world: Arc<Mutex<World>>,
+    /// Path prefix of the API (GHES: `/api/v3`).
+    pub prefix: String,
+}
+
+impl GitHub {
+    pub async fn start() -> Self {
+        Self::start_with_prefix("").await
+    }
+
+    pub async fn start_with_prefix(prefix: &str) -> Self {
+        let server = MockServer::start().await;
+        let world = Arc::new(Mutex::new(World {
+            rules: json!([]),
+            head_sha: SHA.into(),
+            etags: true,
+            rate_remaining: 1000,
+            ..World::default()
+        }));
+        let responder = Responder {
+            world: world.clone(),
+            prefix: prefix.to_string(),
+            spec: Spec::load(),
+        };
+        Mock::given(any())
+            .respond_with(responder)
+            .mount(&server)
+            .await;
+        GitHub {
+            server: Arc::new(server),
+            world,
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("{}{}", self.server.uri(), self.prefix)
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.world.lock().unwrap())
+    }
+
+    pub fn fault(&self, operation: &str, fault: Fault) {
+        self.with(|w| {
+            w.faults
+                .entry(operation.to_string())
+                .or_default()
+                .push_back(fault)
+        });
+    }
+
+    /// A closure for the gate's `woke` hook: moves the mock's timeline to the (paused) clock.
+    pub fn clock(&self) -> impl Fn() + use<> {
+        let world = self.world.clone();
+        let start = tokio::time::Instant::now();
+        move || world.lock().unwrap().now = start.elapsed()
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.with(|w| w.seen.clone())
+    }
+
+    pub fn count(&self, operation: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.operation == operation)
+            .count()
+    }
+
+    /// Every request valid per the spec subset, and every one authenticated.
+    pub fn assert_valid_requests(&self) {
+        self.with(|w| {
+            assert!(
+                w.violations.is_empty(),
+                "invalid requests: {:#?}",
+                w.violations
+            );
+            assert_eq!(w.auth_missing, 0, "requests without the token");
+        });
+    }
+}
+
+struct Responder {
+    world: Arc<Mutex<World>>,
+    prefix: String,
+    spec: Spec,
+}
+
+impl Respond for Responder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut world = self.world.lock().unwrap();
+        let path = request.url.path().to_string();
+        let query: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let full = match request.url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.clone(),
+        };
+        if request
+            .headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap_or(""))
+            != Some(&format!("Bearer {TOKEN}"))
+        {
+            world.auth_missing += 1;
+        }
+        let Some(stripped) = path
+            .strip_prefix(&self.prefix)
+            .filter(|p| p.starts_with('/'))
+        else {
+            world
+                .violations
+                .push(format!("{full}: not under the API base {:?}", self.prefix));
+            return ResponseTemplate::new(404);
+        };
+        let (operation, params) = match self.spec.check(request.method.as_str(), stripped, &query) {
+            Ok(found) => found,
+            Err(errors) => {
+                world.violations.extend(errors);
+                return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+            }
+        };
+        let conditional = request.headers.get("if-none-match").is_some();
+        let at = world.now;
+        let mut scripted_rate_headers = false;
+        let response = match world.faults.get_mut(&operation).and_then(|q| q.pop_front()) {
+            Some(fault) => {
+                scripted_rate_headers = fault
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.starts_with("x-ratelimit"));
+                let mut r = ResponseTemplate::new(fault.status).set_body_json(fault.body);
+                for (k, v) in fault.headers {
+                    r = r.insert_header(k.as_str(), v.as_str());
+                }
+                (fault.status, r)
+            }
+            None => answer(&mut world, &operation, &params, &query, request),
+        };
+        let (status, mut template) = response;
+        if status != 304 {
+            world.rate_remaining = world.rate_remaining.saturating_sub(1);
+        }
+        let reset = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        if !scripted_rate_headers {
+            template = template
+                .insert_header("x-ratelimit-limit", "1000")
+                .insert_header(
+                    "x-ratelimit-remaining",
+                    world.rate_remaining.to_string().as_str(),
+                )
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str());
+        }
+        world.seen.push(Seen {
+            at,
+            operation,
+            path: full,
+            conditional,
+            status,
+        });
+        template
+    }
+}
+
+fn answer(
+    world: &mut World,
+    operation: &str,
+    params: &HashMap<String, String>,
+    query: &[(String, String)],
+    request: &Request,
+) -> (u16, ResponseTemplate) {
+    let q = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let per_page: usize = q("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let page: usize = q("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let slice = |items: Vec<Value>| -> (usize, Vec<Value>) {
+        let total = items.len();
+        (
+            total,
+            items
+                .into_iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .collect(),
+        )
+    };
+    let now = world.now;
+    let body = match operation {
+        "checks/list-for-ref" => {
+            let template = fixture("check-runs.list-for-ref.json")["check_runs"][0].clone();
+            let runs: Vec<Value> = world
+                .runs
+                .iter()
+                .filter(|r| r.appears <= now)
+                .map(|r| {
+                    let mut run = template.clone();
+                    run["id"] = json!(r.id);
+                    run["name"] = json!(r.name);
+                    run["head_sha"] = json!(params.get("ref").cloned().unwrap_or_default());
+                    run["app"]["id"] = json!(r.app_id);
+                    run["app"]["slug"] = json!(if r.app_id == ACTIONS_APP {
+                        "github-actions"
+                    } else {
+                        "octoapp"
+                    });
+                    run["html_url"] = json!(format!(
+                        "https://github.com/octo-org/octo-repo/runs/{}",
+                        r.id
+                    ));
+                    match &r.completes {
+                        Some((at, conclusion)) if *at <= now => {
+                            run["status"] = json!("completed");
+                            run["conclusion"] = json!(conclusion);
+                        }
+                        _ => {
+                            run["status"] = json!("in_progress");
+                            run["conclusion"] = Value::Null;
+                            run["completed_at"] = Value::Null;
+                        }
+                    }
+                    run
+                })
+                .collect();
+            let (total, page_items) = slice(runs);
+            json!({"total_count": total, "check_runs": page_items})
+        }
+        "repos/get-combined-status-for-ref" => {
+            let mut combined = fixture("commits.combined-status.json");
+            let template = combined["statuses"][0].clone();
+            let statuses: Vec<Value> = world
+                .statuses
+                .iter()
+                .filter(|s| s.appears <= now)
+                .map(|s| {
+                    let mut st = template.clone();
+                    st["id"] = json!(s.id);
+                    st["context"] = json!(s.context);
+                    st["state"] = match &s.completes {
+                        Some((at, state)) if *at <= now => json!(state),
+                        _ => json!("pending"),
+                    };
+                    st
+                })
+                .collect();
+            let overall = if statuses.is_empty() || statuses.iter().any(|s| s["state"] == "pending")
+            {
+                "pending"
+            } else if statuses.iter().all(|s| s["state"] == "success") {
+                "success"
+            } else {
+                "failure"
+            };
+            let (total, page_items) = slice(statuses);
+            combined["state"] = json!(overall);
+            combined["statuses"] = json!(page_items);
+            combined["total_count"] = json!(total);
+            combined["sha"] = json!(params.get("ref").cloned().unwrap_or_default());
+            combined
+        }
+        "repos/get-branch-rules" => {
+            let Value::Array(rules) = world.rules.clone() else {
+                panic!("rules are an array")
+            };
+            json!(slice(rules).1)
+        }
+        "repos/get-branch" => {
+            if let Some(status) = world.branch_status {
+                return (
+                    status,
+                    ResponseTemplate::new(status)
+                        .set_body_json(json!({"message": "Branch not found"})),
+                );
+            }
+            let mut branch = fixture("branches.get.json");
+            branch["name"] = json!(params.get("branch").cloned().unwrap_or_default());
+            branch["commit"]["sha"] = json!(world.head_sha);
+            if let Some(contexts) = &world.protection {
+                branch["protected"] = json!(true);
+                branch["protection"] = json!({
+                    "enabled": true,
+                    "required_status_checks": {
+                        "enforcement_level": "non_admins",
+                        "contexts": contexts,
+                        "checks": contexts.iter().map(|c| json!({"context": c, "app_id": null})).collect::<Vec<_>>()
+                    }
+                });
+            }
+            branch
+        }
+        "actions/list-jobs-for-workflow-run-attempt" => {
+            let mut list = fixture("actions.jobs.list-for-run-attempt.json");
+            let template = list["jobs"][0].clone();
+            let jobs: Vec<Value> = world
+                .jobs
+                .iter()
+                .map(|(id, name, status, runner)| {
+                    let mut job = template.clone();
+                    job["id"] = json!(id);
+                    job["name"] = json!(name);
+                    job["status"] = json!(status);
+                    job["conclusion"] = if status == "completed" {
+                        json!("success")
+                    } else {
+                        Value::Null
+                    };
+                    job["runner_name"] = json!(runner);
+                    job["check_run_url"] = json!(format!(
+                        "https://api.github.com/repos/octo-org/octo-repo/check-runs/{id}"
+                    ));
+                    job
+                })
+                .collect();
+            let (total, page_items) = slice(jobs);
+            list["total_count"] = json!(total);
+            list["jobs"] = json!(page_items);
+            list
+        }
+        other => {
+            world
+                .violations
+                .push(format!("the mock does not serve {other}"));
+            return (501, ResponseTemplate::new(501));
+        }
+    };
+    let text = serde_json::to_string(&body).unwrap();
+    let etag = format!("W/\"{:016x}\"", fnv(text.as_bytes()));
+    let sent = request
+        .headers
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok());
+    if world.etags && sent == Some(etag.as_str()) {
+        return (
+            304,
+            ResponseTemplate::new(304).insert_header("etag", etag.as_str()),
+        );
+    }
+    let mut template =
+        ResponseTemplate::new(200).set_body_raw(text, "application/json; charset=utf-8");
+    if world.etags {
+        template = template.insert_header("etag", etag.as_str());
+    }
+    (200, template)
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// The spec subset: path templates, declared query parameters, enums, integer types.
+struct Spec {
+    operations: Vec<(String, String, String, Value)>, // (method, template, operationId, op)
+}
+
+impl Spec {
+    fn load() -> Self {
+        let spec = fixture("spec-subset.json");
+        let mut operations = Vec::new();
+        for (template, ops) in spec["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                operations.push((
+                    method.to_uppercase(),
+                    template.clone(),
+                    op["operationId"].as_str().unwrap().to_string(),
+                    op.clone(),
+                ));
+            }
+        }
+        Spec { operations }
+    }
+
+    /// The operation a request matches and its path parameters, or what is wrong with it.
+    fn check(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<(String, HashMap<String, String>), Vec<String>> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        for (m, template, id, op) in &self.operations {
+            if m != method {
+                continue;
+            }
+            let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+            let mut params = HashMap::new();
+            if !match_segments(&parts, &segments, &mut params) {
+                continue;
+            }
+            let declared: HashMap<&str, &Value> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .map(|p| (p["name"].as_str().unwrap(), p))
+                .collect();
+            let mut errors = Vec::new();
+            for (k, v) in query {
+                let Some(p) = declared.get(k.as_str()) else {
+                    errors.push(format!("undeclared query parameter {k:?} for {id}"));
+                    continue;
+                };
+                let schema = &p["schema"];
+                if let Some(values) = schema["enum"].as_array()
+                    && !values.iter().any(|e| e == v)
+                {
+                    errors.push(format!("{k}={v:?} not in {values:?}"));
+                }
+                if schema["type"] == "integer" {
+                    match v.parse::<u64>() {
+                        Err(_) => errors.push(format!("{k}={v:?} is not an integer")),
+                        Ok(n) if k == "per_page" && n > 100 => {
+                            errors.push(format!("per_page={n} > 100 (max)"))
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+            return if errors.is_empty() {
+                Ok((id.clone(), params))
+            } else {
+                Err(errors)
+            };
+        }
+        Err(vec![format!(
+            "no operation in spec subset matches {method} {path}"
+        )])
+    }
+}
+
+/// `{ref}` and `{branch}` may span several segments (`heads/main`, `release/1.x`); other
+/// parameters are one non-empty segment.
+fn match_segments(template: &[&str], path: &[&str], params: &mut HashMap<String, String>) -> bool {
+    match (template.first(), path.first()) {
+        (None, None) => true,
+        (None, _) | (_, None) => false,
+        (Some(t), Some(p)) => {
+            if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                if p.is_empty() {
+                    return false;
+                }
+                let max = if name == "ref" || name == "branch" {
+                    path.len()
+                } else {
+                    1
+                };
+                for take in 1..=max {
+                    let mut attempt = params.clone();
+                    attempt.insert(name.to_string(), path[..take].join("/"));
+                    if match_segments(&template[1..], &path[take..], &mut attempt) {
+                        *params = attempt;
+                        return true;
+                    }
+                }
+                false
+            } else {
+                t == p && match_segments(&template[1..], &path[1..], params)
+            }
+        }
+    }
+}
+
+#[test]
+fn spec_check_accepts_valid_and_rejects_invalid_requests() {
+    let spec = Spec::load();
+    let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let ok = spec
+        .check(
+            "GET",
+            "/repos/o/r/commits/abc/check-runs",
+            &q(&[("filter", "latest"), ("per_page", "100")]),
+        )
+        .unwrap();
+    assert_eq!(ok.0, "checks/list-for-ref");
+    assert_eq!(
+        spec.check("GET", "/repos/o/r/rules/branches/release/1.x", &[])
+            .unwrap()
+            .1["branch"],
+        "release/1.x"
+    );
+    assert!(
+        spec.check(
+            "GET",
+            "/repos/o/r/commits/abc/check-runs",
+            &q(&[("filter", "newest")])
+        )
+        .is_err()
+    );
+    assert!(
+        spec.check(
+            "GET",
+            "/repos/o/r/commits/abc/check-runs",
+            &q(&[("per_page", "101")])
+        )
+        .is_err()
+    );
+    assert!(
+        spec.check(
+            "GET",
+            "/repos/o/r/commits/abc/check-runs",
+            &q(&[("sort", "x")])
+        )
+        .is_err()
+    );
+    assert!(spec.check("GET", "/repos/o/r/pulls", &[]).is_err());
+    assert!(
+        spec.check("POST", "/repos/o/r/commits/abc/check-runs", &[])
+            .is_err()
+    );
+}
