@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// No deploy while the error budget is spent, burning fast, or in a freeze.
+    ErrorBudgetGate(crate::error_budget_gate::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match *self {
+            Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
+        }
     }
 }
