@@ -21,10 +21,28 @@ use std::time::Duration;
 pub const NAME: &str = "error-budget-gate";
 
 /// What to do when the SLO window has no data (no series, or no traffic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnNoData {
     Block,
     Pass,
+}
+
+/// `block` or `pass`; empty (an action input left at "") means the default, block.
+fn parse_on_no_data(text: &str) -> Result<OnNoData, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "block" => Ok(OnNoData::Block),
+        "pass" => Ok(OnNoData::Pass),
+        other => Err(format!("`{other}` is neither block nor pass")),
+    }
+}
+
+/// `on`/`off` (also true/false, yes/no); empty means the default, on.
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("`{other}` is neither on nor off")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,11 +59,11 @@ pub struct Args {
 
     /// JSON file with good (or bad) and total counts per window, instead of Prometheus.
     #[arg(long, env = "INPUT_METRICS_FILE")]
-    pub metrics_file: Option<PathBuf>,
+    pub metrics_file: Option<String>,
 
     /// Sloth `prometheus/v1` spec file with the SLO (objective and queries).
     #[arg(long, env = "INPUT_SLO_FILE")]
-    pub slo_file: Option<PathBuf>,
+    pub slo_file: Option<String>,
 
     /// Name of the SLO in `slo-file` when it has several.
     #[arg(long, env = "INPUT_SLO")]
@@ -70,12 +88,12 @@ pub struct Args {
 
     /// Also block on the multiwindow, multi-burn-rate rule (page level, scaled to the window):
     /// on or off.
-    #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub burn_rate: bool,
 
     /// YAML file of deploy freezes: one-off windows and weekly windows in a time zone.
     #[arg(long, env = "INPUT_FREEZE_FILE")]
-    pub freeze_file: Option<PathBuf>,
+    pub freeze_file: Option<String>,
 
     /// A reason (who and why); when set, a blocking verdict passes with a warning that records it.
     #[arg(long = "override", env = "INPUT_OVERRIDE")]
@@ -86,7 +104,7 @@ pub struct Args {
     pub at: Option<String>,
 
     /// What no data in the SLO window means: block or pass (with a warning).
-    #[arg(long, env = "INPUT_ON_NO_DATA", value_enum, default_value = "block")]
+    #[arg(long, env = "INPUT_ON_NO_DATA", value_parser = parse_on_no_data, default_value = "block")]
     pub on_no_data: OnNoData,
 }
 
@@ -95,8 +113,9 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn given_path(value: &Option<PathBuf>) -> Option<&Path> {
-    value.as_deref().filter(|p| !p.as_os_str().is_empty())
+/// A path input: clap's PathBuf parser refuses "", which an action input left empty passes.
+fn given_path(value: &Option<String>) -> Option<&Path> {
+    given(value).map(Path::new)
 }
 
 fn read(path: &Path, what: &str) -> Result<String, Failure> {
