@@ -638,16 +638,20 @@ fn decide(
         remaining.map(|v| num(v, 6)).unwrap_or_default(),
     );
     report.output("error-ratio", ratio.map(|v| num(v, 8)).unwrap_or_default());
-    let mut rates = serde_json::Map::new();
-    let mut table = Table::new(["Window", "Error ratio", "Burn rate", "Limit", "Status"]);
-    let rate_json = |obs: Observed| {
-        obs.ratio()
-            .map(|r| serde_json::json!(budget::burn_rate(r, budget)))
-            .unwrap_or(serde_json::Value::Null)
-    };
-    rates.insert(win.clone(), rate_json(main));
+    // Burn rates per window in the order the table lists them, SLO window first.
+    let mut rates: Vec<(String, Option<f64>)> = Vec::new();
+    let mut table = Table::new([
+        "Window",
+        "Rule",
+        "Error ratio",
+        "Burn rate",
+        "Limit",
+        "Status",
+    ]);
+    rates.push((win.clone(), ratio.map(|r| budget::burn_rate(r, budget))));
     table.row([
-        format!("{win} (SLO window)"),
+        win.clone(),
+        "SLO window".into(),
         ratio.map(pct).unwrap_or_else(|| "no data".into()),
         rate_cell(ratio.map(|r| budget::burn_rate(r, budget))),
         "1".into(),
@@ -663,12 +667,17 @@ fn decide(
             (r.pair.short, r.short_rate, "short"),
         ] {
             let name = duration::format(w);
-            rates
-                .entry(name.clone())
-                .or_insert_with(|| rate_json(observed(w)));
+            if !rates.iter().any(|(n, _)| *n == name) {
+                rates.push((name.clone(), rate));
+            }
             let exceeds = rate.is_some_and(|x| x > r.pair.factor + budget::EPSILON);
             table.row([
-                format!("{name} ({role}; {})", budget::describe_pair(&r.pair)),
+                name,
+                format!(
+                    "page {}% in {}: {role}",
+                    budget::trim_float(r.pair.budget_share * 100.0, 2),
+                    duration::format(r.pair.long)
+                ),
                 observed(w)
                     .ratio()
                     .map(pct)
@@ -685,7 +694,16 @@ fn decide(
             ]);
         }
     }
-    report.output("burn-rates", serde_json::Value::Object(rates).to_string());
+    let rates_json: Vec<String> = rates
+        .iter()
+        .map(|(w, rate)| {
+            let value = rate
+                .map(|r| budget::trim_float(r, 6))
+                .unwrap_or_else(|| "null".into());
+            format!("{}:{value}", serde_json::Value::String(w.clone()))
+        })
+        .collect();
+    report.output("burn-rates", format!("{{{}}}", rates_json.join(",")));
     report.output(
         "frozen",
         active
