@@ -61,6 +61,18 @@ const SCENARIOS: &[Scenario] = &[
             }
         },
     },
+    // 0.1% all week, 20% errors from 30 to 10 minutes ago, then recovered: the long window
+    // still burns, the short one confirms it is over.
+    Scenario {
+        name: "recovered",
+        traffic: |t| {
+            if t > END - 30 * 60 && t <= END - 10 * 60 {
+                (1000, 200)
+            } else {
+                (1000, 1)
+            }
+        },
+    },
     // Series exist, counters never move: no traffic.
     Scenario {
         name: "idle",
@@ -510,6 +522,22 @@ fn fast_burn_blocks_while_the_week_is_healthy() {
         return;
     };
     assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn a_burst_that_is_over_does_not_block() {
+    let Some(r) = scenario("recovered", &[]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
+    assert!(rates["1h24m"].as_f64().unwrap() > 6.0, "{rates}");
+    assert!(rates["7m"].as_f64().unwrap() < 6.0, "{rates}");
+    assert!(
+        r.summary.contains("| above (not confirmed) |"),
+        "{}",
+        r.summary
+    );
 }
 
 #[test]
