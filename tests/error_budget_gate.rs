@@ -680,7 +680,7 @@ fn header_values_are_masked_and_redacted() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout
-            .starts_with("::add-mask::Bearer s3cr3t-budget-token\n::add-mask::tenant-7\n"),
+            .starts_with("::add-mask::Bearer s3cr3t-budget-token\n::add-mask::s3cr3t-budget-token\n::add-mask::tenant-7\n"),
         "{}",
         r.stdout
     );

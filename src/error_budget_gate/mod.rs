@@ -152,6 +152,10 @@ fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
         };
         let value = value.trim();
         crate::gha::secrets::register(value);
+        // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
+        if let Some((_, credential)) = value.split_once(' ') {
+            crate::gha::secrets::register(credential);
+        }
         let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
             Failure::invalid(format!(
                 "prometheus-headers line {}: `{}` is not a header name",
