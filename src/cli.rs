@@ -43,6 +43,8 @@ pub enum Command {
     Predeploy(crate::predeploy::Args),
     /// Wait until the commit's required checks are green; fail fast when one goes red.
     GateOnGreen(crate::gate_on_green::Args),
+    /// No deploy while the error budget is spent, burning fast, or in a freeze.
+    ErrorBudgetGate(crate::error_budget_gate::Args),
 }
 
 impl Command {
@@ -51,6 +53,7 @@ impl Command {
         match self {
             Command::Predeploy(_) => "predeploy",
             Command::GateOnGreen(_) => crate::gate_on_green::NAME,
+            Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
         }
     }
 
@@ -58,6 +61,7 @@ impl Command {
         match self {
             Command::Predeploy(args) => crate::predeploy::run(args),
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
+            Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
         }
     }
 }

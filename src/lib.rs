@@ -2,6 +2,7 @@
 //! (clap) and `run()`; the runtime, report and renderers are shared by all of them.
 
 pub mod cli;
+pub mod error_budget_gate;
 pub mod gate_on_green;
 pub mod gha;
 pub mod github;

@@ -1,0 +1,235 @@
+//! The arithmetic of the gate: error ratios per window, the budget left, and the multiwindow,
+//! multi-burn-rate rule of the Google SRE workbook (page level), scaled to the SLO window.
+
+/// What one window measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Observed {
+    /// An error ratio (bad/total), with the counts where the source has them.
+    Ratio {
+        ratio: f64,
+        bad: Option<f64>,
+        total: Option<f64>,
+    },
+    /// The queries returned no series at all.
+    NoSeries,
+    /// Series exist but no requests were counted.
+    ZeroTraffic,
+}
+
+impl Observed {
+    /// From summed counts; a missing error series means no errors, a missing total means no data.
+    pub fn from_counts(bad: Option<f64>, total: Option<f64>) -> Observed {
+        match total {
+            None => Observed::NoSeries,
+            Some(t) if !t.is_finite() || t <= 0.0 => Observed::ZeroTraffic,
+            Some(t) => {
+                let b = bad.filter(|b| b.is_finite()).unwrap_or(0.0).max(0.0);
+                Observed::Ratio {
+                    ratio: b / t,
+                    bad: Some(b),
+                    total: Some(t),
+                }
+            }
+        }
+    }
+
+    /// From a query that returns the ratio itself; NaN is what 0/0 gives there.
+    pub fn from_ratio(ratio: Option<f64>) -> Observed {
+        match ratio {
+            None => Observed::NoSeries,
+            Some(r) if r.is_nan() => Observed::ZeroTraffic,
+            Some(r) => Observed::Ratio {
+                ratio: r.max(0.0),
+                bad: None,
+                total: None,
+            },
+        }
+    }
+
+    pub fn ratio(&self) -> Option<f64> {
+        match self {
+            Observed::Ratio { ratio, .. } => Some(*ratio),
+            _ => None,
+        }
+    }
+
+    pub fn describe_missing(&self) -> &'static str {
+        match self {
+            Observed::NoSeries => "no series",
+            Observed::ZeroTraffic => "no traffic",
+            Observed::Ratio { .. } => "data",
+        }
+    }
+}
+
+/// One pair of the multiwindow rule: block when both windows burn faster than `factor`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    pub long: u64,
+    pub short: u64,
+    pub factor: f64,
+    /// Share of the budget that this pair lets go before it fires, e.g. 0.02.
+    pub budget_share: f64,
+}
+
+/// The SRE workbook's page-level pairs for a 30-day SLO (2% of the budget in 1h with a 5m check,
+/// 5% in 6h with a 30m check), with the windows scaled to the SLO window. Scaling both windows
+/// keeps the factor: a pair still fires when that share of the budget goes in its long window.
+pub fn page_pairs(slo_window: u64) -> Vec<Pair> {
+    const MONTH: u64 = 30 * 86_400;
+    let scale =
+        |seconds: u64| ((seconds as u128 * slo_window as u128) / MONTH as u128).max(1) as u64;
+    [(3_600, 300, 0.02), (6 * 3_600, 1_800, 0.05)]
+        .into_iter()
+        .map(|(long, short, share)| {
+            let long = scale(long);
+            Pair {
+                long,
+                short: scale(short),
+                factor: share * slo_window as f64 / long as f64,
+                budget_share: share,
+            }
+        })
+        .collect()
+}
+
+/// Every window the gate needs, SLO window first, without repeats.
+pub fn windows(slo_window: u64, pairs: &[Pair]) -> Vec<u64> {
+    let mut all = vec![slo_window];
+    for p in pairs {
+        for w in [p.long, p.short] {
+            if !all.contains(&w) {
+                all.push(w);
+            }
+        }
+    }
+    all
+}
+
+/// Budget values closer to zero than this count as zero: a ratio computed from extrapolated
+/// counters is off in the last bits, and "exactly at the edge" must block.
+pub const EPSILON: f64 = 1e-9;
+
+/// 1 − ratio/budget; may be negative.
+pub fn remaining(ratio: f64, budget: f64) -> f64 {
+    let r = 1.0 - ratio / budget;
+    if r.abs() < EPSILON { 0.0 } else { r }
+}
+
+pub fn burn_rate(ratio: f64, budget: f64) -> f64 {
+    ratio / budget
+}
+
+/// The outcome of one pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairResult {
+    pub pair: Pair,
+    pub long_rate: Option<f64>,
+    pub short_rate: Option<f64>,
+    pub firing: bool,
+}
+
+/// Evaluates the pairs; a window without data cannot fire (night-time silence is no burn).
+pub fn evaluate_pairs(
+    pairs: &[Pair],
+    budget: f64,
+    observed: impl Fn(u64) -> Observed,
+) -> Vec<PairResult> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let rate = |w| observed(w).ratio().map(|r| burn_rate(r, budget));
+            let long_rate = rate(pair.long);
+            let short_rate = rate(pair.short);
+            let exceeds = |r: Option<f64>| r.is_some_and(|r| r > pair.factor + EPSILON);
+            PairResult {
+                pair: *pair,
+                long_rate,
+                short_rate,
+                firing: exceeds(long_rate) && exceeds(short_rate),
+            }
+        })
+        .collect()
+}
+
+/// A number with at most `digits` decimals and no trailing zeros.
+pub fn trim_float(value: f64, digits: usize) -> String {
+    let s = format!("{value:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thirty_days_gives_the_workbook_pairs() {
+        let p = page_pairs(30 * 86_400);
+        assert_eq!((p[0].long, p[0].short), (3_600, 300));
+        assert!((p[0].factor - 14.4).abs() < 1e-9);
+        assert_eq!((p[1].long, p[1].short), (21_600, 1_800));
+        assert!((p[1].factor - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn windows_scale_with_the_slo_window_and_factors_stay() {
+        let p = page_pairs(7 * 86_400);
+        assert_eq!((p[0].long, p[0].short), (840, 70));
+        assert_eq!((p[1].long, p[1].short), (5_040, 420));
+        assert!((p[0].factor - 14.4).abs() < 1e-9);
+        assert!((p[1].factor - 6.0).abs() < 1e-9);
+        assert_eq!(windows(7 * 86_400, &p), vec![604_800, 840, 70, 5_040, 420]);
+    }
+
+    #[test]
+    fn budget_remaining_is_traffic_weighted_and_snaps_at_the_edge() {
+        let budget = crate::error_budget_gate::slo::budget(99.5);
+        let edge = Observed::from_counts(Some(50.0), Some(10_000.0));
+        assert_eq!(remaining(edge.ratio().unwrap(), budget), 0.0);
+        // Same ratio through extrapolated counters: still exactly zero.
+        let r = (50.0 * 1.000_347) / (10_000.0 * 1.000_347);
+        assert_eq!(remaining(r, budget), 0.0);
+        assert!((remaining(0.001, budget) - 0.8).abs() < 1e-12);
+        assert!((remaining(0.01, budget) + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn missing_errors_mean_zero_and_missing_totals_mean_no_data() {
+        assert_eq!(Observed::from_counts(None, Some(10.0)).ratio(), Some(0.0));
+        assert_eq!(Observed::from_counts(Some(1.0), None), Observed::NoSeries);
+        assert_eq!(
+            Observed::from_counts(Some(0.0), Some(0.0)),
+            Observed::ZeroTraffic
+        );
+        assert_eq!(Observed::from_ratio(Some(f64::NAN)), Observed::ZeroTraffic);
+        assert_eq!(Observed::from_ratio(None), Observed::NoSeries);
+    }
+
+    #[test]
+    fn a_pair_fires_only_when_both_windows_exceed() {
+        let pairs = page_pairs(30 * 86_400);
+        let budget = 0.001;
+        // 2% errors = burn 20 on the long window, but the short one has recovered.
+        let res = evaluate_pairs(&pairs, budget, |w| match w {
+            3_600 => Observed::from_counts(Some(20.0), Some(1000.0)),
+            _ => Observed::from_counts(Some(0.0), Some(1000.0)),
+        });
+        assert!(!res[0].firing);
+        let res = evaluate_pairs(&pairs, budget, |_| {
+            Observed::from_counts(Some(20.0), Some(1000.0))
+        });
+        assert!(res[0].firing && res[1].firing);
+        let res = evaluate_pairs(&pairs, budget, |_| Observed::NoSeries);
+        assert!(res.iter().all(|r| !r.firing && r.long_rate.is_none()));
+    }
+
+    #[test]
+    fn trims_floats() {
+        assert_eq!(trim_float(0.50, 4), "0.5");
+        assert_eq!(trim_float(40.0, 2), "40");
+    }
+}

@@ -1,0 +1,757 @@
+//! `ready error-budget-gate`: no deploy while the error budget is spent, burning fast, or in a
+//! freeze. Reads the numbers from any server with the Prometheus query API (one instant query for
+//! every window, one range query for the chart) or from a metrics file, and decides.
+
+pub mod budget;
+pub mod chart;
+pub mod duration;
+pub mod freeze;
+pub mod metrics_file;
+pub mod prometheus;
+pub mod slo;
+
+use crate::report::{Failure, Finding, Location, Report, Severity, Table, Verdict};
+use budget::{Observed, Pair, PairResult};
+use jiff::Timestamp;
+use slo::{Sli, Slo};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const NAME: &str = "error-budget-gate";
+
+/// What to do when the SLO window has no data (no series, or no traffic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnNoData {
+    Block,
+    Pass,
+}
+
+/// `block` or `pass`; empty (an action input left at "") means the default, block.
+fn parse_on_no_data(text: &str) -> Result<OnNoData, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "block" => Ok(OnNoData::Block),
+        "pass" => Ok(OnNoData::Pass),
+        other => Err(format!("`{other}` is neither block nor pass")),
+    }
+}
+
+/// `on`/`off` (also true/false, yes/no); empty means the default, on.
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("`{other}` is neither on nor off")),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Base URL of a server with the Prometheus query API (Prometheus, Thanos, Mimir,
+    /// VictoriaMetrics), e.g. https://prometheus.example.com or https://mimir.example.com/prometheus.
+    #[arg(long, env = "INPUT_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+
+    /// Extra request headers, one `Name: value` per line (Authorization, X-Scope-OrgID). Values are
+    /// secrets: masked and redacted.
+    #[arg(long, env = "INPUT_PROMETHEUS_HEADERS")]
+    pub prometheus_headers: Option<String>,
+
+    /// JSON file with good (or bad) and total counts per window, instead of Prometheus.
+    #[arg(long, env = "INPUT_METRICS_FILE")]
+    pub metrics_file: Option<String>,
+
+    /// Sloth `prometheus/v1` spec file with the SLO (objective and queries).
+    #[arg(long, env = "INPUT_SLO_FILE")]
+    pub slo_file: Option<String>,
+
+    /// Name of the SLO in `slo-file` when it has several.
+    #[arg(long, env = "INPUT_SLO")]
+    pub slo: Option<String>,
+
+    /// PromQL for bad events with a `{{.window}}` placeholder, e.g.
+    /// sum(rate(http_requests_total{code=~"5.."}[{{.window}}])).
+    #[arg(long, env = "INPUT_ERROR_QUERY")]
+    pub error_query: Option<String>,
+
+    /// PromQL for all events with a `{{.window}}` placeholder.
+    #[arg(long, env = "INPUT_TOTAL_QUERY")]
+    pub total_query: Option<String>,
+
+    /// Objective in percent of good events, e.g. 99.5 (with error-query/total-query or metrics-file).
+    #[arg(long, env = "INPUT_OBJECTIVE")]
+    pub objective: Option<String>,
+
+    /// SLO window in Prometheus form: 7d, 28d, 30d. [default: 30d]
+    #[arg(long, env = "INPUT_WINDOW")]
+    pub window: Option<String>,
+
+    /// Also block on the multiwindow, multi-burn-rate rule (page level, scaled to the window):
+    /// on or off.
+    #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub burn_rate: bool,
+
+    /// YAML file of deploy freezes: one-off windows and weekly windows in a time zone.
+    #[arg(long, env = "INPUT_FREEZE_FILE")]
+    pub freeze_file: Option<String>,
+
+    /// A reason (who and why); when set, a blocking verdict passes with a warning that records it.
+    #[arg(long = "override", env = "INPUT_OVERRIDE")]
+    pub override_reason: Option<String>,
+
+    /// Evaluate at this instant (RFC 3339, e.g. 2024-06-07T12:00:00Z) instead of now.
+    #[arg(long, env = "INPUT_AT")]
+    pub at: Option<String>,
+
+    /// What no data in the SLO window means: block or pass (with a warning).
+    #[arg(long, env = "INPUT_ON_NO_DATA", value_parser = parse_on_no_data, default_value = "block")]
+    pub on_no_data: OnNoData,
+}
+
+/// An input that is set and not blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A path input: clap's PathBuf parser refuses "", which an action input left empty passes.
+fn given_path(value: &Option<String>) -> Option<&Path> {
+    given(value).map(Path::new)
+}
+
+fn read(path: &Path, what: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::invalid_at(
+            format!("cannot read {what} {}: {e}", path.display()),
+            Location::file(path.display().to_string()),
+        )
+    })
+}
+
+enum Source {
+    Prometheus {
+        url: reqwest::Url,
+        headers: reqwest::header::HeaderMap,
+    },
+    File(BTreeMap<u64, Observed>, PathBuf),
+}
+
+/// `Name: value` lines; every value is registered as a secret before anything else happens.
+fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let mut map = HeaderMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(Failure::invalid(format!(
+                "prometheus-headers line {} is not `Name: value`",
+                i + 1
+            )));
+        };
+        let value = value.trim();
+        crate::gha::secrets::register(value);
+        // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
+        if let Some((_, credential)) = value.split_once(' ') {
+            crate::gha::secrets::register(credential);
+        }
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            Failure::invalid(format!(
+                "prometheus-headers line {}: `{}` is not a header name",
+                i + 1,
+                name.trim()
+            ))
+        })?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            Failure::invalid(format!(
+                "prometheus-headers line {}: the value of {name} has characters a header cannot carry",
+                i + 1
+            ))
+        })?;
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn source(args: &Args) -> Result<Source, Failure> {
+    match (given(&args.prometheus_url), given_path(&args.metrics_file)) {
+        (Some(_), Some(_)) => Err(Failure::invalid(
+            "give either prometheus-url or metrics-file, not both",
+        )),
+        (None, None) => Err(Failure::invalid(
+            "give prometheus-url (a server with the Prometheus query API) or metrics-file",
+        )),
+        (Some(url), None) => {
+            let parsed = reqwest::Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    Failure::invalid(format!(
+                        "prometheus-url `{}` is not an http(s) URL",
+                        crate::http::redacted_url(
+                            &reqwest::Url::parse(url)
+                                .unwrap_or_else(|_| reqwest::Url::parse("invalid:").unwrap())
+                        )
+                    ))
+                })?;
+            if let Some(pw) = parsed.password() {
+                crate::gha::secrets::register(pw);
+            }
+            let headers = match given(&args.prometheus_headers) {
+                Some(h) => parse_headers(h)?,
+                None => reqwest::header::HeaderMap::new(),
+            };
+            Ok(Source::Prometheus {
+                url: parsed,
+                headers,
+            })
+        }
+        (None, Some(path)) => {
+            let text = read(path, "metrics-file")?;
+            let obs = metrics_file::parse(&text).map_err(|e| {
+                Failure::invalid_at(
+                    format!("metrics-file: {e}"),
+                    Location::file(path.display().to_string()),
+                )
+            })?;
+            Ok(Source::File(obs, path.to_path_buf()))
+        }
+    }
+}
+
+fn objective_slo(args: &Args, needs_queries: bool) -> Result<Slo, Failure> {
+    if let Some(path) = given_path(&args.slo_file) {
+        for (name, v) in [
+            ("error-query", &args.error_query),
+            ("total-query", &args.total_query),
+            ("objective", &args.objective),
+        ] {
+            if given(v).is_some() {
+                return Err(Failure::invalid(format!(
+                    "{name} and slo-file both set: the SLO comes from one of them"
+                )));
+            }
+        }
+        let text = read(path, "slo-file")?;
+        let file = path.display().to_string();
+        return slo::from_sloth(&text, given(&args.slo)).map_err(|e| {
+            let loc = match e.line {
+                Some(l) => Location::line(file, l),
+                None => Location::file(file),
+            };
+            Failure::invalid_at(format!("slo-file: {}", e.message), loc)
+        });
+    }
+    if given(&args.slo).is_some() {
+        return Err(Failure::invalid(
+            "slo picks an SLO from slo-file, which is not set",
+        ));
+    }
+    let objective = given(&args.objective)
+        .ok_or_else(|| Failure::invalid("objective is required without slo-file (e.g. 99.5)"))
+        .and_then(|o| slo::parse_objective(o).map_err(Failure::invalid))?;
+    let sli = match (given(&args.error_query), given(&args.total_query)) {
+        (Some(error), Some(total)) => {
+            slo::check_query("error-query", error)
+                .and_then(|()| slo::check_query("total-query", total))
+                .map_err(Failure::invalid)?;
+            Some(Sli::Events {
+                error: error.to_string(),
+                total: total.to_string(),
+            })
+        }
+        (None, None) if !needs_queries => None,
+        _ => {
+            return Err(Failure::invalid(
+                "with prometheus-url, give slo-file or both error-query and total-query",
+            ));
+        }
+    };
+    Ok(Slo {
+        name: "inline".into(),
+        objective,
+        sli,
+    })
+}
+
+fn parse_at(args: &Args) -> Result<Timestamp, Failure> {
+    match given(&args.at) {
+        None => Ok(Timestamp::now()),
+        Some(text) => text.parse::<Timestamp>().map_err(|_| {
+            Failure::invalid(format!(
+                "at `{text}` is not an RFC 3339 instant such as 2024-06-07T12:00:00Z"
+            ))
+        }),
+    }
+}
+
+fn freezes(args: &Args) -> Result<Vec<freeze::Freeze>, Failure> {
+    let Some(path) = given_path(&args.freeze_file) else {
+        return Ok(Vec::new());
+    };
+    let text = read(path, "freeze-file")?;
+    let file = path.display().to_string();
+    freeze::parse(&text).map_err(|e| {
+        let loc = match e.line {
+            Some(l) => Location::line(file, l),
+            None => Location::file(file),
+        };
+        Failure::invalid_at(format!("freeze-file: {}", e.message), loc)
+    })
+}
+
+/// What the source measured.
+struct Measured {
+    observed: BTreeMap<u64, Observed>,
+    chart: Option<Result<Vec<(i64, f64)>, String>>,
+    warnings: Vec<String>,
+    round_trips: u32,
+}
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    let source = source(&args)?;
+    let slo = objective_slo(&args, matches!(source, Source::Prometheus { .. }))?;
+    let window = duration::parse(given(&args.window).unwrap_or("30d"))
+        .map_err(|e| Failure::invalid(format!("window: {e}")))?;
+    let at = parse_at(&args)?;
+    let freezes = freezes(&args)?;
+    let pairs = if args.burn_rate {
+        budget::page_pairs(window)
+    } else {
+        Vec::new()
+    };
+    let windows = budget::windows(window, &pairs);
+    let measured = match &source {
+        Source::File(obs, path) => {
+            let missing: Vec<String> = windows
+                .iter()
+                .filter(|w| !obs.contains_key(w))
+                .map(|w| duration::format(*w))
+                .collect();
+            if !missing.is_empty() {
+                let hint = if args.burn_rate {
+                    " (burn-rate windows are scaled to the SLO window; or set burn-rate: off)"
+                } else {
+                    ""
+                };
+                return Err(Failure::invalid_at(
+                    format!(
+                        "metrics-file has no counts for window(s) {}{hint}",
+                        missing.join(", ")
+                    ),
+                    Location::file(path.display().to_string()),
+                ));
+            }
+            Measured {
+                observed: obs.clone(),
+                chart: None,
+                warnings: Vec::new(),
+                round_trips: 0,
+            }
+        }
+        Source::Prometheus { url, headers } => {
+            let sli = slo
+                .sli
+                .as_ref()
+                .expect("queries are required with Prometheus");
+            crate::runtime::block_on(query_prometheus(url, headers, sli, &windows, window, at))?
+        }
+    };
+    let active = freeze::active(&freezes, at);
+    Ok(decide(&args, &slo, window, at, &pairs, &measured, active))
+}
+
+async fn post(
+    client: &reqwest::Client,
+    policy: &crate::http::Policy,
+    deadline: tokio::time::Instant,
+    endpoint: &reqwest::Url,
+    headers: &reqwest::header::HeaderMap,
+    params: &[(&str, String)],
+) -> Result<(u16, String), Failure> {
+    let mut form = reqwest::Url::parse("http://form.invalid/").expect("a valid URL");
+    form.query_pairs_mut().extend_pairs(params);
+    let body = form.query().unwrap_or_default().to_string();
+    let response = crate::http::send(policy, Some(deadline), || {
+        client
+            .post(endpoint.clone())
+            .headers(headers.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body.clone())
+    })
+    .await
+    .map_err(|e| Failure::undecided(format!("Prometheus unreachable: {e}")))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|e| {
+        Failure::undecided(format!(
+            "Prometheus answer could not be read: {}",
+            crate::http::describe(&e)
+        ))
+    })?;
+    Ok((status, text))
+}
+
+fn endpoint(base: &reqwest::Url, path: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{path}", base.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    url.set_query(None);
+    url
+}
+
+fn answer_failure(status: u16, e: prometheus::AnswerError, what: &str) -> Failure {
+    match e {
+        prometheus::AnswerError::Api(api) if api.is_bad_query() => Failure::invalid(format!(
+            "Prometheus rejected the {what} (HTTP {status}, {}): {}",
+            api.error_type, api.message
+        )),
+        prometheus::AnswerError::Api(api) => Failure::undecided(format!(
+            "Prometheus answered the {what} with an error (HTTP {status}, {}): {}",
+            api.error_type, api.message
+        )),
+        prometheus::AnswerError::Malformed(m) => Failure::undecided(format!(
+            "Prometheus answered the {what} with HTTP {status}: {m}"
+        )),
+    }
+}
+
+async fn query_prometheus(
+    base: &reqwest::Url,
+    headers: &reqwest::header::HeaderMap,
+    sli: &Sli,
+    windows: &[u64],
+    window: u64,
+    at: Timestamp,
+) -> Result<Measured, Failure> {
+    let policy = crate::http::Policy::default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let client = crate::http::client(&policy)
+        .map_err(|e| Failure::undecided(format!("HTTP client: {e}")))?;
+    let time = at.as_second().to_string();
+    let query = prometheus::instant_query(sli, windows);
+    let (status, body) = post(
+        &client,
+        &policy,
+        deadline,
+        &endpoint(base, "api/v1/query"),
+        headers,
+        &[("query", query), ("time", time.clone())],
+    )
+    .await?;
+    let (observed, warnings) = prometheus::observations(&body, sli, windows)
+        .map_err(|e| answer_failure(status, e, "query"))?;
+
+    // The chart: the error ratio per step over the SLO window. Decoration: a failure here is
+    // noted in the summary, the decision stands.
+    const POINTS: u64 = 30;
+    let step = (window / POINTS).max(60);
+    let end = at.as_second();
+    let start = end - (step * (POINTS - 1)) as i64;
+    let chart = match post(
+        &client,
+        &policy,
+        deadline,
+        &endpoint(base, "api/v1/query_range"),
+        headers,
+        &[
+            ("query", prometheus::ratio_query(sli, step)),
+            ("start", start.to_string()),
+            ("end", end.to_string()),
+            ("step", step.to_string()),
+        ],
+    )
+    .await
+    {
+        Ok((status, body)) => prometheus::series(&body)
+            .map_err(|e| answer_failure(status, e, "range query for the chart").to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    Ok(Measured {
+        observed,
+        chart: Some(chart),
+        warnings,
+        round_trips: 2,
+    })
+}
+
+fn pct(ratio: f64) -> String {
+    format!("{}%", budget::trim_float(ratio * 100.0, 4))
+}
+
+fn rate_cell(rate: Option<f64>) -> String {
+    rate.map(|r| budget::trim_float(r, 2))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn decide(
+    args: &Args,
+    slo: &Slo,
+    window: u64,
+    at: Timestamp,
+    pairs: &[Pair],
+    measured: &Measured,
+    active: Option<freeze::Active>,
+) -> Report {
+    let budget = slo.budget();
+    let win = duration::format(window);
+    let observed = |w: u64| {
+        measured
+            .observed
+            .get(&w)
+            .copied()
+            .unwrap_or(Observed::NoSeries)
+    };
+    let main = observed(window);
+    let ratio = main.ratio();
+    let remaining = ratio.map(|r| budget::remaining(r, budget));
+    let results: Vec<PairResult> = budget::evaluate_pairs(pairs, budget, observed);
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    if let Some(a) = &active {
+        let until = a.until.strftime("%Y-%m-%d %H:%M %Z (%:z)").to_string();
+        reasons.push(format!("deploy freeze: {} (until {until})", a.reason));
+        findings.push(Finding::error(
+            "deploy-freeze",
+            "Deploy freeze",
+            format!("{} — in force until {until}", a.reason),
+        ));
+    }
+    match (ratio, remaining) {
+        (Some(r), Some(left)) if left <= 0.0 => {
+            reasons.push(format!(
+                "error budget spent: {} left (error ratio {} over {win}, allowed {})",
+                pct(left),
+                pct(r),
+                pct(budget)
+            ));
+            findings.push(Finding::error(
+                "budget-exhausted",
+                "Error budget spent",
+                format!(
+                    "The error ratio over {win} is {}, the objective {}% allows {}: {} of the budget is left.",
+                    pct(r),
+                    slo.objective,
+                    pct(budget),
+                    pct(left)
+                ),
+            ));
+        }
+        (Some(_), Some(_)) => {}
+        _ => {
+            let what = main.describe_missing();
+            let message = format!(
+                "No data for the SLO window {win} ({what}): the gate cannot tell whether the budget is spent."
+            );
+            if args.on_no_data == OnNoData::Block {
+                reasons.push(format!("no data over {win} ({what})"));
+                findings.push(Finding::error("no-data", "No data", message));
+            } else {
+                findings.push(Finding::warning(
+                    "no-data",
+                    "No data",
+                    format!("{message} Passing because on-no-data is pass."),
+                ));
+            }
+        }
+    }
+    for r in results.iter().filter(|r| r.firing) {
+        let p = &r.pair;
+        reasons.push(format!(
+            "burning fast: {}× over {} and {}× over {} (threshold {}×)",
+            rate_cell(r.long_rate),
+            duration::format(p.long),
+            rate_cell(r.short_rate),
+            duration::format(p.short),
+            budget::trim_float(p.factor, 2)
+        ));
+        findings.push(Finding::error(
+            "fast-burn",
+            "Error budget burning fast",
+            format!(
+                "Burn rate {}× over {} and {}× over {}, above {}×: at this pace {} is gone within {}.",
+                rate_cell(r.long_rate),
+                duration::format(p.long),
+                rate_cell(r.short_rate),
+                duration::format(p.short),
+                budget::trim_float(p.factor, 2),
+                pct(p.budget_share).replace('%', "% of the budget"),
+                duration::format(p.long)
+            ),
+        ));
+    }
+    for w in &measured.warnings {
+        findings.push(Finding::new(
+            Severity::Notice,
+            "prometheus-warning",
+            "Prometheus warning",
+            w.clone(),
+        ));
+    }
+
+    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
+    let overridden = blocked.then(|| given(&args.override_reason)).flatten();
+    let verdict = if blocked && overridden.is_none() {
+        Verdict::Blocked
+    } else {
+        Verdict::Passed
+    };
+    let left_text = remaining.map(pct).unwrap_or_else(|| "unknown".into());
+    let headline = match (blocked, overridden) {
+        (false, _) => match ratio {
+            Some(r) => format!(
+                "error budget healthy: {left_text} left (error ratio {} over {win}, objective {}%)",
+                pct(r),
+                slo.objective
+            ),
+            None => format!("no data over {win}; passing because on-no-data is pass"),
+        },
+        (true, None) => format!("blocked: {}", reasons.join("; ")),
+        (true, Some(why)) => format!("overridden ({why}): {}", reasons.join("; ")),
+    };
+    if let Some(why) = overridden {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            f.severity = Severity::Warning;
+        }
+        let who = std::env::var("GITHUB_ACTOR")
+            .ok()
+            .filter(|a| !a.is_empty())
+            .map(|a| format!(" (run by {a})"))
+            .unwrap_or_default();
+        findings.push(Finding::warning(
+            "override",
+            "Gate overridden",
+            format!("The blocking verdict was overridden{who}: {why}"),
+        ));
+    }
+
+    let mut report = Report::new(NAME, verdict, headline);
+    report.findings = findings;
+    let num = |v: f64, d| budget::trim_float(v, d);
+    report.output(
+        "budget-remaining",
+        remaining.map(|v| num(v, 6)).unwrap_or_default(),
+    );
+    report.output("error-ratio", ratio.map(|v| num(v, 8)).unwrap_or_default());
+    // Burn rates per window in the order the table lists them, SLO window first.
+    let mut rates: Vec<(String, Option<f64>)> = Vec::new();
+    let mut table = Table::new([
+        "Window",
+        "Rule",
+        "Error ratio",
+        "Burn rate",
+        "Limit",
+        "Status",
+    ]);
+    rates.push((win.clone(), ratio.map(|r| budget::burn_rate(r, budget))));
+    table.row([
+        win.clone(),
+        "SLO window".into(),
+        ratio.map(pct).unwrap_or_else(|| "no data".into()),
+        rate_cell(ratio.map(|r| budget::burn_rate(r, budget))),
+        "1".into(),
+        match remaining {
+            None => main.describe_missing().to_string(),
+            Some(l) if l <= 0.0 => "budget spent".into(),
+            Some(_) => "ok".into(),
+        },
+    ]);
+    for r in &results {
+        for (w, rate, role) in [
+            (r.pair.long, r.long_rate, "long"),
+            (r.pair.short, r.short_rate, "short"),
+        ] {
+            let name = duration::format(w);
+            if !rates.iter().any(|(n, _)| *n == name) {
+                rates.push((name.clone(), rate));
+            }
+            let exceeds = rate.is_some_and(|x| x > r.pair.factor + budget::EPSILON);
+            table.row([
+                name,
+                format!(
+                    "page {}% in {}: {role}",
+                    budget::trim_float(r.pair.budget_share * 100.0, 2),
+                    duration::format(r.pair.long)
+                ),
+                observed(w)
+                    .ratio()
+                    .map(pct)
+                    .unwrap_or_else(|| observed(w).describe_missing().into()),
+                rate_cell(rate),
+                budget::trim_float(r.pair.factor, 2),
+                if r.firing {
+                    "firing".into()
+                } else if exceeds {
+                    "above (not confirmed)".into()
+                } else {
+                    "ok".into()
+                },
+            ]);
+        }
+    }
+    let rates_json: Vec<String> = rates
+        .iter()
+        .map(|(w, rate)| {
+            let value = rate
+                .map(|r| budget::trim_float(r, 6))
+                .unwrap_or_else(|| "null".into());
+            format!("{}:{value}", serde_json::Value::String(w.clone()))
+        })
+        .collect();
+    report.output("burn-rates", format!("{{{}}}", rates_json.join(",")));
+    report.output(
+        "frozen",
+        active
+            .as_ref()
+            .map(|a| a.reason.clone())
+            .unwrap_or_default(),
+    );
+    report.table = Some(table);
+
+    let mut about = format!(
+        "**SLO** `{}` · objective {}% over {win} · evaluated at {} · ",
+        slo.name,
+        slo.objective,
+        at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    );
+    about.push_str(&match measured.round_trips {
+        0 => "source: metrics file".to_string(),
+        n => format!("source: Prometheus, {n} queries"),
+    });
+    if !args.burn_rate {
+        about.push_str(" · burn-rate rule off");
+    }
+    report.summary_extra.push(about);
+    if let Some(left) = remaining {
+        report
+            .summary_extra
+            .push(format!("**Error budget** {}", chart::budget_bar(left)));
+    }
+    match &measured.chart {
+        Some(Ok(points)) if !points.is_empty() => report.summary_extra.push(chart::mermaid(
+            &format!(
+                "Error ratio (%) over {win}, per {}, against the budget line",
+                duration::format((window / 30).max(60))
+            ),
+            points,
+            slo.objective,
+        )),
+        Some(Ok(_)) => report
+            .summary_extra
+            .push("_No error-ratio chart: the range query returned no points._".into()),
+        Some(Err(e)) => report
+            .summary_extra
+            .push(format!("_No error-ratio chart: {e}_")),
+        None => {}
+    }
+    report
+}

@@ -1,0 +1,298 @@
+//! The objective: an SLO from a Sloth `prometheus/v1` spec file, or one given inline. Sloth's
+//! queries carry a `{{.window}}` placeholder that the gate fills with each window it evaluates.
+
+use serde::Deserialize;
+
+/// How the error ratio is measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sli {
+    /// Bad and total event counts, summed by the gate: the ratio is weighted by traffic.
+    Events { error: String, total: String },
+    /// A query that already returns the error ratio (Sloth's `sli.raw.error_ratio_query`).
+    Raw { ratio: String },
+}
+
+/// The SLO the gate evaluates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    pub name: String,
+    /// Percent of good events, e.g. 99.5.
+    pub objective: f64,
+    /// None when the SLO came from a metrics file without queries.
+    pub sli: Option<Sli>,
+}
+
+impl Slo {
+    /// The error budget as a fraction: 0.005 for 99.5%.
+    pub fn budget(&self) -> f64 {
+        budget(self.objective)
+    }
+}
+
+/// The error budget of an objective in percent; computed from the percent so that 99.5 gives
+/// exactly the double nearest 0.005, as a ratio of counts does.
+pub fn budget(objective: f64) -> f64 {
+    (100.0 - objective) / 100.0
+}
+
+pub const PLACEHOLDER: &str = "{{.window}}";
+
+/// Fills Sloth's window placeholder (with or without inner spaces).
+pub fn fill(query: &str, window: &str) -> String {
+    query
+        .replace(PLACEHOLDER, window)
+        .replace("{{ .window }}", window)
+}
+
+fn has_placeholder(query: &str) -> bool {
+    query.contains(PLACEHOLDER) || query.contains("{{ .window }}")
+}
+
+/// Checks an objective in percent.
+pub fn check_objective(objective: f64) -> Result<f64, String> {
+    if objective.is_finite() && objective > 0.0 && objective < 100.0 {
+        Ok(objective)
+    } else {
+        Err(format!(
+            "objective {objective} must be a percentage between 0 and 100 (exclusive), such as 99.5"
+        ))
+    }
+}
+
+/// Parses an objective given as text (`99.5`, `99.5%`).
+pub fn parse_objective(text: &str) -> Result<f64, String> {
+    let t = text.trim().trim_end_matches('%').trim();
+    let value: f64 = t
+        .parse()
+        .map_err(|_| format!("objective `{text}` is not a number such as 99.5"))?;
+    check_objective(value)
+}
+
+/// Checks that a query carries the window placeholder.
+pub fn check_query(what: &str, query: &str) -> Result<(), String> {
+    if query.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if !has_placeholder(query) {
+        return Err(format!(
+            "{what} must contain the window placeholder {PLACEHOLDER}, as in Sloth: `{query}`"
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct SpecFile {
+    version: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    slos: Vec<SpecSlo>,
+}
+
+#[derive(Deserialize)]
+struct SpecSlo {
+    name: String,
+    objective: f64,
+    sli: SpecSli,
+}
+
+#[derive(Deserialize)]
+struct SpecSli {
+    events: Option<SpecEvents>,
+    raw: Option<SpecRaw>,
+    plugin: Option<yaml_serde::Value>,
+}
+
+#[derive(Deserialize)]
+struct SpecEvents {
+    error_query: String,
+    total_query: String,
+}
+
+#[derive(Deserialize)]
+struct SpecRaw {
+    error_ratio_query: String,
+}
+
+/// A problem in the spec file, with the line where the parser knows it.
+#[derive(Debug, PartialEq)]
+pub struct SpecError {
+    pub message: String,
+    pub line: Option<u32>,
+}
+
+impl SpecError {
+    fn new(message: impl Into<String>) -> Self {
+        SpecError {
+            message: message.into(),
+            line: None,
+        }
+    }
+}
+
+/// Reads a Sloth `prometheus/v1` spec and picks the SLO named `wanted`, or the only one.
+pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
+    let spec: SpecFile = yaml_serde::from_str(text).map_err(|e| SpecError {
+        message: format!("not a Sloth spec: {e}"),
+        line: e.location().map(|l| l.line() as u32),
+    })?;
+    if spec.version != "prometheus/v1" {
+        return Err(SpecError::new(format!(
+            "version `{}` is not supported: the gate reads Sloth's `prometheus/v1` spec",
+            spec.version
+        )));
+    }
+    let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
+    let chosen = match (wanted, spec.slos.len()) {
+        (_, 0) => return Err(SpecError::new("the spec has no SLOs under `slos`")),
+        (Some(name), _) => spec.slos.iter().find(|s| s.name == name).ok_or_else(|| {
+            SpecError::new(format!(
+                "no SLO named `{name}` in the spec; it has: {}",
+                names.join(", ")
+            ))
+        })?,
+        (None, 1) => &spec.slos[0],
+        (None, _) => {
+            return Err(SpecError::new(format!(
+                "the spec has {} SLOs; pick one with `slo`: {}",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let what = |field: &str| format!("SLO `{}`: {field}", chosen.name);
+    let objective = check_objective(chosen.objective).map_err(|e| SpecError::new(what(&e)))?;
+    let sli = match (&chosen.sli.events, &chosen.sli.raw, &chosen.sli.plugin) {
+        (Some(events), None, None) => {
+            check_query("sli.events.error_query", &events.error_query)
+                .and_then(|()| check_query("sli.events.total_query", &events.total_query))
+                .map_err(|e| SpecError::new(what(&e)))?;
+            Sli::Events {
+                error: events.error_query.clone(),
+                total: events.total_query.clone(),
+            }
+        }
+        (None, Some(raw), None) => {
+            check_query("sli.raw.error_ratio_query", &raw.error_ratio_query)
+                .map_err(|e| SpecError::new(what(&e)))?;
+            Sli::Raw {
+                ratio: raw.error_ratio_query.clone(),
+            }
+        }
+        (None, None, Some(_)) => {
+            return Err(SpecError::new(what(
+                "SLI plugins are not supported; use sli.events or sli.raw",
+            )));
+        }
+        _ => {
+            return Err(SpecError::new(what(
+                "the SLI needs exactly one of sli.events and sli.raw",
+            )));
+        }
+    };
+    let name = if spec.service.is_empty() {
+        chosen.name.clone()
+    } else {
+        format!("{}/{}", spec.service, chosen.name)
+    };
+    Ok(Slo {
+        name,
+        objective,
+        sli: Some(sli),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+version: "prometheus/v1"
+service: "shop"
+labels:
+  owner: "team-a"
+slos:
+  - name: "requests-availability"
+    objective: 99.5
+    description: "Requests without 5xx."
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: ShopHighErrorRate
+      page_alert:
+        labels:
+          severity: page
+  - name: "checkout-ratio"
+    objective: 99.9
+    sli:
+      raw:
+        error_ratio_query: sum(rate(errs[{{.window}}])) / sum(rate(reqs[{{.window}}]))
+"#;
+
+    #[test]
+    fn picks_an_slo_by_name() {
+        let slo = from_sloth(SPEC, Some("checkout-ratio")).unwrap();
+        assert_eq!(slo.name, "shop/checkout-ratio");
+        assert_eq!(slo.objective, 99.9);
+        assert!(matches!(slo.sli, Some(Sli::Raw { .. })));
+        let slo = from_sloth(SPEC, Some("requests-availability")).unwrap();
+        assert!(matches!(slo.sli, Some(Sli::Events { .. })));
+    }
+
+    #[test]
+    fn several_slos_need_a_name() {
+        let e = from_sloth(SPEC, None).unwrap_err();
+        assert!(
+            e.message.contains("requests-availability, checkout-ratio"),
+            "{e:?}"
+        );
+        let e = from_sloth(SPEC, Some("nope")).unwrap_err();
+        assert!(e.message.contains("no SLO named `nope`"), "{e:?}");
+    }
+
+    #[test]
+    fn rejects_other_versions_plugins_and_queries_without_placeholder() {
+        let e = from_sloth("version: sloth.slok.dev/v1\nslos: []\n", None).unwrap_err();
+        assert!(e.message.contains("prometheus/v1"));
+        let plugin = "version: prometheus/v1\nslos:\n  - name: a\n    objective: 99\n    sli:\n      plugin:\n        id: x\n";
+        assert!(
+            from_sloth(plugin, None)
+                .unwrap_err()
+                .message
+                .contains("plugins")
+        );
+        let fixed = "version: prometheus/v1\nslos:\n  - name: a\n    objective: 99\n    sli:\n      events:\n        error_query: sum(rate(e[5m]))\n        total_query: sum(rate(t[{{.window}}]))\n";
+        assert!(
+            from_sloth(fixed, None)
+                .unwrap_err()
+                .message
+                .contains("placeholder")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_line() {
+        let e = from_sloth("version: prometheus/v1\nslos:\n  - name: [\n", None).unwrap_err();
+        assert!(e.line.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn objectives_and_budget() {
+        assert_eq!(parse_objective("99.5"), Ok(99.5));
+        assert_eq!(parse_objective("99.5%"), Ok(99.5));
+        assert!(parse_objective("100").is_err());
+        assert!(parse_objective("0.995x").is_err());
+        assert_eq!(budget(99.5), 50.0 / 10_000.0);
+    }
+
+    #[test]
+    fn fills_the_placeholder() {
+        assert_eq!(
+            fill("rate(x[{{.window}}]) / rate(y[{{ .window }}])", "5m"),
+            "rate(x[5m]) / rate(y[5m])"
+        );
+    }
+}
