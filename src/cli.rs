@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Image tags, OCI labels and build arguments: a drop-in for docker/metadata-action.
+    ImageTag(crate::image_tag::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match *self {
+            Command::ImageTag(_) => "image-tag",
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::ImageTag(args) => crate::image_tag::run(args),
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod gha;
 pub mod http;
+pub mod image_tag;
 pub mod render;
 pub mod report;
 pub mod runtime;
