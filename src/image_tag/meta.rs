@@ -547,3 +547,381 @@ pub fn js_regex(pattern: &str) -> Result<regex::Regex, String> {
         .build()
         .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::context::Repo;
+    use super::super::spec;
+    use super::*;
+    use jiff::Timestamp;
+
+    const SHA: &str = "860c1904a1ce19322e91ac35af1ab07466440c37";
+
+    fn ctx(event: &str, git_ref: &str) -> Context {
+        Context {
+            event_name: event.into(),
+            git_ref: git_ref.into(),
+            sha: SHA.into(),
+            actor: "octocat".into(),
+            payload: serde_json::json!({}),
+            commit_date: Some(Timestamp::from_second(1_578_616_200).unwrap()),
+            now: Timestamp::from_second(1_578_616_200).unwrap(),
+            created: Some(Timestamp::from_second(1_578_616_200).unwrap()),
+            repo: Repo {
+                name: "Hello-World".into(),
+                description: "This your first repo!".into(),
+                html_url: "https://github.com/octocat/Hello-World".into(),
+                license: "MIT".into(),
+                default_branch: Some("master".into()),
+            },
+        }
+    }
+
+    fn settings(images: &[&str], tags: &[&str], flavor: &[&str]) -> Settings {
+        let l = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Settings {
+            images: spec::parse_images(&l(images)).unwrap(),
+            tags: spec::parse_tags(&l(tags)).unwrap(),
+            flavor: spec::parse_flavor(&l(flavor)).unwrap(),
+            labels: vec![],
+            annotations: vec![],
+            aliases: vec![],
+            sha_length: 7,
+        }
+    }
+
+    fn names(c: &Context, tags: &[&str], flavor: &[&str]) -> Vec<String> {
+        compute(c, &settings(&[], tags, flavor)).unwrap().tag_names
+    }
+
+    const SEMVER: [&str; 4] = [
+        "type=semver,pattern={{version}}",
+        "type=semver,pattern={{major}}.{{minor}}",
+        "type=semver,pattern={{major}}",
+        "type=sha",
+    ];
+
+    #[test]
+    fn semver_release_gets_partials_and_latest() {
+        let c = ctx("push", "refs/tags/v1.2.3");
+        assert_eq!(
+            names(&c, &SEMVER, &[]),
+            ["1.2.3", "1.2", "1", "sha-860c190", "latest"]
+        );
+    }
+
+    #[test]
+    fn semver_prerelease_only_version_and_no_latest() {
+        let c = ctx("push", "refs/tags/v2.0.8-beta.67");
+        assert_eq!(names(&c, &SEMVER, &[]), ["2.0.8-beta.67", "sha-860c190"]);
+        let raw = names(&c, &["type=semver,pattern={{raw}}"], &[]);
+        assert_eq!(raw, ["v2.0.8-beta.67"]);
+    }
+
+    #[test]
+    fn non_semver_tag_warns_and_falls_through() {
+        let c = ctx("push", "refs/tags/release-1");
+        let m = compute(&c, &settings(&[], &SEMVER, &[])).unwrap();
+        assert_eq!(m.tag_names, ["sha-860c190"]);
+        assert!(m.findings.iter().any(|f| f.rule == "invalid-semver"));
+    }
+
+    #[test]
+    fn semver_value_and_match() {
+        let c = ctx("push", "refs/heads/master");
+        assert_eq!(
+            names(
+                &c,
+                &[r"type=semver,pattern={{version}},value=p1/v1.2.3,match=v(\d.\d.\d)$"],
+                &[]
+            ),
+            ["1.2.3", "latest"]
+        );
+    }
+
+    #[test]
+    fn pep440_table() {
+        let c = |t: &str| ctx("push", &format!("refs/tags/{t}"));
+        let p = |t: &str, pat: &str| {
+            names(
+                &c(t),
+                &[&format!("type=pep440,pattern={pat}")],
+                &["latest=false"],
+            )
+        };
+        assert_eq!(p("v1.2.3", "{{version}}"), ["1.2.3"]);
+        assert_eq!(p("1.2.3", "v{{major}}"), ["v1"]);
+        assert_eq!(p("1.2.3post1", "{{major}}.{{minor}}"), ["1.2.3.post1"]);
+        assert_eq!(p("1.0dev4", "{{major}}.{{minor}}"), ["1.0.dev4"]);
+        assert_eq!(p("v1.2.3rc2", "{{raw}}"), ["v1.2.3rc2"]);
+    }
+
+    #[test]
+    fn match_table() {
+        let c = |t: &str| ctx("push", &format!("refs/tags/{t}"));
+        assert_eq!(
+            names(&c("v1.2.3"), &[r"type=match,pattern=\d.\d.\d"], &[]),
+            ["1.2.3", "latest"]
+        );
+        assert_eq!(
+            names(
+                &c("v2.0.8-beta.67"),
+                &[r"type=match,pattern=v(\d.\d),group=1"],
+                &[]
+            ),
+            ["2.0", "latest"]
+        );
+        assert_eq!(
+            names(&c("20200110-RC2"), &[r"type=match,pattern=\d+"], &[]),
+            ["20200110", "latest"]
+        );
+        assert_eq!(
+            names(
+                &c("V1.2.3"),
+                &[r#"type=match,"pattern=/v(\d{1,3}).\d{1,3}/i",group=1"#],
+                &[]
+            ),
+            ["1", "latest"]
+        );
+    }
+
+    #[test]
+    fn refs_edge_raw_sha() {
+        let c = ctx("push", "refs/heads/my/branch");
+        assert_eq!(names(&c, &[], &[]), ["my-branch"]);
+        let c = ctx("pull_request", "refs/pull/2/merge");
+        assert_eq!(names(&c, &[], &[]), ["pr-2"]);
+        let c = ctx("push", "refs/heads/master");
+        assert_eq!(
+            names(&c, &["type=edge", "type=raw,value=foo"], &[]),
+            ["edge", "foo"]
+        );
+        assert_eq!(names(&c, &["type=sha,format=long,prefix="], &[]), [SHA]);
+        let c = ctx("push", "refs/heads/dev");
+        assert_eq!(names(&c, &["type=edge"], &[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn latest_is_decided_by_the_first_producing_entry() {
+        let c = ctx("push", "refs/tags/v1.2.3");
+        // raw (priority 2000) comes first and does not get latest in auto mode.
+        assert_eq!(
+            names(
+                &c,
+                &[
+                    "type=raw,value=x,priority=2000",
+                    "type=semver,pattern={{version}}"
+                ],
+                &[]
+            ),
+            ["x", "1.2.3"]
+        );
+        assert_eq!(
+            names(&c, &["type=ref,event=tag"], &["latest=false"]),
+            ["v1.2.3"]
+        );
+        let c = ctx("push", "refs/heads/master");
+        assert_eq!(
+            names(&c, &["type=ref,event=branch"], &["latest=true"]),
+            ["master", "latest"]
+        );
+    }
+
+    #[test]
+    fn latest_never_twice() {
+        let c = ctx("push", "refs/tags/v1.2.3");
+        assert_eq!(
+            names(
+                &c,
+                &["type=semver,pattern={{version}}", "type=raw,value=latest"],
+                &[]
+            ),
+            ["1.2.3", "latest"]
+        );
+    }
+
+    #[test]
+    fn flavor_prefix_suffix_onlatest() {
+        let c = ctx("push", "refs/tags/v1.2.3");
+        assert_eq!(
+            names(
+                &c,
+                &["type=semver,pattern={{version}}", "type=sha,prefix=sha-"],
+                &["prefix=app-,onlatest=true", "suffix=-slim"]
+            ),
+            ["app-1.2.3-slim", "sha-860c190-slim", "app-latest"]
+        );
+    }
+
+    #[test]
+    fn enable_expressions() {
+        let c = ctx("push", "refs/heads/master");
+        assert_eq!(
+            names(
+                &c,
+                &["type=raw,value=latest,enable={{is_default_branch}}"],
+                &[]
+            ),
+            ["latest"]
+        );
+        let c = ctx("push", "refs/heads/dev");
+        assert_eq!(
+            names(
+                &c,
+                &[
+                    "type=raw,value=latest,enable={{is_default_branch}}",
+                    "type=raw,value={{branch}}-{{sha}},enable={{is_not_default_branch}}"
+                ],
+                &[]
+            ),
+            ["dev-860c190"]
+        );
+        assert!(compute(&c, &settings(&[], &["type=raw,value=x,enable=maybe"], &[])).is_err());
+    }
+
+    #[test]
+    fn schedule_dates() {
+        let c = ctx("schedule", "refs/heads/master");
+        assert_eq!(names(&c, &[], &[]), ["nightly", "master"]);
+        assert_eq!(
+            names(
+                &c,
+                &["type=schedule,pattern={{date 'YYYYMMDD-HHmmss' tz='Asia/Tokyo'}}"],
+                &[]
+            ),
+            ["20200110-093000"]
+        );
+        assert_eq!(
+            names(&c, &["type=schedule,pattern={{date}}"], &[]),
+            ["20200110"]
+        );
+        assert!(
+            compute(
+                &c,
+                &settings(
+                    &[],
+                    &["type=schedule,pattern={{date 'Y' tz='Nowhere/X'}}"],
+                    &[]
+                )
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn images_labels_and_immutable_tag() {
+        let c = ctx("push", "refs/heads/master");
+        let mut s = settings(
+            &["name/app", "ghcr.io/name/app"],
+            &["type=ref,event=branch", "type=sha"],
+            &[],
+        );
+        s.labels = vec![
+            "org.opencontainers.image.title=MyTitle".into(),
+            "custom={{branch}}".into(),
+            "nokey".into(),
+        ];
+        s.aliases = vec!["prod".into()];
+        let m = compute(&c, &s).unwrap();
+        assert_eq!(
+            m.tags,
+            [
+                "name/app:master",
+                "name/app:sha-860c190",
+                "name/app:prod",
+                "ghcr.io/name/app:master",
+                "ghcr.io/name/app:sha-860c190",
+                "ghcr.io/name/app:prod"
+            ]
+        );
+        assert_eq!(m.immutable_tag, "name/app:sha-860c190");
+        let labels: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            labels,
+            [
+                "custom=master",
+                "org.opencontainers.image.created=2020-01-10T00:30:00.000Z",
+                "org.opencontainers.image.description=This your first repo!",
+                "org.opencontainers.image.licenses=MIT",
+                "org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37",
+                "org.opencontainers.image.source=https://github.com/octocat/Hello-World",
+                "org.opencontainers.image.title=MyTitle",
+                "org.opencontainers.image.url=https://github.com/octocat/Hello-World",
+                "org.opencontainers.image.version=master",
+            ]
+        );
+    }
+
+    #[test]
+    fn created_is_left_out_when_unknown() {
+        let mut c = ctx("pull_request", "refs/pull/2/merge");
+        c.created = None;
+        let m = compute(&c, &settings(&[], &[], &[])).unwrap();
+        assert!(!m.labels.iter().any(|(k, _)| k.ends_with("created")));
+    }
+
+    #[test]
+    fn base_ref_and_long_tags() {
+        let mut c = ctx("pull_request", "refs/pull/2/merge");
+        c.payload = serde_json::json!({"pull_request": {"base": {"ref": "master"}}});
+        assert_eq!(
+            names(&c, &["type=raw,value={{base_ref}}-pr"], &[]),
+            ["master-pr"]
+        );
+        let long = "x".repeat(300);
+        let m = compute(
+            &c,
+            &settings(&[], &[&format!("type=raw,value={long}")], &[]),
+        )
+        .unwrap();
+        assert_eq!(m.tag_names[0].len(), 128);
+        assert!(m.findings.iter().any(|f| f.rule == "tag-sanitized"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the ref, the values and the affixes, every tag produced is a valid OCI tag.
+        #[test]
+        fn every_produced_tag_is_a_valid_oci_tag(
+            kind in 0..3usize,
+            name in "\\PC{0,200}",
+            value in "\\PC{0,150}",
+            prefix in "[ -~]{0,20}",
+            suffix in "[ -~]{0,20}",
+            alias in "\\PC{0,40}",
+        ) {
+            let git_ref = match kind {
+                0 => format!("refs/heads/{name}"),
+                1 => format!("refs/tags/{name}"),
+                _ => format!("refs/pull/{name}/merge"),
+            };
+            let c = ctx("push", &git_ref);
+            let clean = |s: &str| s.replace(['{', '}', ',', '"'], "");
+            let mut s = settings(
+                &["ghcr.io/o/app"],
+                &[
+                    "type=ref,event=branch",
+                    "type=ref,event=tag",
+                    "type=ref,event=pr",
+                    "type=semver,pattern={{version}}",
+                    "type=pep440,pattern={{major}}",
+                    "type=match,pattern=(.*),group=1",
+                    &format!("type=raw,value={}", clean(&value)),
+                    "type=sha,format=long",
+                ],
+                &[
+                    &format!("prefix={},onlatest=true", clean(&prefix)),
+                    &format!("suffix={},onlatest=true", clean(&suffix)),
+                ],
+            );
+            s.aliases = vec![clean(&alias)];
+            let m = compute(&c, &s).unwrap();
+            for tag in &m.tag_names {
+                proptest::prop_assert!(oci::is_valid_tag(tag), "{tag:?}");
+            }
+            for tag in &m.tags {
+                let name = tag.strip_prefix("ghcr.io/o/app:").unwrap();
+                proptest::prop_assert!(oci::is_valid_tag(name), "{tag:?}");
+            }
+        }
+    }
+}

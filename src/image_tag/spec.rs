@@ -285,7 +285,9 @@ pub fn parse_flavor(entries: &[String]) -> Result<Flavor, String> {
                         "true" => true,
                         "false" => false,
                         _ => {
-                            return Err(format!("invalid onlatest value `{value}` (true or false)"));
+                            return Err(format!(
+                                "invalid onlatest value `{value}` (true or false)"
+                            ));
                         }
                     };
                     match onlatest_for {
