@@ -181,7 +181,40 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     report.output("bake-file", bake.all);
     report.output("immutable-tag", meta.immutable_tag.clone());
     report.output("build-args", build_args(&ctx, &meta));
+    export_env(&report)?;
     Ok(report)
+}
+
+/// As docker/metadata-action does by default, also exports every output as
+/// `DOCKER_METADATA_OUTPUT_<NAME>` through `$GITHUB_ENV` (so build-push-action's
+/// `build-args: DOCKER_METADATA_OUTPUT_JSON` keeps working); `DOCKER_METADATA_SET_OUTPUT_ENV=false`
+/// turns it off.
+fn export_env(report: &Report) -> Result<(), Failure> {
+    let Some(path) = env("GITHUB_ENV") else {
+        return Ok(());
+    };
+    if env("DOCKER_METADATA_SET_OUTPUT_ENV").is_some_and(|v| v.eq_ignore_ascii_case("false")) {
+        return Ok(());
+    }
+    let vars: Vec<(String, String)> = report
+        .outputs
+        .iter()
+        .map(|(name, value)| {
+            let name: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (format!("DOCKER_METADATA_OUTPUT_{name}"), value.clone())
+        })
+        .collect();
+    crate::gha::write_outputs(Path::new(&path), &vars)
+        .map_err(|e| Failure::undecided(format!("could not write GITHUB_ENV {path}: {e}")))
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
