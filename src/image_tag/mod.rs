@@ -377,6 +377,16 @@ fn read_context(
         });
     }
 
+    // Scheduled runs (and create, discussion, issues) always run on the default branch, whose
+    // name their payload does not carry.
+    if repo.default_branch.is_none()
+        && ["create", "discussion", "issues", "schedule"]
+            .iter()
+            .any(|e| event_name.contains(e))
+        && let Some(branch) = git_ref.strip_prefix("refs/heads/")
+    {
+        repo.default_branch = Some(branch.to_string());
+    }
     let created = source_date_epoch.or(commit_date);
     if created.is_none() {
         findings.push(Finding::warning(
