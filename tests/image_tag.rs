@@ -523,3 +523,48 @@ fn github_token_fills_metadata_and_a_failing_api_is_a_warning() {
     );
     assert!(r.outputs["labels"].contains("org.opencontainers.image.title=app"));
 }
+
+/// action.yml's inputs are exactly the subcommand's flags, each passed as `INPUT_<NAME>`.
+#[test]
+fn action_yml_inputs_match_the_flags() {
+    let yml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("actions/image-tag/action.yml"),
+    )
+    .unwrap();
+    let section = yml
+        .split("\ninputs:\n")
+        .nth(1)
+        .unwrap()
+        .split("\noutputs:\n")
+        .next()
+        .unwrap();
+    let inputs: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| l.trim().trim_end_matches(':'))
+        .collect();
+    let help = Command::cargo_bin("ready")
+        .unwrap()
+        .args(["image-tag", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let mut flags: Vec<&str> = help
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("--"))
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| !matches!(*w, "help" | "format" | ""))
+        .collect();
+    flags.sort();
+    flags.dedup();
+    let mut sorted = inputs.clone();
+    sorted.sort();
+    assert_eq!(sorted, flags);
+    for input in inputs {
+        let var = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
+        assert!(
+            yml.contains(&format!("{var}: ${{{{ inputs.{input} }}}}")),
+            "{var} is not passed"
+        );
+    }
+}
