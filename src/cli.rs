@@ -38,20 +38,24 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Image tags, OCI labels and build arguments: a drop-in for docker/metadata-action.
-    ImageTag(crate::image_tag::Args),
+    ImageTag(Box<crate::image_tag::Args>),
+    /// The pre-deploy checklist: run the gates that ready.yml names and check required variables.
+    Predeploy(crate::predeploy::Args),
 }
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {
+        match self {
             Command::ImageTag(_) => "image-tag",
+            Command::Predeploy(_) => "predeploy",
         }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
         match self {
-            Command::ImageTag(args) => crate::image_tag::run(args),
+            Command::ImageTag(args) => crate::image_tag::run(*args),
+            Command::Predeploy(args) => crate::predeploy::run(args),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod gha;
 pub mod http;
 pub mod image_tag;
+pub mod predeploy;
 pub mod render;
 pub mod report;
 pub mod runtime;

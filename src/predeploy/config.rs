@@ -1,0 +1,138 @@
+//! `ready.yml`: which gates the pre-deploy checklist runs, with their inputs, and which
+//! environment variables must be present.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Variables that must be set and non-empty.
+    #[serde(default)]
+    pub required_env: Vec<String>,
+    /// A `.env.example`-style file whose variable names are required too.
+    #[serde(default)]
+    pub required_env_from: Option<String>,
+    /// Gates in the order they run: action name → its inputs, as in the action's `with:`.
+    #[serde(default)]
+    pub gates: yaml_serde::Mapping,
+}
+
+/// A gate's inputs as flags: `name: value` becomes `--name value`; lists become one value per line.
+pub fn gate_flags(inputs: &yaml_serde::Value) -> Result<Vec<(String, String)>, String> {
+    let Some(map) = inputs.as_mapping() else {
+        return match inputs {
+            yaml_serde::Value::Null => Ok(Vec::new()),
+            _ => Err("a gate's inputs must be a map of input names to values".into()),
+        };
+    };
+    let mut flags = Vec::new();
+    for (key, value) in map {
+        let key = key
+            .as_str()
+            .ok_or_else(|| "input names must be strings".to_string())?;
+        flags.push((
+            key.to_string(),
+            scalar(value).map_err(|e| format!("{key}: {e}"))?,
+        ));
+    }
+    Ok(flags)
+}
+
+fn scalar(value: &yaml_serde::Value) -> Result<String, String> {
+    use yaml_serde::Value;
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Ok(String::new()),
+        Value::Sequence(items) => Ok(items
+            .iter()
+            .map(scalar)
+            .collect::<Result<Vec<_>, _>>()?
+            .join("\n")),
+        _ => Err("expected a string, number, boolean or list".into()),
+    }
+}
+
+/// Variable names of a `.env.example` file: `NAME=...` lines, `export` allowed, comments skipped.
+pub fn env_example_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let l = l.strip_prefix("export ").unwrap_or(l);
+            let name = l.split('=').next()?.trim();
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            valid.then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Required variables that are unset or empty, by name; values are never looked at beyond that.
+pub fn missing_env(names: &[String], lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut seen = BTreeMap::new();
+    for name in names {
+        seen.entry(name.clone())
+            .or_insert_with(|| lookup(name).is_none_or(|v| v.is_empty()));
+    }
+    names
+        .iter()
+        .filter(|n| seen.remove(*n).unwrap_or(false))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_example_names_skip_comments_and_accept_export() {
+        let text = "# db\nDATABASE_URL=postgres://x\nexport API_KEY=\n\n1BAD=x\nnot a line\nREDIS_URL = redis://\n";
+        assert_eq!(
+            env_example_names(text),
+            ["DATABASE_URL", "API_KEY", "REDIS_URL"]
+        );
+    }
+
+    #[test]
+    fn missing_env_counts_empty_as_missing_once() {
+        let names = vec!["A".to_string(), "B".into(), "C".into(), "A".into()];
+        let env = |n: &str| match n {
+            "A" => Some(String::new()),
+            "B" => Some("set".into()),
+            _ => None,
+        };
+        assert_eq!(missing_env(&names, env), ["A", "C"]);
+    }
+
+    #[test]
+    fn gate_inputs_become_flags() {
+        let v: yaml_serde::Value = yaml_serde::from_str(
+            "config: a.ini\nmax-heads: 2\nrequire-contract: true\nchecks: [lint, test]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            gate_flags(&v).unwrap(),
+            vec![
+                ("config".into(), "a.ini".into()),
+                ("max-heads".into(), "2".into()),
+                ("require-contract".into(), "true".into()),
+                ("checks".into(), "lint\ntest".into()),
+            ]
+        );
+        assert!(gate_flags(&yaml_serde::Value::String("x".into())).is_err());
+    }
+
+    #[test]
+    fn unknown_top_level_keys_are_refused() {
+        let err = yaml_serde::from_str::<Config>("gates: {}\nrequired_env: [A]\n").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `required_env`"),
+            "{err}"
+        );
+    }
+}

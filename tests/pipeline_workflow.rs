@@ -1,0 +1,191 @@
+//! The reusable pipeline's job graph and permissions, read from the workflow itself.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use yaml_serde::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pipeline() -> (String, Value) {
+    let text =
+        std::fs::read_to_string(root().join(".github/workflows/ready-pipeline.yml")).unwrap();
+    let doc = yaml_serde::from_str(&text).unwrap();
+    (text, doc)
+}
+
+fn needs(doc: &Value, job: &str) -> BTreeSet<String> {
+    match &doc["jobs"][job]["needs"] {
+        Value::String(s) => [s.clone()].into(),
+        Value::Sequence(seq) => seq
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn jobs_run_in_pipeline_order() {
+    let (_, doc) = pipeline();
+    assert_eq!(needs(&doc, "docker-build"), set(&["lint-and-test"]));
+    assert_eq!(needs(&doc, "publish-image"), set(&["docker-build"]));
+    let deploy = needs(&doc, "deploy");
+    for required in [
+        "publish-image",
+        "gate-on-green",
+        "migrations",
+        "error-budget",
+        "predeploy",
+    ] {
+        assert!(deploy.contains(required), "deploy does not need {required}");
+    }
+    assert_eq!(needs(&doc, "smoke"), set(&["deploy"]));
+    assert!(needs(&doc, "rollback").contains("smoke"));
+}
+
+#[test]
+fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
+    let (_, doc) = pipeline();
+    let condition = doc["jobs"]["deploy"]["if"].as_str().unwrap();
+    assert!(condition.contains("needs.publish-image.result == 'success'"));
+    assert!(condition.contains("needs.gate-on-green.result == 'success'"));
+    for optional in ["migrations", "error-budget", "predeploy"] {
+        assert!(
+            condition.contains(&format!("needs.{optional}.result")),
+            "deploy ignores {optional}"
+        );
+    }
+    assert!(
+        !condition.contains("always()"),
+        "a failed gate must stop the deploy"
+    );
+}
+
+#[test]
+fn rollback_runs_only_when_smoke_fails() {
+    let (_, doc) = pipeline();
+    let condition = doc["jobs"]["rollback"]["if"].as_str().unwrap();
+    assert!(
+        condition.contains("needs.smoke.result == 'failure'"),
+        "{condition}"
+    );
+    assert!(
+        condition.contains("needs.deploy.result == 'success'"),
+        "{condition}"
+    );
+}
+
+#[test]
+fn deploys_go_through_an_environment_with_one_deploy_at_a_time() {
+    let (_, doc) = pipeline();
+    for job in ["deploy", "rollback"] {
+        let env = doc["jobs"][job]["environment"].as_str().unwrap_or_default();
+        assert!(
+            env.contains("inputs.environment"),
+            "{job} has no environment"
+        );
+        let group = doc["jobs"][job]["concurrency"]["group"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(group, "deploy-${{ inputs.environment }}");
+    }
+    let env = doc["jobs"]["deploy"]["environment"].as_str().unwrap();
+    assert!(env.contains("needs-approval") && env.contains("inputs.approval-environment"));
+}
+
+#[test]
+fn permissions_are_explicit_least_and_commented() {
+    let (text, doc) = pipeline();
+    assert_eq!(doc["permissions"], Value::Mapping(Default::default()));
+    for (name, job) in doc["jobs"].as_mapping().unwrap() {
+        let perms = job
+            .get("permissions")
+            .unwrap_or_else(|| panic!("{name:?} has no permissions"));
+        assert!(
+            perms.is_mapping(),
+            "{name:?} permissions must be a map of scopes"
+        );
+        for (scope, level) in perms.as_mapping().unwrap() {
+            assert!(
+                matches!(level.as_str(), Some("read") | Some("write")),
+                "{name:?} {scope:?}"
+            );
+        }
+    }
+    for line in text.lines() {
+        let t = line.trim();
+        let scope_line = [
+            "contents", "packages", "checks", "statuses", "actions", "id-token",
+        ]
+        .iter()
+        .any(|scope| {
+            t.starts_with(&format!("{scope}: read")) || t.starts_with(&format!("{scope}: write"))
+        });
+        assert!(
+            !scope_line || t.contains(" # "),
+            "permission without a comment: {t}"
+        );
+    }
+}
+
+#[test]
+fn third_party_actions_are_pinned_by_full_sha() {
+    let dirs = [".github/workflows", "workflows-templates"];
+    for dir in dirs {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("yml") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let Some(uses) = line.trim().trim_start_matches("- ").strip_prefix("uses: ") else {
+                    continue;
+                };
+                if uses.starts_with("ready-actions/ready-actions") || uses.starts_with("./") {
+                    continue;
+                }
+                let sha = uses.split('@').nth(1).unwrap_or_default();
+                let sha = sha.split_whitespace().next().unwrap_or_default();
+                assert!(
+                    sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{}: {uses} is not pinned by a full SHA",
+                    path.display()
+                );
+                assert!(
+                    uses.contains("# v"),
+                    "{}: {uses} has no version comment",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn starter_templates_call_the_pipeline_and_have_properties() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(root().join("workflows-templates")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yml") {
+            continue;
+        }
+        count += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(".github/workflows/ready-pipeline.yml@"),
+            "{}",
+            path.display()
+        );
+        let props = path.with_extension("properties.json");
+        let props: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&props).unwrap()).unwrap();
+        assert!(props["name"].is_string() && props["description"].is_string());
+    }
+    assert!(count >= 2);
+}

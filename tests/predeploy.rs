@@ -1,0 +1,175 @@
+//! `ready predeploy`: the checklist, item by item, and required variables named but never shown.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    summary: String,
+    outputs: String,
+}
+
+fn predeploy(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let summary = dir.join("summary.md");
+    let outputs = dir.join("outputs");
+    let mut cmd = Command::cargo_bin("ready").unwrap();
+    cmd.env_clear()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .arg("predeploy")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        summary: std::fs::read_to_string(summary).unwrap_or_default(),
+        outputs: std::fs::read_to_string(outputs).unwrap_or_default(),
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".env.example",
+        "# app\nDATABASE_URL=postgres://localhost/app\nAPI_KEY=\n",
+    );
+    let config = write(
+        dir.path(),
+        "ready.yml",
+        "required-env: [SENTRY_DSN]\nrequired-env-from: .env.example\n",
+    );
+    let run = predeploy(
+        dir.path(),
+        &["--config", &config],
+        &[
+            ("DATABASE_URL", "postgres://user:pw-VALUE-123@db/app"),
+            ("API_KEY", ""),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for text in [&run.stdout, &run.summary, &run.outputs] {
+        assert!(
+            !text.contains("pw-VALUE-123"),
+            "a value was printed:\n{text}"
+        );
+    }
+    assert!(
+        run.stdout.contains("::error title=required-env-missing"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("SENTRY_DSN is not set or is empty"));
+    assert!(run.stdout.contains("API_KEY is not set or is empty"));
+    assert!(!run.stdout.contains("DATABASE_URL is not set"));
+    assert!(
+        run.summary
+            .contains("| required-env | blocked | missing: SENTRY_DSN, API_KEY |"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn all_variables_present_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "ready.yml", "required-env: [A, B]\n");
+    let run = predeploy(
+        dir.path(),
+        &["--config", &config],
+        &[("A", "1"), ("B", "2")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains("| required-env | passed | 2 variable(s) present |"),
+        "{}",
+        run.summary
+    );
+    assert!(run.outputs.contains("\npassed\n") || run.outputs.contains("passed<<"));
+}
+
+#[test]
+fn gates_that_need_a_network_or_token_are_skipped_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "ready.yml",
+        "gates:\n  gate-on-green: {}\n  smoke:\n    base-url: https://example.test\n  error-budget-gate:\n    prometheus-url: https://prom.example.test\n",
+    );
+    let run = predeploy(dir.path(), &["--config", &config, "--offline"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains("| gate-on-green | skipped | needs a GitHub token"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("| smoke | skipped | needs the deployed service (--offline) |")
+    );
+    assert!(
+        run.summary
+            .contains("| error-budget-gate | skipped | needs Prometheus (--offline)")
+    );
+    assert!(run.outputs.contains("skipped<<"));
+}
+
+#[test]
+fn a_bad_checklist_is_invalid_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "ready.yml",
+        "required-env: [A]\nrequired_env_from: x\n",
+    );
+    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("unknown field `required_env_from`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(",line=2::"), "{}", run.stdout);
+
+    let config = write(dir.path(), "ready.yml", "gates:\n  promote: {}\n");
+    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("promote is not a pre-deploy gate"),
+        "{}",
+        run.stdout
+    );
+
+    let config = write(dir.path(), "ready.yml", "gates:\n  no-such-gate: {}\n");
+    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("no-such-gate"), "{}", run.stdout);
+}
+
+#[test]
+fn a_missing_checklist_says_what_was_looked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.yml");
+    let run = predeploy(dir.path(), &["--config", missing.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("cannot read the checklist"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.outputs.contains("invalid"));
+}
