@@ -568,3 +568,27 @@ fn action_yml_inputs_match_the_flags() {
         );
     }
 }
+
+/// What a user sees in the job summary for a release build.
+#[test]
+fn job_summary_for_a_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let event = data("push_semver_tag/event.json");
+    let r = run(&push_env(
+        event.to_str().unwrap(),
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF", "refs/tags/v1.2.3"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+            ("INPUT_IMAGES", "ghcr.io/octo-org/app"),
+            (
+                "INPUT_TAGS",
+                "type=semver,pattern={{version}}\ntype=semver,pattern={{major}}",
+            ),
+            ("INPUT_ALIASES", "prod"),
+        ],
+    ));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    insta::assert_snapshot!(std::fs::read_to_string(&summary).unwrap());
+}
