@@ -39,6 +39,8 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
+    /// Image tags, OCI labels and build arguments: a drop-in for docker/metadata-action.
+    ImageTag(Box<crate::image_tag::Args>),
     /// The pre-deploy checklist: run the gates that ready.yml names and check required variables.
     Predeploy(crate::predeploy::Args),
     /// Wait until the commit's required checks are green; fail fast when one goes red.
@@ -51,6 +53,7 @@ impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::ImageTag(_) => "image-tag",
             Command::Predeploy(_) => "predeploy",
             Command::GateOnGreen(_) => crate::gate_on_green::NAME,
             Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
@@ -59,6 +62,7 @@ impl Command {
 
     pub fn run(self) -> Result<Report, Failure> {
         match self {
+            Command::ImageTag(args) => crate::image_tag::run(*args),
             Command::Predeploy(args) => crate::predeploy::run(args),
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),

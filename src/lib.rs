@@ -7,6 +7,7 @@ pub mod gate_on_green;
 pub mod gha;
 pub mod github;
 pub mod http;
+pub mod image_tag;
 pub mod predeploy;
 pub mod render;
 pub mod report;
