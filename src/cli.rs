@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
+    CheckAlembicHeads(crate::check_alembic_heads::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match self {
+            Command::CheckAlembicHeads(_) => crate::check_alembic_heads::ACTION,
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
+        }
     }
 }
