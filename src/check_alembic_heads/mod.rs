@@ -18,7 +18,7 @@ pub const ACTION: &str = "check-alembic-heads";
 pub struct Args {
     /// alembic.ini or pyproject.toml ([tool.alembic]); default: alembic.ini and pyproject.toml in the working directory.
     #[arg(long, env = "INPUT_CONFIG")]
-    pub config: Option<PathBuf>,
+    pub config: Option<String>,
     /// Overrides script_location (for projects that set it at run time in env.py).
     #[arg(long, env = "INPUT_SCRIPT_LOCATION")]
     pub script_location: Option<String>,
@@ -26,23 +26,52 @@ pub struct Args {
     #[arg(long, env = "INPUT_VERSION_LOCATIONS")]
     pub version_locations: Option<String>,
     /// The most heads allowed.
-    #[arg(long, env = "INPUT_MAX_HEADS", default_value_t = 1)]
+    #[arg(long, env = "INPUT_MAX_HEADS", default_value_t = 1, value_parser = count_input)]
     pub max_heads: usize,
     /// Count heads as `alembic heads --resolve-dependencies` prints them.
-    #[arg(long, env = "INPUT_RESOLVE_DEPENDENCIES", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, env = "INPUT_RESOLVE_DEPENDENCIES", default_value_t = false, action = clap::ArgAction::Set, value_parser = bool_input)]
     pub resolve_dependencies: bool,
     /// Each checked migration must declare migration_contract and a downgrade (or no_downgrade).
-    #[arg(long, env = "INPUT_REQUIRE_CONTRACT", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, env = "INPUT_REQUIRE_CONTRACT", default_value_t = false, action = clap::ArgAction::Set, value_parser = bool_input)]
     pub require_contract: bool,
     /// A file that must mention each checked migration's revision id.
     #[arg(long, env = "INPUT_CONTRACT_DOC")]
-    pub contract_doc: Option<PathBuf>,
+    pub contract_doc: Option<String>,
     /// A git ref: contract rules apply only to migration files added or changed since it.
     #[arg(long, env = "INPUT_CHANGED_SINCE")]
     pub changed_since: Option<String>,
 }
 
-pub fn run(args: Args) -> Result<Report, Failure> {
+/// An input left empty in action.yml arrives as `INPUT_X=""`: that means "not set".
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// `true`/`false` (any case); empty is the default, `false`.
+fn bool_input(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "false" => Ok(false),
+        "true" => Ok(true),
+        other => Err(format!("expected true or false, found {other:?}")),
+    }
+}
+
+/// A count; empty is the default, 1.
+fn count_input(value: &str) -> Result<usize, String> {
+    match value.trim() {
+        "" => Ok(1),
+        v => v
+            .parse()
+            .map_err(|_| format!("expected a whole number, found {v:?}")),
+    }
+}
+
+pub fn run(mut args: Args) -> Result<Report, Failure> {
+    args.config = set(&args.config).map(str::to_string);
+    args.script_location = set(&args.script_location).map(str::to_string);
+    args.version_locations = set(&args.version_locations).map(str::to_string);
+    args.contract_doc = set(&args.contract_doc).map(str::to_string);
+    args.changed_since = set(&args.changed_since).map(str::to_string);
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::invalid(format!("cannot read the working directory: {e}")))?;
     let locations = locate(&args, &cwd)?;
@@ -75,10 +104,9 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     };
     let contract_doc = match &args.contract_doc {
         Some(path) => Some((
-            display_path(path, &cwd),
-            std::fs::read_to_string(path).map_err(|e| {
-                Failure::invalid(format!("cannot read contract-doc {}: {e}", path.display()))
-            })?,
+            path.clone(),
+            std::fs::read_to_string(cwd.join(path))
+                .map_err(|e| Failure::invalid(format!("cannot read contract-doc {path}: {e}")))?,
         )),
         None => None,
     };
@@ -137,7 +165,7 @@ fn here_of(path: &Path, cwd: &Path) -> String {
 
 fn locate(args: &Args, cwd: &Path) -> Result<Locations, Failure> {
     // Alembic's CLI reads both files: the one named by -c and the default of the other kind.
-    let (ini_path, toml_path, named) = match &args.config {
+    let (ini_path, toml_path, named) = match &args.config.as_deref().map(PathBuf::from) {
         Some(path) if path.file_name().is_some_and(|n| n == "pyproject.toml") => (
             PathBuf::from("alembic.ini"),
             path.clone(),

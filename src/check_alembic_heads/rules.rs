@@ -94,7 +94,10 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
         if let Some(first) = sc.syntax_errors.first() {
             let more = sc.syntax_errors.len() - 1;
             let extra = if more > 0 {
-                format!(" ({more} more syntax errors in this file)")
+                format!(
+                    " ({more} more syntax {} in this file)",
+                    if more == 1 { "error" } else { "errors" }
+                )
             } else {
                 String::new()
             };
