@@ -70,16 +70,21 @@ for h in range(heads):
 PY
 }
 
-now_ns() { date +%s%N; }
-
-# mean_ms N CMD...: mean wall time of N runs (output discarded; exit codes 0 and 1 both count).
+# mean_ms N CMD...: mean wall-clock and CPU (user+sys) milliseconds of N whole-process runs
+# (output discarded; exit codes 0 and 1 both count). Prints "WALL CPU".
 mean_ms() {
-  local n="$1"; shift
-  local start end
-  start=$(now_ns)
-  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 || true; done
-  end=$(now_ns)
-  echo $(( (end - start) / n / 1000000 ))
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+n, cmd = int(sys.argv[1]), sys.argv[2:]
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+start = time.perf_counter()
+for _ in range(n):
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = (time.perf_counter() - start) / n * 1000
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) / n * 1000
+print(f"{wall:.1f} {cpu:.1f}")
+PY
 }
 
 bench() {
@@ -95,11 +100,16 @@ bench() {
     exit 1
   fi
   local r a
-  r=$(mean_ms "$RUNS" "$READY" check-alembic-heads --max-heads "$heads")
-  a=$(mean_ms "$RUNS" "$ALEMBIC" heads)
-  [ "$r" -gt 0 ] || r=1
-  printf '%-28s revisions=%-5s heads=%-3s ready=%6s ms  alembic heads=%6s ms  ratio=%sx\n' \
-    "$name" "$total" "$heads" "$r" "$a" "$(python3 -c "print(round($a/$r, 1))")"
+  read -r r_wall r_cpu <<<"$(mean_ms "$RUNS" "$READY" check-alembic-heads --max-heads "$heads")"
+  read -r a_wall a_cpu <<<"$(mean_ms "$RUNS" "$ALEMBIC" heads)"
+  python3 - "$name" "$total" "$heads" "$r_wall" "$r_cpu" "$a_wall" "$a_cpu" <<'PY'
+import sys
+name, total, heads = sys.argv[1:4]
+rw, rc, aw, ac = map(float, sys.argv[4:8])
+print(f"{name:<24} revisions={total:<5} heads={heads:<3} "
+      f"wall: ready {rw:7.1f} ms, alembic heads {aw:7.1f} ms, ratio {aw / max(rw, 0.1):5.1f}x | "
+      f"cpu: ready {rc:7.1f} ms, alembic heads {ac:7.1f} ms, ratio {ac / max(rc, 0.1):5.1f}x")
+PY
   cd "$root"
 }
 

@@ -151,6 +151,8 @@ fn does_nothing(body: &[Stmt]) -> bool {
 
 /// Reads one migration file's declarations. Never panics.
 pub fn read(source: &str) -> Script {
+    // Python skips a UTF-8 byte order mark; it sits on line 1 and moves no line.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let lines = Lines::new(source);
     let mut script = Script {
         revision: Attr::Missing,
@@ -271,6 +273,13 @@ mod tests {
         );
         assert_eq!(i[&1], ["multiple-heads", "revision-cycle"]);
         assert_eq!(i[&3], ["x"]);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let s = read("\u{feff}revision = 'a'\n");
+        assert!(s.syntax_errors.is_empty());
+        assert_eq!(s.revision.value().unwrap(), "a");
     }
 
     #[test]
