@@ -25,13 +25,28 @@ pub struct Cli {
         long,
         global = true,
         env = "INPUT_FORMAT",
-        value_enum,
-        default_value = "auto"
+        default_value = "auto",
+        value_parser = parse_format
     )]
     pub format: Format,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--format`; an empty value (an action input left at "") means the default.
+fn parse_format(value: &str) -> Result<Format, String> {
+    use clap::ValueEnum;
+    if value.is_empty() {
+        return Ok(Format::Auto);
+    }
+    Format::from_str(value, true).map_err(|_| {
+        let names: Vec<_> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("expected one of {}", names.join(", "))
+    })
 }
 
 /// One variant per action; each action module has `Args` and `run()`.
@@ -47,6 +62,8 @@ pub enum Command {
     GateOnGreen(crate::gate_on_green::Args),
     /// No deploy while the error budget is spent, burning fast, or in a freeze.
     ErrorBudgetGate(crate::error_budget_gate::Args),
+    /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
+    CheckAlembicHeads(crate::check_alembic_heads::Args),
 }
 
 impl Command {
@@ -57,6 +74,7 @@ impl Command {
             Command::Predeploy(_) => "predeploy",
             Command::GateOnGreen(_) => crate::gate_on_green::NAME,
             Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
+            Command::CheckAlembicHeads(_) => crate::check_alembic_heads::ACTION,
         }
     }
 
@@ -66,6 +84,7 @@ impl Command {
             Command::Predeploy(args) => crate::predeploy::run(args),
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
+            Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! ready-actions: the library behind the `ready` binary. Each action is a module with `Args`
 //! (clap) and `run()`; the runtime, report and renderers are shared by all of them.
 
+pub mod check_alembic_heads;
 pub mod cli;
 pub mod error_budget_gate;
 pub mod gate_on_green;

@@ -46,3 +46,30 @@ fn usage_errors_exit_2_and_set_result_invalid() {
     assert!(head.starts_with("result<<ghadelimiter_"), "{written}");
     assert_eq!(lines.next(), Some("invalid"));
 }
+
+#[test]
+fn an_empty_format_input_means_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ready.yml");
+    std::fs::write(&config, "required-env: []\n").unwrap();
+    let out = ready()
+        .args(["predeploy", "--config"])
+        .arg(&config)
+        .env("INPUT_FORMAT", "")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = ready()
+        .args(["--format", "yaml", "predeploy"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("expected one of auto, text, github, json")
+    );
+}

@@ -1,0 +1,2 @@
+revision = "b2"
+down_revision = "b1"  # ready: ignore[revision-cycle]

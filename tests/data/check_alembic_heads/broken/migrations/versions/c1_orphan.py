@@ -1,0 +1,3 @@
+revision: str = "c1"
+down_revision: str = "gone"
+depends_on = ("core", "missing")

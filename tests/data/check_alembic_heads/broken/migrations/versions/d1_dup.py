@@ -1,0 +1,2 @@
+revision = "a2"
+down_revision = "a1"

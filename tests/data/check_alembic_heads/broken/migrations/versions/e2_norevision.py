@@ -1,0 +1,1 @@
+down_revision = "a1"

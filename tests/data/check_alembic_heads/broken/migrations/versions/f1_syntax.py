@@ -1,0 +1,5 @@
+revision = "f1"
+down_revision = "a3"
+
+def upgrade(:
+    pass
