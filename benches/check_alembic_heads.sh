@@ -99,7 +99,7 @@ bench() {
     echo "$name: heads differ: ready=[$ours] alembic=[$theirs]" >&2
     exit 1
   fi
-  local r a
+  local r_wall r_cpu a_wall a_cpu
   read -r r_wall r_cpu <<<"$(mean_ms "$RUNS" "$READY" check-alembic-heads --max-heads "$heads")"
   read -r a_wall a_cpu <<<"$(mean_ms "$RUNS" "$ALEMBIC" heads)"
   python3 - "$name" "$total" "$heads" "$r_wall" "$r_cpu" "$a_wall" "$a_cpu" <<'PY'

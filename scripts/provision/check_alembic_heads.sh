@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/test.sh: the Alembic CLI for tests/check_alembic_heads.rs.
 # Alembic itself is pinned in scripts/requirements-tools.txt and installed into .tools/venv by
 # test.sh; this only points the tests at it (and installs it when run by hand).

@@ -24,5 +24,6 @@ _ebg_provision() {
   export READY_TEST_PROMTOOL="$promtool"
 }
 
+# shellcheck disable=SC2317 # exit is reached when the script runs on its own, not sourced
 _ebg_provision || { echo "error-budget-gate: could not install prometheus" >&2; return 1 2>/dev/null || exit 1; }
 unset -f _ebg_provision
