@@ -36,15 +36,22 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
+    Smoke(crate::smoke::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match *self {
+            Command::Smoke(_) => "smoke",
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::Smoke(args) => crate::smoke::run(args),
+        }
     }
 }

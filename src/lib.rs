@@ -7,3 +7,4 @@ pub mod http;
 pub mod render;
 pub mod report;
 pub mod runtime;
+pub mod smoke;
