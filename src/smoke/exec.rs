@@ -175,7 +175,7 @@ async fn run_wait(ctx: &Ctx, planned: &Planned) -> StepResult {
         .within
         .map_or(ctx.deadline, |w| (start + w.0).min(ctx.deadline));
     let vars = BTreeMap::new();
-    let step = resolve(&planned.step, &lookup(ctx, &vars));
+    let step = resolve(&planned.step, &ctx.defaults.headers, &lookup(ctx, &vars));
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -212,7 +212,7 @@ async fn run_wait(ctx: &Ctx, planned: &Planned) -> StepResult {
 /// One step with its retries.
 async fn run_step(ctx: &Ctx, planned: &Planned, vars: &BTreeMap<String, String>) -> StepResult {
     let start = Instant::now();
-    let step = resolve(&planned.step, &lookup(ctx, vars));
+    let step = resolve(&planned.step, &ctx.defaults.headers, &lookup(ctx, vars));
     let retry = step.retry.or(ctx.defaults.retry).unwrap_or(Retry {
         attempts: 1,
         delay: None,
@@ -278,12 +278,17 @@ fn target(ctx: &Ctx, path: &Option<String>, url: &Option<String>) -> Result<reqw
     reqwest::Url::parse(&text).map_err(|e| format!("{text:?} is not a URL: {e}"))
 }
 
-fn merged_headers(ctx: &Ctx, own: &BTreeMap<String, Text>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in ctx.defaults.headers.iter().chain(own) {
-        out.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
-        out.push((k.clone(), v.0.clone()));
-    }
+/// The default headers, then the step's own, which win (names compare without case).
+fn merged_headers(
+    defaults: &BTreeMap<String, Text>,
+    own: &BTreeMap<String, Text>,
+) -> BTreeMap<String, Text> {
+    let mut out: BTreeMap<String, Text> = defaults
+        .iter()
+        .filter(|(k, _)| !own.keys().any(|o| o.eq_ignore_ascii_case(k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
     out
 }
 
@@ -299,18 +304,21 @@ fn protect_header(name: &str, value: &str) {
             crate::gha::secrets::register(v.trim());
         }
     };
-    secret(value);
-    if lower.ends_with("authorization")
-        && let Some((_, credential)) = value.split_once(' ')
-    {
-        secret(credential);
-    }
-    if lower == "cookie" {
+    if lower.ends_with("authorization") {
+        // The credential after the scheme (`Bearer xyz`), so that the scheme stays readable.
+        match value.trim().split_once(' ') {
+            Some((_, credential)) => secret(credential),
+            None => secret(value),
+        }
+    } else if lower.contains("cookie") {
         for pair in value.split(';') {
-            if let Some((_, v)) = pair.split_once('=') {
-                secret(v);
+            match pair.split_once('=') {
+                Some((_, v)) => secret(v),
+                None => secret(pair),
             }
         }
+    } else {
+        secret(value);
     }
 }
 
@@ -358,15 +366,15 @@ async fn attempt_http(
             reqwest::header::HeaderValue::from_static(ct),
         );
     }
-    for (k, v) in merged_headers(ctx, &step.headers) {
-        protect_header(&k, &v);
+    for (k, Text(v)) in &step.headers {
+        protect_header(k, v);
         let name = match reqwest::header::HeaderName::from_bytes(k.as_bytes()) {
             Ok(n) => n,
             Err(_) => return fail(format!("{k:?} is not a header name")),
         };
-        let value = match reqwest::header::HeaderValue::from_str(&v) {
+        let value = match reqwest::header::HeaderValue::from_str(v) {
             Ok(mut value) => {
-                value.set_sensitive(check::is_sensitive_header(&k));
+                value.set_sensitive(check::is_sensitive_header(k));
                 value
             }
             Err(_) => return fail(format!("the value of header {k} is not valid")),
@@ -495,7 +503,11 @@ async fn attempt_ws(ctx: &Ctx, step: &Step, ws: &WebSocket) -> Attempt {
         Ok(r) => r,
         Err(e) => return fail(format!("{shown}: {e}")),
     };
-    let mut headers = merged_headers(ctx, &ws.headers);
+    let mut headers: Vec<(String, String)> = ws
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .collect();
     if let Some(origin) = &ws.origin {
         headers.push(("Origin".into(), origin.clone()));
     }
@@ -631,8 +643,12 @@ fn last_note(last: &Option<(Observed, Vec<String>)>) -> String {
     }
 }
 
-/// The step with every `${var}` replaced.
-pub fn resolve(step: &Step, lookup: &dyn Fn(&str) -> Option<String>) -> Step {
+/// The step with the default headers merged in and every `${var}` replaced.
+pub fn resolve(
+    step: &Step,
+    default_headers: &BTreeMap<String, Text>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Step {
     let s = |v: &Option<String>| v.as_ref().map(|t| interpolate(t, lookup));
     let map = |m: &BTreeMap<String, Text>| {
         m.iter()
@@ -651,7 +667,11 @@ pub fn resolve(step: &Step, lookup: &dyn Fn(&str) -> Option<String>) -> Step {
         method: step.method.clone(),
         path: s(&step.path),
         url: s(&step.url),
-        headers: map(&step.headers),
+        headers: if step.websocket.is_some() {
+            BTreeMap::new()
+        } else {
+            map(&merged_headers(default_headers, &step.headers))
+        },
         query: map(&step.query),
         json: j(&step.json),
         form: step.form.as_ref().map(map),
@@ -695,7 +715,7 @@ pub fn resolve(step: &Step, lookup: &dyn Fn(&str) -> Option<String>) -> Step {
         websocket: step.websocket.as_ref().map(|ws| WebSocket {
             path: s(&ws.path),
             url: s(&ws.url),
-            headers: map(&ws.headers),
+            headers: map(&merged_headers(default_headers, &ws.headers)),
             origin: s(&ws.origin),
             send: ws
                 .send

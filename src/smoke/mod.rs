@@ -21,7 +21,7 @@ use std::time::Duration;
 pub struct Args {
     /// The smoke spec, a YAML file (see docs/smoke.md).
     #[arg(long, env = "INPUT_SPEC")]
-    pub spec: Option<PathBuf>,
+    pub spec: Option<String>,
     /// The service's base URL; step paths are relative to it.
     #[arg(long = "base-url", env = "INPUT_BASE_URL")]
     pub base_url: Option<String>,
@@ -44,7 +44,7 @@ pub struct Args {
     pub timeout: String,
     /// Where to write a JUnit XML report (one test case per step).
     #[arg(long, env = "INPUT_JUNIT")]
-    pub junit: Option<PathBuf>,
+    pub junit: Option<String>,
     /// A built-in spec: `health` waits for /readyz, then checks /healthz and /version.
     #[arg(long, env = "INPUT_PRESET")]
     pub preset: Option<String>,
@@ -57,14 +57,20 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         crate::gha::secrets::register(value);
     }
     let inputs = vars::parse_lines(&args.vars, "vars").map_err(Failure::invalid)?;
-    let spec_path = args.spec.filter(|p| !p.as_os_str().is_empty());
+    let spec_path = args
+        .spec
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
     let base_url = args.base_url.filter(|s| !s.trim().is_empty());
     let expect_version = args
         .expect_version
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     let preset = args.preset.filter(|s| !s.trim().is_empty());
-    let junit_path = args.junit.filter(|p| !p.as_os_str().is_empty());
+    let junit_path = args
+        .junit
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
     let timeout = spec::parse_duration(&args.timeout)
         .map_err(|e| Failure::invalid(format!("timeout: {e}")))?;
     if timeout.is_zero() {
