@@ -245,7 +245,7 @@ fn server() -> Server {
         .route("/drafts/{id}/room", get(room))
         .route("/drafts/{id}/ring", post(ring))
         .route("/flaky", get(flaky))
-        .route("/hang", get(|| std::future::pending::<&'static str>()))
+        .route("/hang", get(std::future::pending::<&'static str>))
         .route("/big500", get(big500))
         .route("/echo", get(echo))
         .route("/gate/{want}", get(gate))
@@ -444,7 +444,7 @@ fn the_full_draft_path_passes() {
         );
     }
     // readiness took READY_AFTER polls
-    assert!(run.summary.contains(&format!("| wait | ✅ passed | 200 |")));
+    assert!(run.summary.contains("| wait | ✅ passed | 200 |"));
     assert_eq!(s.shared.readyz.load(Ordering::SeqCst), READY_AFTER);
     let junit = run.junit.clone().unwrap();
     assert_eq!(junit.matches("<testcase ").count(), 7);
@@ -513,7 +513,7 @@ fn readiness_turns_green_after_a_few_polls() {
     let spec = "wait:\n  path: /readyz\n  every: 10ms\nsteps:\n  - path: /healthz\n    expect: {body: {equals: ok}}\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], false);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.summary.contains(&format!("| wait | ✅ passed | 200 |")));
+    assert!(run.summary.contains("| wait | ✅ passed | 200 |"));
     let row = run
         .summary
         .lines()
