@@ -254,6 +254,12 @@ fn server() -> Server {
             get(|Path(n): Path<u32>| async move { axum::Json(json!({"n": n})) }),
         )
         .route("/silent", get(silent))
+        .route(
+            "/old/{n}",
+            get(|Path(n): Path<u32>| async move {
+                (StatusCode::FOUND, [("location", format!("/items/{n}"))])
+            }),
+        )
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 counted.requests.fetch_add(1, Ordering::SeqCst);
@@ -805,4 +811,57 @@ fn an_unreachable_service_cannot_decide() {
     );
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_eq!(run.output("result"), "error");
+}
+
+#[test]
+fn redirects_are_followed_and_the_environment_fills_variables() {
+    let s = server();
+    let spec = "steps:\n  - name: moved\n    path: /old/${SMOKE_ITEM}\n    expect:\n      status: 200\n      json: [{path: $.n, equals: '${SMOKE_ITEM}'}]\n";
+    let run = smoke(
+        Some(spec),
+        &[("INPUT_BASE_URL", &s.url), ("SMOKE_ITEM", "5")],
+        false,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary.contains("| moved | ✅ passed | 200 |"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn the_docs_show_the_spec_the_tests_run() {
+    let docs =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/smoke.md"))
+            .unwrap();
+    let start = docs.find("A full example").unwrap();
+    let block = &docs[start..];
+    let block = &block[block.find("```yaml\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let file = std::fs::read_to_string(data("draft.yml")).unwrap();
+    assert!(
+        file.ends_with(block),
+        "docs/smoke.md and tests/data/smoke/draft.yml differ"
+    );
+    let action = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("actions/smoke/action.yml"),
+    )
+    .unwrap();
+    for input in [
+        "spec",
+        "base-url",
+        "vars",
+        "secrets",
+        "expect-version",
+        "timeout",
+        "junit",
+        "preset",
+    ] {
+        assert!(
+            action.contains(&format!("\n  {input}:\n")),
+            "{input} in action.yml"
+        );
+        assert!(docs.contains(&format!("| `{input}` |")), "{input} in docs");
+    }
 }
