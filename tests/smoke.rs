@@ -566,7 +566,7 @@ fn a_step_that_fails_then_passes_on_retry() {
     let spec = "steps:\n  - name: flaky\n    path: /flaky\n    expect: {status: 200}\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("::error title=step-failed%3A flaky failed,file=smoke.yml,line=2::step \"flaky\": expected status 200, got 503; body: warming up"), "{}", run.stdout);
+    assert!(run.stdout.contains("::error title=step-failed%3A flaky failed,file=smoke.yml,line=4::step \"flaky\": expected status 200, got 503; body: warming up"), "{}", run.stdout);
 }
 
 #[test]
@@ -864,4 +864,18 @@ fn the_docs_show_the_spec_the_tests_run() {
         );
         assert!(docs.contains(&format!("| `{input}` |")), "{input} in docs");
     }
+}
+
+#[test]
+fn a_failed_json_assertion_is_annotated_on_its_own_line() {
+    let s = server();
+    let spec = "steps:\n  - name: version\n    path: /version\n    expect:\n      status: 200\n      json:\n        - path: $.version\n          type: string\n        - path: $.version\n          matches: '^v[0-9]'\n";
+    let spec = spec.replace("name: version", "name: release");
+    let run = smoke(Some(&spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("::error title=step-failed%3A release failed,file=smoke.yml,line=9::step \"release\": $.version: expected matches /^v[0-9]/, got \"{SHA}\"")),
+        "{}",
+        run.stdout
+    );
 }

@@ -188,7 +188,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         }
         None => String::new(),
     };
-    Ok(build_report(&file, &rows, total, report_path))
+    Ok(build_report(&file, &text, &rows, total, report_path))
 }
 
 /// A step, its result, and whether it is the wait stage.
@@ -262,6 +262,7 @@ fn add_version_step(
         Planned {
             name: "version".into(),
             line: None,
+            end_line: None,
             step: Step {
                 name: Some("version".into()),
                 path,
@@ -290,12 +291,18 @@ fn outcome_words(o: &Outcome) -> (&'static str, String) {
     match o {
         Outcome::Passed => ("passed", String::new()),
         Outcome::Failed(f) => ("failed", f.join("; ")),
-        Outcome::Unreachable(u) => ("error", u.clone()),
+        Outcome::Unreachable(u) => ("unreachable", u.clone()),
         Outcome::Skipped(s) => ("skipped", s.clone()),
     }
 }
 
-fn build_report(file: &str, rows: &[Row], total: Duration, report_path: String) -> Report {
+fn build_report(
+    file: &str,
+    text: &str,
+    rows: &[Row],
+    total: Duration,
+    report_path: String,
+) -> Report {
     let count = |f: fn(&Outcome) -> bool| rows.iter().filter(|(_, r, _)| f(&r.outcome)).count();
     let passed = count(|o| *o == Outcome::Passed);
     let failed = count(|o| matches!(o, Outcome::Failed(_)));
@@ -367,7 +374,15 @@ fn build_report(file: &str, rows: &[Row], total: Duration, report_path: String) 
             format!("{} {word}", p.name),
             format!("step {:?}: {detail}", p.name),
         );
-        finding.location = Some(match p.line {
+        let line = match (&r.outcome, p.line) {
+            (Outcome::Failed(f), Some(line)) => Some(
+                f.first()
+                    .and_then(|first| failure_line(text, line, p.end_line, first))
+                    .unwrap_or(line),
+            ),
+            (_, line) => line,
+        };
+        finding.location = Some(match line {
             Some(line) => Location::line(file, line),
             None => Location::file(file),
         });
@@ -378,6 +393,79 @@ fn build_report(file: &str, rows: &[Row], total: Duration, report_path: String) 
     report.output("failed", (failed + errors).to_string());
     report.output("report", report_path);
     report
+}
+
+/// The spec line of the expectation a failure message is about: the JSONPath, the header, or
+/// the `status`, `latency` or `body` key, within the step's lines.
+fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option<u32> {
+    let to = to.unwrap_or(from);
+    if failure.starts_with('$') {
+        let (path, rest) = failure.split_once(": ")?;
+        return json_assert_line(text, from, to, path, rest);
+    }
+    let needle = if let Some(rest) = failure.strip_prefix("header ") {
+        rest.split_once(':')?.0.to_string()
+    } else if failure.starts_with("expected status") || failure.starts_with("expected a 2xx") {
+        "status:".into()
+    } else if failure.starts_with("expected latency") {
+        "latency:".into()
+    } else if failure.starts_with("body:") {
+        "body:".into()
+    } else if failure.starts_with("websocket ") && failure.contains("no matching message") {
+        "within:".into()
+    } else {
+        return None;
+    };
+    spec::line_within(text, from, to, &needle)
+}
+
+/// The line of the JSON assertion on `path` whose failing check is named in `rest`: several
+/// assertions may share a path, so the one that holds the check's key wins.
+fn json_assert_line(text: &str, from: u32, to: u32, path: &str, rest: &str) -> Option<u32> {
+    let key = [
+        ("expected equals", "equals"),
+        ("expected not equal", "not-equals"),
+        ("expected type", "type"),
+        ("expected contains", "contains"),
+        ("expected matches", "matches"),
+        ("expected <=", "le"),
+        ("expected >=", "ge"),
+        ("expected <", "lt"),
+        ("expected >", "gt"),
+        ("expected it to exist", "exists"),
+        ("expected nothing", "exists"),
+        ("expected ", "count"),
+    ]
+    .iter()
+    .find(|(prefix, _)| rest.starts_with(prefix))
+    .map(|(_, key)| format!("{key}:"));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut candidates = Vec::new();
+    let mut at = from;
+    while let Some(n) = spec::line_within(text, at, to, path) {
+        candidates.push(n);
+        at = n + 1;
+    }
+    let first = *candidates.first()?;
+    let Some(key) = key else {
+        return Some(first);
+    };
+    for (i, &n) in candidates.iter().enumerate() {
+        let end = candidates
+            .get(i + 1)
+            .map_or(to.min(lines.len() as u32), |next| next - 1);
+        let item_end = (n + 1..=end)
+            .find(|&m| {
+                lines
+                    .get(m as usize - 1)
+                    .is_some_and(|l| l.trim_start().starts_with("- "))
+            })
+            .map_or(end, |m| m - 1);
+        if (n..=item_end).any(|m| lines.get(m as usize - 1).is_some_and(|l| l.contains(&key))) {
+            return Some(n);
+        }
+    }
+    Some(first)
 }
 
 fn write_junit(path: &std::path::Path, file: &str, rows: &[Row]) -> Result<(), Failure> {

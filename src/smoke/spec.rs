@@ -323,6 +323,8 @@ pub fn parse(text: &str) -> Result<Spec, SpecError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lines {
     pub steps: Vec<u32>,
+    /// The last line of the `steps:` block.
+    pub steps_end: Option<u32>,
     pub wait: Option<u32>,
     pub version: Option<u32>,
     pub steps_key: Option<u32>,
@@ -339,7 +341,13 @@ pub fn lines(text: &str) -> Lines {
             continue;
         }
         let indent = line.len() - trimmed.len();
+        if in_steps {
+            out.steps_end = Some(n);
+        }
         if indent == 0 && !trimmed.starts_with('-') {
+            if in_steps {
+                out.steps_end = Some(n - 1);
+            }
             in_steps = trimmed.starts_with("steps:");
             if in_steps {
                 out.steps_key = Some(n);
@@ -362,6 +370,16 @@ pub fn lines(text: &str) -> Lines {
     out
 }
 
+/// The first line in `from..=to` (1-based) whose text contains `needle`.
+pub fn line_within(text: &str, from: u32, to: u32, needle: &str) -> Option<u32> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1) as usize)
+        .take((to + 1).saturating_sub(from) as usize)
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i as u32 + 1)
+}
+
 /// The 1-based line of the first `${name}` in the text.
 pub fn line_of_var(text: &str, name: &str) -> Option<u32> {
     let needle = format!("${{{name}}}");
@@ -375,6 +393,8 @@ pub fn line_of_var(text: &str, name: &str) -> Option<u32> {
 pub struct Planned {
     pub name: String,
     pub line: Option<u32>,
+    /// The last line of the step in the spec.
+    pub end_line: Option<u32>,
     pub step: Step,
     /// Indexes of the steps that must finish first.
     pub needs: Vec<usize>,
@@ -440,9 +460,18 @@ pub fn plan(
             if let Some(name) = uses.iter().find(|n| !defined(n, &known_here)) {
                 return Err(undefined(name, line));
             }
+            let end_line = line.map(|l| {
+                [lines.steps_key, lines.version]
+                    .into_iter()
+                    .flatten()
+                    .filter(|&k| k > l)
+                    .min()
+                    .map_or(u32::MAX, |k| k - 1)
+            });
             Some(Planned {
                 name: step.name.clone().unwrap_or_else(|| "wait".into()),
                 line,
+                end_line,
                 step,
                 needs: Vec::new(),
                 uses,
@@ -492,9 +521,16 @@ pub fn plan(
             captured_by.insert(var.clone(), i);
             known_here.insert(var.clone());
         }
+        let end_line = lines
+            .steps
+            .get(i + 1)
+            .map(|next| next - 1)
+            .or(lines.steps_end)
+            .filter(|_| lines.steps.get(i).is_some());
         steps.push(Planned {
             name,
             line,
+            end_line,
             step,
             needs: needs.into_iter().collect(),
             uses,
@@ -874,6 +910,9 @@ steps:
         let text = "vars: {a: 1}\nsteps:\n  - path: /a\n    expect:\n      json:\n        - path: $.x\n          exists: true\n\n  # comment\n  - path: /b\nwait:\n  path: /readyz\n";
         let l = lines(text);
         assert_eq!(l.steps, vec![3, 10]);
+        assert_eq!(l.steps_end, Some(10));
         assert_eq!(l.wait, Some(11));
+        assert_eq!(line_within(text, 3, 10, "$.x"), Some(6));
+        assert_eq!(line_within(text, 7, 10, "$.x"), None);
     }
 }
