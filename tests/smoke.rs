@@ -816,7 +816,7 @@ fn an_unreachable_service_cannot_decide() {
 #[test]
 fn redirects_are_followed_and_the_environment_fills_variables() {
     let s = server();
-    let spec = "steps:\n  - name: moved\n    path: /old/${SMOKE_ITEM}\n    expect:\n      status: 200\n      json: [{path: $.n, equals: '${SMOKE_ITEM}'}]\n";
+    let spec = "vars:\n  item: '${SMOKE_ITEM}'\nsteps:\n  - name: moved\n    path: /old/${item}\n    expect:\n      status: 200\n      json: [{path: $.n, equals: '${SMOKE_ITEM}'}]\n";
     let run = smoke(
         Some(spec),
         &[("INPUT_BASE_URL", &s.url), ("SMOKE_ITEM", "5")],

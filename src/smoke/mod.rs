@@ -121,23 +121,26 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     if let Some(v) = &expect_version {
         builtins.insert("expect_version".into(), v.clone());
     }
+    let mut given = builtins;
+    given.extend(inputs);
+    given.extend(secrets);
+    // The spec's variables may use the inputs, built-ins and the environment (not each other).
+    let lookup_given = |name: &str| {
+        given
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    };
     let mut statics: BTreeMap<String, String> = spec
         .vars
         .iter()
-        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
         .collect();
-    statics.extend(builtins);
-    statics.extend(inputs);
-    statics.extend(secrets);
-    let known = |name: &str| statics.contains_key(name) || std::env::var_os(name).is_some();
+    let known = |name: &str| given.contains_key(name) || std::env::var_os(name).is_some();
     let version = spec.version.clone();
-    let mut plan =
-        spec::plan(spec, &text, &known, base_url.is_some()).map_err(|e| spec_error(&file, e))?;
-    // Spec variables may use other variables.
-    let lookup_static = |name: &str| std::env::var(name).ok();
-    for value in statics.values_mut() {
-        *value = vars::interpolate(value, &lookup_static);
-    }
+    let plan = spec::plan(spec, &text, &known, base_url.is_some());
+    let mut plan = plan.map_err(|e| spec_error(&file, e))?;
+    statics.extend(given);
     add_version_step(&mut plan, version, expect_version.is_some(), &file)?;
     if plan.steps.is_empty() && plan.wait.is_none() {
         return Err(Failure::invalid_at(

@@ -413,8 +413,9 @@ pub struct Plan {
     pub defaults: Defaults,
 }
 
-/// Checks a spec and orders it: every `${var}` must be a known variable (`known`: inputs, spec
-/// vars, environment) or captured by an earlier step; `after` names must exist; every step needs
+/// Checks a spec and orders it: every `${var}` must be a spec variable, a known one (`known`:
+/// inputs, built-ins, environment; spec variables may use only these) or captured by an earlier
+/// step; `after` names must exist; every step needs
 /// exactly one target. Errors point at lines found in `text`.
 pub fn plan(
     spec: Spec,
@@ -437,7 +438,7 @@ pub fn plan(
 
     for (name, value) in &spec.vars {
         for used in super::vars::names(&value.0) {
-            if !defined(&used, &known_here) {
+            if !known(&used) {
                 return Err(undefined(&used, None));
             }
         }
@@ -853,6 +854,13 @@ steps:
             p.steps.iter().map(|s| s.line).collect::<Vec<_>>(),
             vec![Some(2), Some(8), Some(10)]
         );
+    }
+
+    #[test]
+    fn spec_vars_use_known_variables_only() {
+        let text = "vars:\n  a: '${token}'\n  b: '${a}'\nsteps:\n  - path: /${b}\n";
+        let e = plan_of(text).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e:?}");
     }
 
     #[test]
