@@ -879,3 +879,42 @@ fn a_failed_json_assertion_is_annotated_on_its_own_line() {
         run.stdout
     );
 }
+
+/// The job summary a reviewer reads when the deployed version is wrong (times masked).
+#[test]
+fn the_summary_of_a_wrong_version() {
+    let s = server();
+    let run = smoke(
+        None,
+        &[
+            ("INPUT_PRESET", "health"),
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_EXPECT_VERSION", "fedcba9"),
+        ],
+        true,
+    );
+    let times = mask_times(&run.summary);
+    insta::assert_snapshot!(times);
+}
+
+/// Replaces durations such as `12ms` and `1.52s` with `[time]`.
+fn mask_times(text: &str) -> String {
+    let mut out = String::new();
+    for cell in text.split(" | ") {
+        if !out.is_empty() {
+            out.push_str(" | ");
+        }
+        let is_time = (cell.ends_with("ms")
+            && cell[..cell.len() - 2].chars().all(|c| c.is_ascii_digit()))
+            || (cell.ends_with('s')
+                && cell[..cell.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.'));
+        out.push_str(if is_time && cell.len() > 1 {
+            "[time]"
+        } else {
+            cell
+        });
+    }
+    out
+}

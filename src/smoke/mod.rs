@@ -217,7 +217,7 @@ fn health_preset() -> Spec {
     };
     Spec {
         wait: Some(Step {
-            every: Some(spec::Dur(Duration::from_secs(2))),
+            every: Some(spec::Dur(Duration::from_millis(500))),
             ..get("ready", "/readyz")
         }),
         version: Some(VersionCheck {
