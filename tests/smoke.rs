@@ -504,12 +504,19 @@ fn the_health_preset_waits_for_readiness_and_passes() {
             ("INPUT_SPEC", ""),
             ("INPUT_VARS", ""),
             ("INPUT_SECRETS", ""),
-            ("INPUT_TIMEOUT", "30s"),
+            ("INPUT_TIMEOUT", ""),
+            ("INPUT_JUNIT", ""),
         ],
         false,
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.output("passed"), "3");
+    assert_eq!(
+        run.output("report"),
+        "",
+        "junit left empty writes no report"
+    );
+    assert!(run.junit.is_none());
     assert_eq!(s.shared.readyz.load(Ordering::SeqCst), READY_AFTER);
 }
 

@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+const DEFAULT_TIMEOUT: &str = "5m";
+
 /// Post-deploy smoke checks over HTTP and WebSocket.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -40,7 +42,7 @@ pub struct Args {
     #[arg(long = "expect-version", env = "INPUT_EXPECT_VERSION")]
     pub expect_version: Option<String>,
     /// Overall deadline for the whole run, e.g. 5m, 90s.
-    #[arg(long, env = "INPUT_TIMEOUT", default_value = "5m")]
+    #[arg(long, env = "INPUT_TIMEOUT", default_value = DEFAULT_TIMEOUT)]
     pub timeout: String,
     /// Where to write a JUnit XML report (one test case per step).
     #[arg(long, env = "INPUT_JUNIT")]
@@ -71,7 +73,11 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .junit
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
-    let timeout = spec::parse_duration(&args.timeout)
+    let timeout_text = match args.timeout.trim() {
+        "" => DEFAULT_TIMEOUT.to_string(),
+        t => t.to_string(),
+    };
+    let timeout = spec::parse_duration(&timeout_text)
         .map_err(|e| Failure::invalid(format!("timeout: {e}")))?;
     if timeout.is_zero() {
         return Err(Failure::invalid("timeout must be more than zero"));
@@ -160,7 +166,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         base: base_url.clone(),
         defaults: plan.defaults.clone(),
         deadline: tokio::time::Instant::now() + timeout,
-        timeout_text: args.timeout.trim().to_string(),
+        timeout_text,
         vars: statics,
         expect_version,
     };
