@@ -248,6 +248,16 @@ fn server() -> Server {
         .route("/hang", get(std::future::pending::<&'static str>))
         .route("/big500", get(big500))
         .route("/echo", get(echo))
+        .route(
+            "/login",
+            get(|| async {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [("set-cookie", "session=sess-abcdef-777; HttpOnly")],
+                    "oops, your session is sess-abcdef-777",
+                )
+            }),
+        )
         .route("/gate/{want}", get(gate))
         .route(
             "/items/{n}",
@@ -924,4 +934,18 @@ fn mask_times(text: &str) -> String {
         });
     }
     out
+}
+
+#[test]
+fn a_session_cookie_the_server_sets_is_never_printed() {
+    let s = server();
+    let spec = "steps:\n  - name: login\n    path: /login\n    expect:\n      status: 200\n      headers: {set-cookie: {contains: nope}}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], false);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("your session is ***"), "{}", run.stdout);
+    assert!(
+        !run.everything().contains("sess-abcdef-777"),
+        "{}",
+        run.everything()
+    );
 }

@@ -412,7 +412,7 @@ async fn attempt_http(
     };
     let latency = start.elapsed();
     let status = response.status().as_u16();
-    let response_headers = response
+    let response_headers: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(k, v)| {
@@ -422,6 +422,12 @@ async fn attempt_http(
             )
         })
         .collect();
+    // A session the service hands out is a credential too.
+    for (name, value) in &response_headers {
+        if name == "set-cookie" {
+            protect_header("cookie", value.split(';').next().unwrap_or_default());
+        }
+    }
     let (body, truncated) = match crate::http::read_limited(response, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => {
