@@ -494,7 +494,7 @@ fn a_wrong_version_blocks_and_names_both() {
     assert_eq!(run.output("result"), "blocked");
     assert!(
         run.stdout.contains(&format!(
-            "::error title=wrong-version%3A version failed,file=preset health::step \"version\": expected version fedcba9, the service reports {SHA}"
+            "::error title=wrong-version%3A version failed::step \"version\": expected version fedcba9, the service reports {SHA}"
         )),
         "{}",
         run.stdout

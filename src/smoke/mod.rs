@@ -161,20 +161,16 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     })
     .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let started = std::time::Instant::now();
-    let ctx = exec::Ctx {
-        client,
-        base: base_url.clone(),
-        defaults: plan.defaults.clone(),
-        deadline: tokio::time::Instant::now() + timeout,
-        timeout_text,
-        vars: statics,
-        expect_version,
-    };
     let result = crate::runtime::block_on(async {
-        // The deadline is measured on the runtime's clock.
+        // The deadline is measured on the runtime's clock, from here.
         let ctx = exec::Ctx {
+            client,
+            base: base_url.clone(),
+            defaults: plan.defaults.clone(),
             deadline: tokio::time::Instant::now() + timeout,
-            ..ctx
+            timeout_text,
+            vars: statics,
+            expect_version,
         };
         exec::run(&ctx, &plan).await
     });
@@ -391,10 +387,12 @@ fn build_report(
             ),
             (_, line) => line,
         };
-        finding.location = Some(match line {
-            Some(line) => Location::line(file, line),
-            None => Location::file(file),
-        });
+        // A preset has no file to point at.
+        finding.location = match line {
+            _ if text.is_empty() => None,
+            Some(line) => Some(Location::line(file, line)),
+            None => Some(Location::file(file)),
+        };
         report.findings.push(finding);
     }
     report.table = Some(table);
