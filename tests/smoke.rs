@@ -249,6 +249,10 @@ fn server() -> Server {
         .route("/big500", get(big500))
         .route("/echo", get(echo))
         .route(
+            "/session",
+            get(|| async { axum::Json(json!({"token": "tok-live-5555"})) }),
+        )
+        .route(
             "/login",
             get(|| async {
                 (
@@ -948,4 +952,20 @@ fn a_session_cookie_the_server_sets_is_never_printed() {
         "{}",
         run.everything()
     );
+}
+
+#[test]
+fn a_capture_marked_secret_is_redacted_in_later_steps() {
+    let s = server();
+    let spec = "steps:\n  - name: session\n    path: /session\n    capture: {tok: {json: $.token, secret: true}}\n  - name: echo\n    path: /echo\n    headers: {X-Token: '${tok}'}\n    expect: {status: 200}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("you sent token=***"), "{}", run.stdout);
+    assert_eq!(
+        run.everything().matches("tok-live-5555").count(),
+        1,
+        "only in ::add-mask::\n{}",
+        run.everything()
+    );
+    assert!(run.stdout.starts_with("::add-mask::tok-live-5555\n"));
 }
