@@ -64,6 +64,8 @@ pub enum Command {
     ErrorBudgetGate(crate::error_budget_gate::Args),
     /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
     CheckAlembicHeads(crate::check_alembic_heads::Args),
+    /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
+    Smoke(crate::smoke::Args),
 }
 
 impl Command {
@@ -75,6 +77,7 @@ impl Command {
             Command::GateOnGreen(_) => crate::gate_on_green::NAME,
             Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
             Command::CheckAlembicHeads(_) => crate::check_alembic_heads::ACTION,
+            Command::Smoke(_) => "smoke",
         }
     }
 
@@ -85,6 +88,7 @@ impl Command {
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
+            Command::Smoke(args) => crate::smoke::run(args),
         }
     }
 }

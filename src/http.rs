@@ -204,6 +204,49 @@ pub fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// Reads a response body up to `limit` bytes; the flag says whether it was cut there. The rest
+/// is not read, so a huge or endless body costs at most `limit` bytes of memory.
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// A bounded, single-line excerpt of a body for messages: at most `max_chars` characters, with
+/// line breaks as spaces, and a note of what was left out.
+pub fn excerpt(body: &[u8], max_chars: usize, truncated: bool) -> String {
+    let text = String::from_utf8_lossy(body);
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat = flat.trim();
+    if flat.is_empty() {
+        return "(empty)".into();
+    }
+    let count = flat.chars().count();
+    if count <= max_chars && !truncated {
+        return flat.to_string();
+    }
+    let cut: String = flat.chars().take(max_chars).collect();
+    let total = if truncated {
+        format!("more than {} bytes", body.len())
+    } else {
+        format!("{} bytes", body.len())
+    };
+    format!("{cut}… ({total} in all)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +319,14 @@ mod tests {
     fn urls_lose_credentials_and_query() {
         let url = reqwest::Url::parse("https://user:pw@example.test/a?token=abc").unwrap();
         assert_eq!(redacted_url(&url), "https://example.test/a?%E2%80%A6");
+    }
+    #[test]
+    fn excerpts_are_bounded_and_flat() {
+        assert_eq!(excerpt(b"a\nb", 10, false), "a b");
+        assert_eq!(excerpt(b"", 10, false), "(empty)");
+        let long = vec![b'x'; 5000];
+        let e = excerpt(&long, 10, false);
+        assert_eq!(e, "xxxxxxxxxx… (5000 bytes in all)");
+        assert!(excerpt(b"short", 10, true).ends_with("(more than 5 bytes in all)"));
     }
 }

@@ -13,3 +13,4 @@ pub mod predeploy;
 pub mod render;
 pub mod report;
 pub mod runtime;
+pub mod smoke;

@@ -1,0 +1,538 @@
+//! `ready smoke`: post-deploy checks over HTTP and WebSocket. Waits for readiness, checks the
+//! version the service reports, then walks the spec's steps (captures, JSONPath assertions,
+//! retries, WebSocket messages), independent steps concurrently. Fails the job when the service
+//! is wrong; no secret reaches any log or report.
+
+pub mod check;
+mod exec;
+pub mod junit;
+pub mod spec;
+pub mod vars;
+
+use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
+use exec::{Outcome, StepResult};
+use spec::{Plan, Planned, Spec, Step, VersionCheck};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const DEFAULT_TIMEOUT: &str = "5m";
+
+/// Post-deploy smoke checks over HTTP and WebSocket.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The smoke spec, a YAML file (see docs/smoke.md).
+    #[arg(long, env = "INPUT_SPEC")]
+    pub spec: Option<String>,
+    /// The service's base URL; step paths are relative to it.
+    #[arg(long = "base-url", env = "INPUT_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Variables, one `name=value` per line.
+    #[arg(long, env = "INPUT_VARS", default_value = "")]
+    pub vars: String,
+    /// Secret variables, one `name=value` per line: masked and redacted everywhere.
+    #[arg(
+        long,
+        env = "INPUT_SECRETS",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub secrets: String,
+    /// The version (commit sha) the service must report at its version endpoint.
+    #[arg(long = "expect-version", env = "INPUT_EXPECT_VERSION")]
+    pub expect_version: Option<String>,
+    /// Overall deadline for the whole run, e.g. 5m, 90s.
+    #[arg(long, env = "INPUT_TIMEOUT", default_value = DEFAULT_TIMEOUT)]
+    pub timeout: String,
+    /// Where to write a JUnit XML report (one test case per step).
+    #[arg(long, env = "INPUT_JUNIT")]
+    pub junit: Option<String>,
+    /// A built-in spec: `health` waits for /readyz, then checks /healthz and /version.
+    #[arg(long, env = "INPUT_PRESET")]
+    pub preset: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    // Secrets first: nothing may be printed before they are masked.
+    let secrets = vars::parse_lines(&args.secrets, "secrets").map_err(Failure::invalid)?;
+    for value in secrets.values() {
+        crate::gha::secrets::register(value);
+    }
+    let inputs = vars::parse_lines(&args.vars, "vars").map_err(Failure::invalid)?;
+    let spec_path = args
+        .spec
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    let base_url = args.base_url.filter(|s| !s.trim().is_empty());
+    let expect_version = args
+        .expect_version
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let preset = args.preset.filter(|s| !s.trim().is_empty());
+    let junit_path = args
+        .junit
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    let timeout_text = match args.timeout.trim() {
+        "" => DEFAULT_TIMEOUT.to_string(),
+        t => t.to_string(),
+    };
+    let timeout = spec::parse_duration(&timeout_text)
+        .map_err(|e| Failure::invalid(format!("timeout: {e}")))?;
+    if timeout.is_zero() {
+        return Err(Failure::invalid("timeout must be more than zero"));
+    }
+    if let Some(base) = &base_url {
+        let url = reqwest::Url::parse(base)
+            .map_err(|e| Failure::invalid(format!("base-url {base:?} is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Failure::invalid("base-url must be an http or https URL"));
+        }
+    }
+
+    let (spec, text, file) = match (&spec_path, preset.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::invalid("give either spec or preset, not both"));
+        }
+        (None, None) => {
+            return Err(Failure::invalid(
+                "give a spec file (spec) or a preset (preset: health)",
+            ));
+        }
+        (None, Some("health")) => {
+            if base_url.is_none() {
+                return Err(Failure::invalid("preset health needs base-url"));
+            }
+            (health_preset(), String::new(), "preset health".to_string())
+        }
+        (None, Some(other)) => {
+            return Err(Failure::invalid(format!(
+                "unknown preset {other:?}; the presets are: health"
+            )));
+        }
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::invalid(format!("cannot read spec {}: {e}", path.display()))
+            })?;
+            let file = path.display().to_string();
+            let spec = spec::parse(&text).map_err(|e| spec_error(&file, e))?;
+            (spec, text, file)
+        }
+    };
+
+    let mut builtins: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(b) = &base_url {
+        builtins.insert("base_url".into(), b.clone());
+    }
+    if let Some(v) = &expect_version {
+        builtins.insert("expect_version".into(), v.clone());
+    }
+    let mut given = builtins;
+    given.extend(inputs);
+    given.extend(secrets);
+    // The spec's variables may use the inputs, built-ins and the environment (not each other).
+    let lookup_given = |name: &str| {
+        given
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    };
+    let mut statics: BTreeMap<String, String> = spec
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
+        .collect();
+    let known = |name: &str| given.contains_key(name) || std::env::var_os(name).is_some();
+    let version = spec.version.clone();
+    let plan = spec::plan(spec, &text, &known, base_url.is_some());
+    let mut plan = plan.map_err(|e| spec_error(&file, e))?;
+    statics.extend(given);
+    add_version_step(&mut plan, version, expect_version.is_some(), &file)?;
+    if plan.steps.is_empty() && plan.wait.is_none() {
+        return Err(Failure::invalid_at(
+            "the spec has no steps and no wait stage: nothing to check",
+            Location::file(&file),
+        ));
+    }
+
+    let client = crate::http::client(&crate::http::Policy {
+        timeout,
+        ..Default::default()
+    })
+    .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
+    let started = std::time::Instant::now();
+    let result = crate::runtime::block_on(async {
+        // The deadline is measured on the runtime's clock, from here.
+        let ctx = exec::Ctx {
+            client,
+            base: base_url.clone(),
+            defaults: plan.defaults.clone(),
+            deadline: tokio::time::Instant::now() + timeout,
+            timeout_text,
+            vars: statics,
+            expect_version,
+        };
+        exec::run(&ctx, &plan).await
+    });
+    let total = started.elapsed();
+
+    let mut rows: Vec<Row> = Vec::new();
+    if let (Some(p), Some(r)) = (&plan.wait, &result.wait) {
+        rows.push((p, r, true));
+    }
+    rows.extend(
+        plan.steps
+            .iter()
+            .zip(&result.steps)
+            .map(|(p, r)| (p, r, false)),
+    );
+    let report_path = match &junit_path {
+        Some(path) => {
+            write_junit(path, &file, &rows)?;
+            path.display().to_string()
+        }
+        None => String::new(),
+    };
+    Ok(build_report(&file, &text, &rows, total, report_path))
+}
+
+/// A step, its result, and whether it is the wait stage.
+type Row<'a> = (&'a Planned, &'a StepResult, bool);
+
+fn spec_error(file: &str, e: spec::SpecError) -> Failure {
+    let location = match e.line {
+        Some(line) => Location::line(file, line),
+        None => Location::file(file),
+    };
+    Failure::invalid_at(format!("{file}: {}", e.message), location)
+}
+
+fn health_preset() -> Spec {
+    let get = |name: &str, path: &str| Step {
+        name: Some(name.into()),
+        path: Some(path.into()),
+        expect: spec::Expect {
+            status: Some(spec::StatusSet::One(200)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Spec {
+        wait: Some(Step {
+            every: Some(spec::Dur(Duration::from_millis(500))),
+            ..get("ready", "/readyz")
+        }),
+        version: Some(VersionCheck {
+            path: "/version".into(),
+            json: None,
+        }),
+        steps: vec![get("healthz", "/healthz")],
+        ..Default::default()
+    }
+}
+
+/// With `expect-version` (or a `version:` block), a step that reads the version endpoint and
+/// compares what it reports.
+fn add_version_step(
+    plan: &mut Plan,
+    version: Option<VersionCheck>,
+    expect_version: bool,
+    file: &str,
+) -> Result<(), Failure> {
+    let check = match (version, expect_version) {
+        (Some(v), _) => v,
+        (None, true) => VersionCheck {
+            path: "/version".into(),
+            json: None,
+        },
+        (None, false) => return Ok(()),
+    };
+    if plan.wait.is_none() && plan.steps.is_empty() && !expect_version {
+        return Ok(());
+    }
+    let base_needed = !check.path.starts_with("http://") && !check.path.starts_with("https://");
+    let (path, url) = if base_needed {
+        (Some(check.path.clone()), None)
+    } else {
+        (None, Some(check.path.clone()))
+    };
+    if plan.steps.iter().any(|s| s.name == "version") {
+        return Err(Failure::invalid_at(
+            "a step is named \"version\", which is the name of the version check",
+            Location::file(file),
+        ));
+    }
+    plan.steps.insert(
+        0,
+        Planned {
+            name: "version".into(),
+            line: None,
+            end_line: None,
+            step: Step {
+                name: Some("version".into()),
+                path,
+                url,
+                expect: spec::Expect {
+                    status: Some(spec::StatusSet::One(200)),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            needs: Vec::new(),
+            uses: Default::default(),
+            version: Some(check),
+        },
+    );
+    // Indexes moved by one.
+    for s in plan.steps.iter_mut().skip(1) {
+        for n in s.needs.iter_mut() {
+            *n += 1;
+        }
+    }
+    Ok(())
+}
+
+fn outcome_words(o: &Outcome) -> (&'static str, String) {
+    match o {
+        Outcome::Passed => ("passed", String::new()),
+        Outcome::Failed(f) => ("failed", f.join("; ")),
+        Outcome::Unreachable(u) => ("unreachable", u.clone()),
+        Outcome::Skipped(s) => ("skipped", s.clone()),
+    }
+}
+
+fn build_report(
+    file: &str,
+    text: &str,
+    rows: &[Row],
+    total: Duration,
+    report_path: String,
+) -> Report {
+    let count = |f: fn(&Outcome) -> bool| rows.iter().filter(|(_, r, _)| f(&r.outcome)).count();
+    let passed = count(|o| *o == Outcome::Passed);
+    let failed = count(|o| matches!(o, Outcome::Failed(_)));
+    let errors = count(|o| matches!(o, Outcome::Unreachable(_)));
+    let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
+    let verdict = if failed > 0 {
+        Verdict::Blocked
+    } else if errors > 0 {
+        Verdict::Error
+    } else {
+        Verdict::Passed
+    };
+    let first_bad = rows
+        .iter()
+        .find(|(_, r, _)| matches!(r.outcome, Outcome::Failed(_)))
+        .or_else(|| {
+            rows.iter()
+                .find(|(_, r, _)| matches!(r.outcome, Outcome::Unreachable(_)))
+        });
+    let headline = match (verdict, first_bad) {
+        (Verdict::Passed, _) => format!("all {passed} checks passed in {}", check::human(total)),
+        (_, Some((p, r, _))) => {
+            let (_, detail) = outcome_words(&r.outcome);
+            let mut h = format!(
+                "{passed} of {} checks passed; {} {:?}: {}",
+                rows.len(),
+                if verdict == Verdict::Blocked {
+                    "failed"
+                } else {
+                    "could not reach the service at"
+                },
+                p.name,
+                crate::http::excerpt(detail.as_bytes(), 200, false)
+            );
+            if skipped > 0 {
+                h.push_str(&format!(" ({skipped} skipped)"));
+            }
+            h
+        }
+        (_, None) => format!("{passed} of {} checks passed", rows.len()),
+    };
+    let mut report = Report::new("smoke", verdict, headline);
+    let mut table = Table::new(["Step", "Result", "Status", "Time", "Attempts", "Detail"]);
+    for (p, r, is_wait) in rows {
+        let (word, detail) = outcome_words(&r.outcome);
+        let icon = match r.outcome {
+            Outcome::Passed => "✅ passed",
+            Outcome::Failed(_) => "❌ failed",
+            Outcome::Unreachable(_) => "⛔ error",
+            Outcome::Skipped(_) => "⏭️ skipped",
+        };
+        table.row([
+            p.name.clone(),
+            icon.to_string(),
+            r.status.map(|s| s.to_string()).unwrap_or_default(),
+            check::human(r.elapsed),
+            r.attempts.to_string(),
+            crate::http::excerpt(detail.as_bytes(), 160, false).replace("(empty)", ""),
+        ]);
+        let rule = match (&r.outcome, p.version.is_some(), *is_wait) {
+            (Outcome::Passed | Outcome::Skipped(_), _, _) => continue,
+            (_, _, true) => "not-ready",
+            (Outcome::Unreachable(_), _, _) => "service-unreachable",
+            (_, true, _) => "wrong-version",
+            _ => "step-failed",
+        };
+        let mut finding = Finding::error(
+            rule,
+            format!("{} {word}", p.name),
+            format!("step {:?}: {detail}", p.name),
+        );
+        let line = match (&r.outcome, p.line) {
+            (Outcome::Failed(f), Some(line)) => Some(
+                f.first()
+                    .and_then(|first| failure_line(text, line, p.end_line, first))
+                    .unwrap_or(line),
+            ),
+            (_, line) => line,
+        };
+        // A preset has no file to point at.
+        finding.location = match line {
+            _ if text.is_empty() => None,
+            Some(line) => Some(Location::line(file, line)),
+            None => Some(Location::file(file)),
+        };
+        report.findings.push(finding);
+    }
+    report.table = Some(table);
+    report.output("passed", passed.to_string());
+    report.output("failed", (failed + errors).to_string());
+    report.output("report", report_path);
+    report
+}
+
+/// The spec line of the expectation a failure message is about: the JSONPath, the header, or
+/// the `status`, `latency` or `body` key, within the step's lines.
+fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option<u32> {
+    let to = to.unwrap_or(from);
+    if failure.starts_with('$') {
+        let (path, rest) = failure.split_once(": ")?;
+        return json_assert_line(text, from, to, path, rest);
+    }
+    let needle = if let Some(rest) = failure.strip_prefix("header ") {
+        rest.split_once(':')?.0.to_string()
+    } else if failure.starts_with("expected status") || failure.starts_with("expected a 2xx") {
+        "status:".into()
+    } else if failure.starts_with("expected latency") {
+        "latency:".into()
+    } else if failure.starts_with("body:") {
+        "body:".into()
+    } else if failure.starts_with("websocket ") && failure.contains("no matching message") {
+        "within:".into()
+    } else {
+        return None;
+    };
+    spec::line_within(text, from, to, &needle)
+}
+
+/// The line of the JSON assertion on `path` whose failing check is named in `rest`: several
+/// assertions may share a path, so the one that holds the check's key wins.
+fn json_assert_line(text: &str, from: u32, to: u32, path: &str, rest: &str) -> Option<u32> {
+    let key = [
+        ("expected equals", "equals"),
+        ("expected not equal", "not-equals"),
+        ("expected type", "type"),
+        ("expected contains", "contains"),
+        ("expected matches", "matches"),
+        ("expected <=", "le"),
+        ("expected >=", "ge"),
+        ("expected <", "lt"),
+        ("expected >", "gt"),
+        ("expected it to exist", "exists"),
+        ("expected nothing", "exists"),
+        ("expected ", "count"),
+    ]
+    .iter()
+    .find(|(prefix, _)| rest.starts_with(prefix))
+    .map(|(_, key)| format!("{key}:"));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut candidates = Vec::new();
+    let mut at = from;
+    while let Some(n) = spec::line_within(text, at, to, path) {
+        candidates.push(n);
+        at = n + 1;
+    }
+    let first = *candidates.first()?;
+    let Some(key) = key else {
+        return Some(first);
+    };
+    for (i, &n) in candidates.iter().enumerate() {
+        let end = candidates
+            .get(i + 1)
+            .map_or(to.min(lines.len() as u32), |next| next - 1);
+        let item_end = (n + 1..=end)
+            .find(|&m| {
+                lines
+                    .get(m as usize - 1)
+                    .is_some_and(|l| l.trim_start().starts_with("- "))
+            })
+            .map_or(end, |m| m - 1);
+        if (n..=item_end).any(|m| lines.get(m as usize - 1).is_some_and(|l| l.contains(&key))) {
+            return Some(n);
+        }
+    }
+    Some(first)
+}
+
+fn write_junit(path: &std::path::Path, file: &str, rows: &[Row]) -> Result<(), Failure> {
+    let cases: Vec<junit::Case> = rows
+        .iter()
+        .map(|(p, r, _)| {
+            let outcome = match &r.outcome {
+                Outcome::Passed => junit::CaseOutcome::Passed,
+                Outcome::Failed(f) => junit::CaseOutcome::Failed {
+                    message: f.first().cloned().unwrap_or_default(),
+                    detail: f.join("\n"),
+                },
+                Outcome::Unreachable(u) => junit::CaseOutcome::Error {
+                    message: u.clone(),
+                    detail: u.clone(),
+                },
+                Outcome::Skipped(s) => junit::CaseOutcome::Skipped { message: s.clone() },
+            };
+            junit::Case {
+                name: p.name.clone(),
+                classname: format!("smoke.{file}"),
+                seconds: r.elapsed.as_secs_f64(),
+                outcome,
+            }
+        })
+        .collect();
+    let xml = junit::render(&format!("smoke {file}"), &iso_timestamp(), &cases);
+    let xml = crate::gha::secrets::redact(&xml);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(path, xml).map_err(|e| {
+        Failure::undecided(format!(
+            "cannot write the JUnit report {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// `2026-11-21T22:00:10` from the system clock (JUnit's timestamp has no zone).
+fn iso_timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

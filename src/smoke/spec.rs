@@ -1,0 +1,926 @@
+//! The smoke spec: a small YAML format (see docs/smoke.md), parsed with yaml_serde and checked
+//! before any request is sent. Unknown keys, bad values and variables that are never defined are
+//! errors that point at the spec's line. Pure: no I/O.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// A spec error with the 1-based line it points at, where known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub message: String,
+    pub line: Option<u32>,
+}
+
+impl SpecError {
+    fn at(message: impl Into<String>, line: Option<u32>) -> Self {
+        SpecError {
+            message: message.into(),
+            line,
+        }
+    }
+}
+
+/// A duration written as `500ms`, `5s`, `2m`, `1h` or a plain number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dur(pub Duration);
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (use 500ms, 5s, 2m or 1h)"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration (use 500ms, 5s, 2m or 1h)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || !(0.0..=86_400.0 * 7.0).contains(&seconds) {
+        return Err(format!("{text:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Text(t) => t,
+        };
+        parse_duration(&text)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A scalar written as text, a number or a boolean; kept as text (variables, headers, query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Int(i64),
+            Float(f64),
+            Text(String),
+        }
+        Ok(Text(match Raw::deserialize(d)? {
+            Raw::Bool(b) => b.to_string(),
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+            Raw::Text(t) => t,
+        }))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Variables of the spec itself; `vars` and `secrets` inputs override them.
+    #[serde(default)]
+    pub vars: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Polled until it passes or `within` (default: the whole deadline) ends, before any step.
+    pub wait: Option<Step>,
+    /// Where the service reports its version, checked against `expect-version`.
+    pub version: Option<VersionCheck>,
+    /// How many independent steps may run at once (default 8; 1 runs them in order).
+    pub concurrency: Option<usize>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    /// Per request (or WebSocket connect) timeout; default 10s.
+    pub timeout: Option<Dur>,
+    pub retry: Option<Retry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionCheck {
+    #[serde(default = "default_version_path")]
+    pub path: String,
+    /// JSONPath of the version in the body; without it `version`, `commit`, `sha`, `revision`
+    /// are tried, then the whole body as text.
+    pub json: Option<String>,
+}
+
+fn default_version_path() -> String {
+    "/version".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// First pause; doubles each retry (default 200ms).
+    pub delay: Option<Dur>,
+    /// Longest pause (default 5s).
+    #[serde(rename = "max-delay")]
+    pub max_delay: Option<Dur>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: Option<String>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub query: BTreeMap<String, Text>,
+    pub json: Option<serde_json::Value>,
+    pub form: Option<BTreeMap<String, Text>>,
+    pub body: Option<String>,
+    pub timeout: Option<Dur>,
+    pub retry: Option<Retry>,
+    /// Names of steps that must finish first (besides those whose captures this step uses).
+    #[serde(default)]
+    pub after: Vec<String>,
+    #[serde(default)]
+    pub expect: Expect,
+    #[serde(default)]
+    pub capture: BTreeMap<String, Capture>,
+    pub websocket: Option<WebSocket>,
+    /// `wait` only: pause between polls (default 1s).
+    pub every: Option<Dur>,
+    /// `wait` only: how long to keep polling (default: the whole deadline).
+    pub within: Option<Dur>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSocket {
+    pub path: Option<String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    pub origin: Option<String>,
+    /// Messages sent once connected, in order.
+    #[serde(default)]
+    pub send: Vec<Message>,
+    /// How long to wait for a message that matches `expect` (default 10s).
+    pub within: Option<Dur>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub json: Option<serde_json::Value>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: Option<StatusSet>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, HeaderExpect>,
+    /// Longest acceptable time to the response headers.
+    pub latency: Option<Dur>,
+    #[serde(default)]
+    pub json: Vec<JsonAssert>,
+    pub body: Option<Predicate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSet {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl StatusSet {
+    pub fn allows(&self, status: u16) -> bool {
+        match self {
+            StatusSet::One(s) => *s == status,
+            StatusSet::Any(list) => list.contains(&status),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            StatusSet::One(s) => s.to_string(),
+            StatusSet::Any(list) => list
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderExpect {
+    Equals(Text),
+    Predicate(Predicate),
+}
+
+/// Checks on a text: a header or the body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicate {
+    pub equals: Option<String>,
+    pub contains: Option<String>,
+    pub matches: Option<String>,
+    pub exists: Option<bool>,
+}
+
+/// A JSONPath (RFC 9535) and the checks on what it selects.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAssert {
+    pub path: String,
+    pub equals: Option<serde_json::Value>,
+    #[serde(rename = "not-equals")]
+    pub not_equals: Option<serde_json::Value>,
+    pub exists: Option<bool>,
+    #[serde(rename = "type")]
+    pub kind: Option<JsonType>,
+    pub contains: Option<serde_json::Value>,
+    pub matches: Option<String>,
+    pub lt: Option<f64>,
+    pub le: Option<f64>,
+    pub gt: Option<f64>,
+    pub ge: Option<f64>,
+    /// Number of nodes the path selects.
+    pub count: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    pub json: Option<String>,
+    pub header: Option<String>,
+    /// A regex on the body; its first group (or the whole match) is captured.
+    pub regex: Option<String>,
+    /// Register the captured value as a secret (masked and redacted).
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Parses a spec. Errors carry the line yaml_serde reports.
+pub fn parse(text: &str) -> Result<Spec, SpecError> {
+    if text.trim().is_empty() {
+        return Err(SpecError::at("the spec is empty", None));
+    }
+    yaml_serde::from_str::<Spec>(text).map_err(|e| {
+        let line = e.location().map(|l| l.line() as u32);
+        let message = e.to_string();
+        // yaml_serde appends " at line N column M"; the line goes to the annotation instead.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        SpecError::at(message, line)
+    })
+}
+
+/// The 1-based line of each item of the top-level `steps:` list, and of `wait:` and `version:`,
+/// found by a second pass over the text (yaml_serde reports positions only in errors).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines {
+    pub steps: Vec<u32>,
+    /// The last line of the `steps:` block.
+    pub steps_end: Option<u32>,
+    pub wait: Option<u32>,
+    pub version: Option<u32>,
+    pub steps_key: Option<u32>,
+}
+
+pub fn lines(text: &str) -> Lines {
+    let mut out = Lines::default();
+    let mut in_steps = false;
+    let mut item_indent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u32 + 1;
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if in_steps {
+            out.steps_end = Some(n);
+        }
+        if indent == 0 && !trimmed.starts_with('-') {
+            if in_steps {
+                out.steps_end = Some(n - 1);
+            }
+            in_steps = trimmed.starts_with("steps:");
+            if in_steps {
+                out.steps_key = Some(n);
+            }
+            if trimmed.starts_with("wait:") {
+                out.wait = Some(n);
+            }
+            if trimmed.starts_with("version:") {
+                out.version = Some(n);
+            }
+            continue;
+        }
+        if in_steps && (trimmed == "-" || trimmed.starts_with("- ")) {
+            let at = *item_indent.get_or_insert(indent);
+            if indent == at {
+                out.steps.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// The first line in `from..=to` (1-based) whose text contains `needle`.
+pub fn line_within(text: &str, from: u32, to: u32, needle: &str) -> Option<u32> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1) as usize)
+        .take((to + 1).saturating_sub(from) as usize)
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i as u32 + 1)
+}
+
+/// The 1-based line of the first `${name}` in the text.
+pub fn line_of_var(text: &str, name: &str) -> Option<u32> {
+    let needle = format!("${{{name}}}");
+    text.lines()
+        .position(|l| l.contains(&needle))
+        .map(|i| i as u32 + 1)
+}
+
+/// A step after checks, ready to run.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub name: String,
+    pub line: Option<u32>,
+    /// The last line of the step in the spec.
+    pub end_line: Option<u32>,
+    pub step: Step,
+    /// Indexes of the steps that must finish first.
+    pub needs: Vec<usize>,
+    /// Variables the step uses.
+    pub uses: BTreeSet<String>,
+    /// Set on the version step: the answer must report `expect-version`.
+    pub version: Option<VersionCheck>,
+}
+
+/// The run plan: the wait stage, the steps with their dependencies, and the static variables.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub wait: Option<Planned>,
+    pub steps: Vec<Planned>,
+    pub concurrency: usize,
+    pub defaults: Defaults,
+}
+
+/// Checks a spec and orders it: every `${var}` must be a spec variable, a known one (`known`:
+/// inputs, built-ins, environment; spec variables may use only these) or captured by an earlier
+/// step; `after` names must exist; every step needs
+/// exactly one target. Errors point at lines found in `text`.
+pub fn plan(
+    spec: Spec,
+    text: &str,
+    known: &dyn Fn(&str) -> bool,
+    has_base_url: bool,
+) -> Result<Plan, SpecError> {
+    let lines = lines(text);
+    let mut known_here: BTreeSet<String> = spec.vars.keys().cloned().collect();
+    let defined = |name: &str, here: &BTreeSet<String>| here.contains(name) || known(name);
+
+    let undefined = |name: &str, fallback: Option<u32>| {
+        SpecError::at(
+            format!(
+                "variable ${{{name}}} is never defined: set it in vars, the vars or secrets input, the environment, or capture it in an earlier step"
+            ),
+            line_of_var(text, name).or(fallback),
+        )
+    };
+
+    for (name, value) in &spec.vars {
+        for used in super::vars::names(&value.0) {
+            if !known(&used) {
+                return Err(undefined(&used, None));
+            }
+        }
+        check_name(name, None)?;
+    }
+    for (name, value) in &spec.defaults.headers {
+        for used in super::vars::names(&value.0) {
+            if !defined(&used, &known_here) {
+                return Err(undefined(&used, None));
+            }
+        }
+        let _ = name;
+    }
+
+    let wait = match spec.wait {
+        Some(step) => {
+            let line = lines.wait;
+            check_step(&step, line, has_base_url, true)?;
+            let uses = step_vars(&step);
+            if let Some(name) = uses.iter().find(|n| !defined(n, &known_here)) {
+                return Err(undefined(name, line));
+            }
+            let end_line = line.map(|l| {
+                [lines.steps_key, lines.version]
+                    .into_iter()
+                    .flatten()
+                    .filter(|&k| k > l)
+                    .min()
+                    .map_or(u32::MAX, |k| k - 1)
+            });
+            Some(Planned {
+                name: step.name.clone().unwrap_or_else(|| "wait".into()),
+                line,
+                end_line,
+                step,
+                needs: Vec::new(),
+                uses,
+                version: None,
+            })
+        }
+        None => None,
+    };
+
+    let mut steps: Vec<Planned> = Vec::new();
+    let mut captured_by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, step) in spec.steps.into_iter().enumerate() {
+        let line = lines.steps.get(i).copied().or(lines.steps_key);
+        check_step(&step, line, has_base_url, false)?;
+        let uses = step_vars(&step);
+        let mut needs = BTreeSet::new();
+        for name in &uses {
+            if let Some(&j) = captured_by.get(name) {
+                needs.insert(j);
+            } else if !defined(name, &known_here) {
+                return Err(undefined(name, line));
+            }
+        }
+        for after in &step.after {
+            match names.get(after) {
+                Some(&j) => {
+                    needs.insert(j);
+                }
+                None => {
+                    return Err(SpecError::at(
+                        format!("`after: {after}` names no earlier step"),
+                        line,
+                    ));
+                }
+            }
+        }
+        let name = step.name.clone().unwrap_or_else(|| default_name(&step, i));
+        if names.insert(name.clone(), i).is_some() {
+            return Err(SpecError::at(
+                format!("two steps are named {name:?}; names must be unique"),
+                line,
+            ));
+        }
+        for var in step.capture.keys() {
+            check_name(var, line)?;
+            captured_by.insert(var.clone(), i);
+            known_here.insert(var.clone());
+        }
+        let end_line = lines
+            .steps
+            .get(i + 1)
+            .map(|next| next - 1)
+            .or(lines.steps_end)
+            .filter(|_| lines.steps.get(i).is_some());
+        steps.push(Planned {
+            name,
+            line,
+            end_line,
+            step,
+            needs: needs.into_iter().collect(),
+            uses,
+            version: None,
+        });
+    }
+    if let Some(v) = &spec.version
+        && let Some(p) = &v.json
+    {
+        check_path(p, "version", lines.version)?;
+    }
+    let concurrency = spec.concurrency.unwrap_or(8);
+    if concurrency == 0 {
+        return Err(SpecError::at("concurrency must be at least 1", None));
+    }
+    Ok(Plan {
+        wait,
+        steps,
+        concurrency,
+        defaults: spec.defaults,
+    })
+}
+
+fn check_name(name: &str, line: Option<u32>) -> Result<(), SpecError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(SpecError::at(
+            format!("{name:?} is not a variable name (letters, digits, _ - .)"),
+            line,
+        ))
+    }
+}
+
+fn default_name(step: &Step, i: usize) -> String {
+    let target = step
+        .websocket
+        .as_ref()
+        .and_then(|w| w.path.clone().or(w.url.clone()))
+        .map(|t| format!("websocket {t}"))
+        .or_else(|| {
+            step.path.clone().or(step.url.clone()).map(|t| {
+                format!(
+                    "{} {t}",
+                    step.method.as_deref().unwrap_or("GET").to_uppercase()
+                )
+            })
+        })
+        .unwrap_or_default();
+    format!("step {}: {target}", i + 1)
+}
+
+fn check_step(
+    step: &Step,
+    line: Option<u32>,
+    has_base_url: bool,
+    is_wait: bool,
+) -> Result<(), SpecError> {
+    let err = |m: String| Err(SpecError::at(m, line));
+    let what = step
+        .name
+        .as_deref()
+        .unwrap_or(if is_wait { "wait" } else { "step" });
+    if !is_wait && (step.every.is_some() || step.within.is_some()) {
+        return err(format!(
+            "{what}: `every` and `within` belong to `wait` (a WebSocket step sets `within` under `websocket`)"
+        ));
+    }
+    let needs_base = |path: &Option<String>, url: &Option<String>| match (path, url) {
+        (Some(_), Some(_)) => err(format!("{what}: give `path` or `url`, not both")),
+        (None, None) => err(format!("{what}: needs a `path` or a `url`")),
+        (Some(_), None) if !has_base_url => err(format!(
+            "{what}: `path` needs the base-url input (or use `url`)"
+        )),
+        _ => Ok(()),
+    };
+    if let Some(ws) = &step.websocket {
+        if is_wait {
+            return err("wait cannot be a WebSocket step".into());
+        }
+        if step.path.is_some()
+            || step.url.is_some()
+            || step.method.is_some()
+            || step.json.is_some()
+            || step.form.is_some()
+            || step.body.is_some()
+            || !step.query.is_empty()
+            || !step.headers.is_empty()
+        {
+            return err(format!(
+                "{what}: a WebSocket step sets path, url and headers under `websocket`, and sends with `send`"
+            ));
+        }
+        if step.expect.status.is_some()
+            || !step.expect.headers.is_empty()
+            || step.expect.latency.is_some()
+        {
+            return err(format!(
+                "{what}: a WebSocket step checks the message it receives: `expect` takes `json` and `body`"
+            ));
+        }
+        if step.capture.values().any(|c| c.header.is_some()) {
+            return err(format!(
+                "{what}: a WebSocket message has no headers to capture"
+            ));
+        }
+        for m in &ws.send {
+            if m.json.is_some() == m.text.is_some() {
+                return err(format!(
+                    "{what}: each message to send has exactly one of `json` or `text`"
+                ));
+            }
+        }
+        needs_base(&ws.path, &ws.url)?;
+    } else {
+        needs_base(&step.path, &step.url)?;
+        let bodies = [
+            step.json.is_some(),
+            step.form.is_some(),
+            step.body.is_some(),
+        ];
+        if bodies.iter().filter(|b| **b).count() > 1 {
+            return err(format!("{what}: give one of `json`, `form` or `body`"));
+        }
+        if let Some(m) = &step.method {
+            let ok = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+                .contains(&m.to_uppercase().as_str());
+            if !ok {
+                return err(format!("{what}: unknown method {m:?}"));
+            }
+        }
+    }
+    for (var, c) in &step.capture {
+        let count = [c.json.is_some(), c.header.is_some(), c.regex.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if count != 1 {
+            return err(format!(
+                "{what}: capture {var} needs exactly one of `json`, `header` or `regex`"
+            ));
+        }
+        if let Some(p) = &c.json {
+            check_path(p, what, line)?;
+        }
+        if let Some(r) = &c.regex {
+            check_regex(r, what, line)?;
+        }
+    }
+    for a in &step.expect.json {
+        if !a.path.contains("${") {
+            check_path(&a.path, what, line)?;
+        }
+        if let Some(r) = &a.matches {
+            check_regex(r, what, line)?;
+        }
+    }
+    let preds = step
+        .expect
+        .headers
+        .values()
+        .filter_map(|h| match h {
+            HeaderExpect::Predicate(p) => Some(p),
+            HeaderExpect::Equals(_) => None,
+        })
+        .chain(step.expect.body.as_ref());
+    for p in preds {
+        if let Some(r) = &p.matches {
+            check_regex(r, what, line)?;
+        }
+    }
+    if let Some(r) = &step.retry
+        && r.attempts == 0
+    {
+        return err(format!("{what}: retry.attempts must be at least 1"));
+    }
+    Ok(())
+}
+
+fn check_path(path: &str, what: &str, line: Option<u32>) -> Result<(), SpecError> {
+    serde_json_path::JsonPath::parse(path)
+        .map(|_| ())
+        .map_err(|e| SpecError::at(format!("{what}: JSONPath {path:?} is invalid: {e}"), line))
+}
+
+fn check_regex(re: &str, what: &str, line: Option<u32>) -> Result<(), SpecError> {
+    regex::Regex::new(re)
+        .map(|_| ())
+        .map_err(|e| SpecError::at(format!("{what}: regex {re:?} is invalid: {e}"), line))
+}
+
+/// Every variable a step uses, in any of its strings.
+pub fn step_vars(step: &Step) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |s: &str| out.extend(super::vars::names(s));
+    for s in [&step.path, &step.url, &step.body].into_iter().flatten() {
+        add(s);
+    }
+    for v in step.headers.values().chain(step.query.values()) {
+        add(&v.0);
+    }
+    if let Some(form) = &step.form {
+        form.values().for_each(|v| add(&v.0));
+    }
+    let mut values: Vec<&serde_json::Value> = step.json.iter().collect();
+    if let Some(ws) = &step.websocket {
+        for s in [&ws.path, &ws.url, &ws.origin].into_iter().flatten() {
+            add(s);
+        }
+        ws.headers.values().for_each(|v| add(&v.0));
+        for m in &ws.send {
+            values.extend(m.json.iter());
+            if let Some(t) = &m.text {
+                add(t);
+            }
+        }
+    }
+    for a in &step.expect.json {
+        add(&a.path);
+        values.extend(a.equals.iter().chain(&a.not_equals).chain(&a.contains));
+        if let Some(m) = &a.matches {
+            add(m);
+        }
+    }
+    for h in step.expect.headers.values() {
+        match h {
+            HeaderExpect::Equals(t) => add(&t.0),
+            HeaderExpect::Predicate(p) => {
+                for s in [&p.equals, &p.contains].into_iter().flatten() {
+                    add(s);
+                }
+            }
+        }
+    }
+    if let Some(p) = &step.expect.body {
+        for s in [&p.equals, &p.contains].into_iter().flatten() {
+            add(s);
+        }
+    }
+    for v in values {
+        json_strings(v, &mut add);
+    }
+    out
+}
+
+fn json_strings(v: &serde_json::Value, add: &mut dyn FnMut(&str)) {
+    match v {
+        serde_json::Value::String(s) => add(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, add)),
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                add(k);
+                json_strings(x, add);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(text: &str) -> Result<Plan, SpecError> {
+        plan(parse(text)?, text, &|n| n == "token", true)
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn unknown_key_points_at_its_line() {
+        let text = "steps:\n  - path: /a\n    expect:\n      stauts: 200\n";
+        let e = plan_of(text).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e:?}");
+        assert!(e.message.contains("stauts"), "{}", e.message);
+    }
+
+    #[test]
+    fn undefined_variable_points_at_its_line() {
+        let text = "steps:\n  - name: a\n    path: /a\n  - name: b\n    path: /b/${draft}\n";
+        let e = plan_of(text).unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("${draft}"));
+    }
+
+    #[test]
+    fn captures_make_dependencies_and_variables() {
+        let text = "\
+steps:
+  - name: create
+    method: POST
+    path: /drafts
+    headers: {Authorization: 'Bearer ${token}'}
+    capture:
+      id: {json: $.id}
+  - name: other
+    path: /healthz
+  - name: use
+    path: /drafts/${id}
+    after: [other]
+";
+        let p = plan_of(text).unwrap();
+        assert_eq!(p.steps.len(), 3);
+        assert_eq!(p.steps[0].needs, Vec::<usize>::new());
+        assert_eq!(p.steps[1].needs, Vec::<usize>::new());
+        assert_eq!(p.steps[2].needs, vec![0, 1]);
+        assert_eq!(
+            p.steps.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![Some(2), Some(8), Some(10)]
+        );
+    }
+
+    #[test]
+    fn spec_vars_use_known_variables_only() {
+        let text = "vars:\n  a: '${token}'\n  b: '${a}'\nsteps:\n  - path: /${b}\n";
+        let e = plan_of(text).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e:?}");
+    }
+
+    #[test]
+    fn a_capture_of_a_later_step_is_not_defined_yet() {
+        let text = "steps:\n  - path: /b/${id}\n  - path: /a\n    capture: {id: {json: $.id}}\n";
+        assert_eq!(plan_of(text).unwrap_err().line, Some(2));
+    }
+
+    #[test]
+    fn bad_jsonpath_regex_and_shape_are_errors() {
+        for (text, needle) in [
+            (
+                "steps:\n  - path: /a\n    expect: {json: [{path: 'id', exists: true}]}\n",
+                "JSONPath",
+            ),
+            (
+                "steps:\n  - path: /a\n    expect: {body: {matches: '('}}\n",
+                "regex",
+            ),
+            ("steps:\n  - path: /a\n    url: http://x/\n", "not both"),
+            ("steps:\n  - name: x\n", "needs a `path`"),
+            (
+                "steps:\n  - path: /a\n    json: {}\n    body: x\n",
+                "one of",
+            ),
+            (
+                "steps:\n  - path: /a\n    capture: {x: {}}\n",
+                "exactly one",
+            ),
+            (
+                "steps:\n  - websocket: {path: /ws, send: [{}]}\n",
+                "exactly one",
+            ),
+            (
+                "steps:\n  - path: /a\n    after: [nope]\n",
+                "names no earlier",
+            ),
+            ("steps:\n  - path: /a\n    timeout: soon\n", "duration"),
+        ] {
+            let e = plan_of(text).unwrap_err();
+            assert!(e.message.contains(needle), "{text}: {}", e.message);
+            assert!(e.line.is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn path_without_base_url_is_an_error() {
+        let text = "steps:\n  - path: /a\n";
+        let e = plan(parse(text).unwrap(), text, &|_| false, false).unwrap_err();
+        assert!(e.message.contains("base-url"));
+    }
+
+    #[test]
+    fn step_lines_skip_nested_lists() {
+        let text = "vars: {a: 1}\nsteps:\n  - path: /a\n    expect:\n      json:\n        - path: $.x\n          exists: true\n\n  # comment\n  - path: /b\nwait:\n  path: /readyz\n";
+        let l = lines(text);
+        assert_eq!(l.steps, vec![3, 10]);
+        assert_eq!(l.steps_end, Some(10));
+        assert_eq!(l.wait, Some(11));
+        assert_eq!(line_within(text, 3, 10, "$.x"), Some(6));
+        assert_eq!(line_within(text, 7, 10, "$.x"), None);
+    }
+}
