@@ -36,15 +36,26 @@ pub struct Cli {
 
 /// One variant per action; each action module has `Args` and `run()`.
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
+    Promote(crate::promote::Args),
+    /// Point an alias back at its previous image, or at the tag or digest given.
+    Rollback(crate::rollback::Args),
+}
 
 impl Command {
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match *self {
+            Command::Promote(_) => crate::promote::NAME,
+            Command::Rollback(_) => crate::rollback::NAME,
+        }
     }
 
     pub fn run(self) -> Result<Report, Failure> {
-        match self {}
+        match self {
+            Command::Promote(args) => crate::promote::run(args),
+            Command::Rollback(args) => crate::rollback::run(args),
+        }
     }
 }

@@ -4,6 +4,9 @@
 pub mod cli;
 pub mod gha;
 pub mod http;
+pub mod promote;
+pub mod registry;
 pub mod render;
 pub mod report;
+pub mod rollback;
 pub mod runtime;
