@@ -592,4 +592,111 @@ mod tests {
             Verdict::Invalid
         );
     }
+
+    /// The bearer-token flow as GHCR and Docker Hub run it, against a wiremock registry and token
+    /// service: a pull token for reads, a second token with push scope for writes, basic
+    /// credentials sent to the token service only.
+    #[test]
+    fn bearer_token_challenge_flow() {
+        use wiremock::matchers::{header, method, path, query_param};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        crate::runtime::block_on(async {
+            let server = MockServer::start().await;
+            let realm = format!("{}/token", server.uri());
+            let challenge = |scope: &str| {
+                ResponseTemplate::new(401).insert_header(
+                    "www-authenticate",
+                    format!(r#"Bearer realm="{realm}",service="reg.test",scope="{scope}""#)
+                        .as_str(),
+                )
+            };
+            let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}"#;
+            let digest = manifest::sha256(body);
+            for (scope, answer) in [
+                ("repository:app:pull", r#"{"token":"tok-pull"}"#),
+                ("repository:app:pull,push", r#"{"access_token":"tok-push"}"#),
+            ] {
+                Mock::given(method("GET"))
+                    .and(path("/token"))
+                    .and(query_param("service", "reg.test"))
+                    .and(query_param("scope", scope))
+                    .and(header("authorization", "Basic dTpwdw=="))
+                    .respond_with(ResponseTemplate::new(200).set_body_string(answer))
+                    .expect(1)
+                    .mount(&server)
+                    .await;
+            }
+            Mock::given(method("GET"))
+                .and(path("/v2/app/manifests/prod"))
+                .and(header("authorization", "Bearer tok-pull"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", manifest::OCI_MANIFEST)
+                        .insert_header("docker-content-digest", digest.as_str())
+                        .set_body_bytes(body.to_vec()),
+                )
+                .mount(&server)
+                .await;
+            Mock::given(method("PUT"))
+                .and(path("/v2/app/manifests/stable"))
+                .and(header("authorization", "Bearer tok-push"))
+                .and(header("content-type", manifest::OCI_MANIFEST))
+                .respond_with(
+                    ResponseTemplate::new(201)
+                        .insert_header("docker-content-digest", digest.as_str()),
+                )
+                .expect(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/v2/app/manifests/prod"))
+                .respond_with(challenge("repository:app:pull"))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+            Mock::given(method("PUT"))
+                .and(path("/v2/app/manifests/stable"))
+                .respond_with(challenge("repository:app:pull,push"))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+
+            let repo = reference::parse_image(&format!("{}/app", server.address())).unwrap();
+            let credentials = Credentials {
+                username: "u".into(),
+                password: "pw".into(),
+            };
+            let mut client = Client::new(repo, Some(credentials), Policy::default()).unwrap();
+            let m = client.manifest("prod").await.unwrap().unwrap();
+            assert_eq!(
+                (m.digest.as_str(), m.media_type.as_str()),
+                (digest.as_str(), manifest::OCI_MANIFEST)
+            );
+            // The pull token is reused: no second token request for the same scope.
+            assert_eq!(client.manifest("prod").await.unwrap().unwrap().bytes, body);
+            assert_eq!(client.put_manifest("stable", &m).await.unwrap(), digest);
+            server.verify().await;
+
+            // Refused by the token service: denied, which is the user's to fix (exit 2).
+            let repo = reference::parse_image(&format!("{}/app", server.address())).unwrap();
+            let wrong = Credentials {
+                username: "u".into(),
+                password: "wrong".into(),
+            };
+            let mut client = Client::new(repo, Some(wrong), Policy::default()).unwrap();
+            Mock::given(method("GET"))
+                .and(path("/token"))
+                .respond_with(ResponseTemplate::new(401))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+            let err = client.manifest("prod").await.unwrap_err();
+            assert!(matches!(err, RegistryError::Denied(_)), "{err}");
+            assert!(
+                err.to_string()
+                    .contains("token service refused the credentials"),
+                "{err}"
+            );
+        });
+    }
 }
