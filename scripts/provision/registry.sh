@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 if ! declare -F apt_install >/dev/null; then
-  # shellcheck source=scripts/tools.sh
+  # shellcheck source=/dev/null
   source "$(dirname "${BASH_SOURCE[0]}")/../tools.sh"
 fi
 
