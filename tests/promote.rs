@@ -182,3 +182,49 @@ fn an_unreachable_registry_could_not_decide() {
     assert_eq!(run.output("result"), "error");
     assert!(run.stdout.contains("unreachable"), "{}", run.stdout);
 }
+
+#[test]
+fn a_refused_push_is_invalid_use_and_changes_nothing() {
+    let Some(registry) = support::start(false) else {
+        return;
+    };
+    let image = registry.image("app");
+    let push = registry.pusher("app");
+    let d1 = push.push_image("1", "sha-1", OCI_MANIFEST);
+    let d2 = push.push_image("2", "sha-2", OCI_MANIFEST);
+    let run = support::ready(
+        &[
+            "promote", "--image", &image, "--from", "sha-1", "--to", "prod",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let history = push.digest_of("ready-history.prod").unwrap();
+
+    let registry = registry.restart_read_only();
+    let push = registry.pusher("app");
+    let image = registry.image("app");
+    let run = support::ready(
+        &[
+            "promote", "--image", &image, "--from", "sha-2", "--to", "prod",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.output("result"), "invalid");
+    assert!(
+        run.stdout.contains("refused it (HTTP 405)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(push.digest_of("prod").unwrap(), d1);
+    assert_eq!(push.digest_of("ready-history.prod").unwrap(), history);
+    let run = support::ready(
+        &[
+            "rollback", "--image", &image, "--alias", "prod", "--to", &d2,
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(push.digest_of("prod").unwrap(), d1);
+}

@@ -38,6 +38,20 @@ fn tool(var: &str, fallback: &str) -> Option<PathBuf> {
 
 /// The registry, or None (with a note) when it is missing and READY_ALLOW_MISSING_TOOLS=1.
 pub fn start(auth: bool) -> Option<Registry> {
+    start_in(auth, false, tempfile::tempdir().unwrap())
+}
+
+impl Registry {
+    /// Stops this registry and starts it again on the same storage, read-only (pushes refused).
+    pub fn restart_read_only(mut self) -> Registry {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        start_in(self.auth, true, dir).unwrap()
+    }
+}
+
+fn start_in(auth: bool, read_only: bool, dir: tempfile::TempDir) -> Option<Registry> {
     let missing = |what: &str| {
         if std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") {
             eprintln!("note: {what} is missing; skipped (READY_ALLOW_MISSING_TOOLS=1)");
@@ -51,7 +65,6 @@ pub fn start(auth: bool) -> Option<Registry> {
     let Some(bin) = tool("READY_TEST_REGISTRY_BIN", "docker-registry") else {
         return missing("docker-registry (READY_TEST_REGISTRY_BIN)");
     };
-    let dir = tempfile::tempdir().unwrap();
     let auth_config = if auth {
         let Some(htpasswd) = tool("READY_TEST_HTPASSWD_BIN", "htpasswd") else {
             return missing("htpasswd (READY_TEST_HTPASSWD_BIN)");
@@ -75,7 +88,7 @@ pub fn start(auth: bool) -> Option<Registry> {
         .unwrap()
         .port();
     let config = format!(
-        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: ready-test-secret\n{auth_config}",
+        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    readonly:\n      enabled: {read_only}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: ready-test-secret\n{auth_config}",
         dir.path().join("data").display()
     );
     let config_path = dir.path().join("config.yml");
