@@ -66,6 +66,10 @@ pub enum Command {
     CheckAlembicHeads(crate::check_alembic_heads::Args),
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     Smoke(crate::smoke::Args),
+    /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
+    Promote(crate::promote::Args),
+    /// Point an alias back at its previous image, or at the tag or digest given.
+    Rollback(crate::rollback::Args),
 }
 
 impl Command {
@@ -78,6 +82,8 @@ impl Command {
             Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
             Command::CheckAlembicHeads(_) => crate::check_alembic_heads::ACTION,
             Command::Smoke(_) => "smoke",
+            Command::Promote(_) => crate::promote::NAME,
+            Command::Rollback(_) => crate::rollback::NAME,
         }
     }
 
@@ -89,6 +95,8 @@ impl Command {
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
+            Command::Promote(args) => crate::promote::run(args),
+            Command::Rollback(args) => crate::rollback::run(args),
         }
     }
 }
