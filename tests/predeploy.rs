@@ -173,3 +173,94 @@ fn a_missing_checklist_says_what_was_looked_for() {
     );
     assert!(run.outputs.contains("invalid"));
 }
+
+fn demo() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/demo/ready.yml")
+        .display()
+        .to_string()
+}
+
+/// The README's first command: the demo, with no network and no token.
+#[test]
+fn the_demo_gives_a_real_verdict_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = predeploy(dir.path(), &["--config", &demo(), "--offline"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains("| required-env | blocked | missing: DATABASE_URL, SESSION_SECRET |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("| check-alembic-heads | passed | 1 head (3c4d5e6f7a8b) over 3 revisions |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("| error-budget-gate | passed | error budget healthy"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("| gate-on-green | skipped | needs a GitHub token"),
+        "{}",
+        run.summary
+    );
+
+    let run = predeploy(
+        dir.path(),
+        &["--config", &demo(), "--offline"],
+        &[
+            ("DATABASE_URL", "postgres://db/drafts"),
+            ("SESSION_SECRET", "s3ssion-VALUE"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!run.stdout.contains("s3ssion-VALUE") && !run.summary.contains("s3ssion-VALUE"));
+    let checklist = run
+        .outputs
+        .split("checklist<<")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap();
+    let checklist: serde_json::Value = serde_json::from_str(checklist).unwrap();
+    assert_eq!(checklist[1]["item"], "check-alembic-heads");
+    assert_eq!(
+        checklist[1]["outputs"]["requires-maintenance-window"],
+        "true"
+    );
+}
+
+#[test]
+fn the_demo_smoke_spec_is_valid() {
+    // Port 9 on loopback refuses connections: a valid spec gets as far as the network (exit 3);
+    // an invalid one would stop before any request (exit 2).
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/smoke.yml");
+    let out = Command::cargo_bin("ready")
+        .unwrap()
+        .env_clear()
+        .args([
+            "smoke",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "2s",
+            "--spec",
+        ])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

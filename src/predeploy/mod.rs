@@ -26,6 +26,8 @@ struct Item {
     name: String,
     outcome: Outcome,
     why: String,
+    /// The gate's own outputs, e.g. check-alembic-heads' `requires-maintenance-window`.
+    outputs: Vec<(String, String)>,
 }
 
 enum Outcome {
@@ -100,6 +102,7 @@ fn required_env(config: &Config, file: &str, findings: &mut Vec<Finding>) -> Res
         name: "required-env".into(),
         outcome,
         why,
+        outputs: Vec::new(),
     })
 }
 
@@ -150,6 +153,7 @@ fn gate(
             name: name.into(),
             outcome: Outcome::Skipped,
             why: reason,
+            outputs: Vec::new(),
         });
     }
     if name == "gate-on-green" && !flags.iter().any(|(k, _)| k == "github-token") {
@@ -162,6 +166,7 @@ fn gate(
         name: name.into(),
         outcome: Outcome::Ran(report.verdict),
         why: report.headline,
+        outputs: report.outputs,
     })
 }
 
@@ -216,7 +221,12 @@ fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
             Outcome::Skipped => "skipped",
         };
         table.row([item.name.clone(), result.to_string(), item.why.clone()]);
-        json.push(serde_json::json!({"item": item.name, "result": result, "why": item.why}));
+        let outputs: serde_json::Map<String, serde_json::Value> = item
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        json.push(serde_json::json!({"item": item.name, "result": result, "why": item.why, "outputs": outputs}));
     }
     report.table = Some(table);
     report.findings = findings;
