@@ -8,6 +8,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 READY="${READY:-$root/target/debug/ready}"
+# The script changes directory per tree: make a relative path absolute.
+case "$READY" in /*) ;; *) READY="$PWD/$READY" ;; esac
 ALEMBIC="${ALEMBIC:-$root/.tools/venv/bin/alembic}"
 RUNS="${RUNS:-10}"
 [ -x "$READY" ] || { echo "build first: cargo build (or set READY)" >&2; exit 2; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/test.sh: tools the smoke tests need. Idempotent.
 # xmllint (Debian libxml2-utils) validates the JUnit report against tests/data/smoke/junit.xsd.
 if ! command -v xmllint >/dev/null 2>&1; then
