@@ -141,8 +141,8 @@ fn is_valid_domain(domain: &str) -> bool {
         })
 }
 
-/// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
-fn is_valid_path_component(c: &str) -> bool {
+/// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`, the distribution spec's path component.
+pub(crate) fn is_valid_path_component(c: &str) -> bool {
     let bytes = c.as_bytes();
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {

@@ -60,7 +60,7 @@ pub fn parse_image(image: &str) -> Result<Repository, String> {
         ));
     }
     for component in rest.split('/') {
-        if !valid_path_component(component) {
+        if !crate::image_tag::oci::is_valid_path_component(component) {
             return Err(format!(
                 "`image` {image:?} is not a valid repository name: {component:?} must be lower-case letters and digits, separated by `.`, `_`, `__` or dashes"
             ));
@@ -92,31 +92,6 @@ fn is_loopback(host: &str) -> bool {
         || name
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`, the distribution spec's path component.
-fn valid_path_component(c: &str) -> bool {
-    let bytes = c.as_bytes();
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        if alnum(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !alnum(bytes[i]) {
-            i += 1;
-        }
-        let sep = &c[start..i];
-        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|b| b == b'-')) {
-            return false;
-        }
-    }
-    true
 }
 
 /// A tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
