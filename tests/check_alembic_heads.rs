@@ -139,28 +139,14 @@ fn ready(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: parse_outputs(&std::fs::read_to_string(&out_file).unwrap_or_default()),
+        outputs: ready_actions::gha::read_outputs(
+            &std::fs::read_to_string(&out_file).unwrap_or_default(),
+        )
+        .unwrap()
+        .into_iter()
+        .collect(),
         summary: std::fs::read_to_string(&summary_file).unwrap_or_default(),
     }
-}
-
-fn parse_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let Some((name, delim)) = line.split_once("<<") else {
-            continue;
-        };
-        let mut value = Vec::new();
-        for l in lines.by_ref() {
-            if l == delim {
-                break;
-            }
-            value.push(l);
-        }
-        out.insert(name.to_string(), value.join("\n"));
-    }
-    out
 }
 
 /// Our heads, with and without --resolve-dependencies, agree with Alembic's; returns our run.

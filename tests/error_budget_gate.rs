@@ -318,23 +318,6 @@ impl Run {
     }
 }
 
-fn parse_outputs(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(head) = lines.next() {
-        let (name, delim) = head.split_once("<<").unwrap();
-        let mut value = Vec::new();
-        for line in lines.by_ref() {
-            if line == delim {
-                break;
-            }
-            value.push(line);
-        }
-        out.push((name.to_string(), value.join("\n")));
-    }
-    out
-}
-
 /// Runs the gate inside a simulated Actions step with the given inputs (as INPUT_* variables).
 fn gate(inputs: &[(&str, &str)]) -> Run {
     let dir = tempfile::tempdir().unwrap();
@@ -357,7 +340,10 @@ fn gate(inputs: &[(&str, &str)]) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: parse_outputs(&std::fs::read_to_string(&output).unwrap_or_default()),
+        outputs: ready_actions::gha::read_outputs(
+            &std::fs::read_to_string(&output).unwrap_or_default(),
+        )
+        .unwrap(),
         summary: std::fs::read_to_string(&summary).unwrap_or_default(),
     }
 }

@@ -52,22 +52,11 @@ fn run(env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// Reads `name<<DELIM … DELIM` heredocs.
 fn parse_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let (name, delim) = line.split_once("<<").expect("heredoc header");
-        let mut value = Vec::new();
-        for l in lines.by_ref() {
-            if l == delim {
-                break;
-            }
-            value.push(l);
-        }
-        map.insert(name.to_string(), value.join("\n"));
-    }
-    map
+    ready_actions::gha::read_outputs(text)
+        .unwrap()
+        .into_iter()
+        .collect()
 }
 
 fn lines(v: &Value) -> String {

@@ -316,16 +316,12 @@ struct Run {
 
 impl Run {
     fn output(&self, name: &str) -> String {
-        let mut lines = self.outputs.lines();
-        while let Some(head) = lines.next() {
-            if let Some((n, delim)) = head.split_once("<<")
-                && n == name
-            {
-                let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
-                return value.join("\n");
-            }
-        }
-        panic!("no output {name} in {}", self.outputs)
+        ready_actions::gha::read_outputs(&self.outputs)
+            .unwrap()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("no output {name} in {}", self.outputs))
     }
 
     fn everything(&self) -> String {

@@ -28,6 +28,28 @@ pub fn write_outputs(path: &Path, outputs: &[(String, String)]) -> std::io::Resu
     append(path, &text)
 }
 
+/// Reads an output file back as the runner does: `name<<DELIM`, the value's lines, `DELIM`.
+/// Anything else (a line outside a heredoc, an unterminated heredoc) is an error.
+pub fn read_outputs(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut outputs = Vec::new();
+    let mut lines = text.lines();
+    while let Some(head) = lines.next() {
+        let (name, delimiter) = head
+            .split_once("<<")
+            .ok_or_else(|| format!("not a heredoc header: {head:?}"))?;
+        let mut value = Vec::new();
+        loop {
+            match lines.next() {
+                Some(line) if line == delimiter => break,
+                Some(line) => value.push(line),
+                None => return Err(format!("output {name} has no closing {delimiter}")),
+            }
+        }
+        outputs.push((name.to_string(), value.join("\n")));
+    }
+    Ok(outputs)
+}
+
 /// Appends markdown to the job summary.
 pub fn append_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
     append(path, markdown)
@@ -51,21 +73,13 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Vec<(String, String)> {
-        // A reader that does what the runner does: name<<DELIM, lines, DELIM.
-        let mut out = Vec::new();
-        let mut lines = text.lines();
-        while let Some(head) = lines.next() {
-            let (name, delim) = head.split_once("<<").unwrap();
-            let mut value = Vec::new();
-            for line in lines.by_ref() {
-                if line == delim {
-                    break;
-                }
-                value.push(line);
-            }
-            out.push((name.to_string(), value.join("\n")));
-        }
-        out
+        read_outputs(text).unwrap()
+    }
+
+    #[test]
+    fn reading_refuses_what_the_runner_would_not_read() {
+        assert!(read_outputs("a=b\n").is_err());
+        assert!(read_outputs("a<<EOF\nvalue\n").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod files;
 pub mod secrets;
 
 pub use command::{Annotation, AnnotationLevel, escape_data};
-pub use files::{append_summary, write_outputs};
+pub use files::{append_summary, read_outputs, write_outputs};
 
 use std::io::Write;
 

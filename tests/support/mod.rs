@@ -359,20 +359,5 @@ pub fn ready(args: &[&str], env: &[(&str, &str)]) -> Run {
 /// `name<<DELIMITER` … `DELIMITER` blocks of $GITHUB_OUTPUT.
 fn parse_outputs(path: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(head) = lines.next() {
-        let Some((name, delimiter)) = head.split_once("<<") else {
-            continue;
-        };
-        let mut value = Vec::new();
-        for line in lines.by_ref() {
-            if line == delimiter {
-                break;
-            }
-            value.push(line);
-        }
-        out.push((name.to_string(), value.join("\n")));
-    }
-    out
+    ready_actions::gha::read_outputs(&text).unwrap()
 }
