@@ -72,20 +72,26 @@ for h in range(heads):
 PY
 }
 
-# mean_ms N CMD...: mean wall-clock and CPU (user+sys) milliseconds of N whole-process runs
-# (output discarded; exit codes 0 and 1 both count). Prints "WALL CPU".
+# mean_ms N -- CMD_A... -- CMD_B...: mean wall-clock and CPU (user+sys) milliseconds of N
+# whole-process runs of each command, alternating A and B so that both see the same machine
+# (output discarded; exit codes 0 and 1 both count). Prints "A_WALL A_CPU B_WALL B_CPU".
 mean_ms() {
   python3 - "$@" <<'PY'
 import resource, subprocess, sys, time
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-before = resource.getrusage(resource.RUSAGE_CHILDREN)
-start = time.perf_counter()
+n = int(sys.argv[1])
+rest = sys.argv[2:]
+split = rest.index("--", 1)
+cmds = [rest[1:split], rest[split + 1:]]
+wall, cpu = [0.0, 0.0], [0.0, 0.0]
 for _ in range(n):
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-wall = (time.perf_counter() - start) / n * 1000
-after = resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu = ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) / n * 1000
-print(f"{wall:.1f} {cpu:.1f}")
+    for i, cmd in enumerate(cmds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall[i] += time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[i] += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+print(" ".join(f"{x / n * 1000:.1f}" for pair in zip(wall, cpu) for x in pair))
 PY
 }
 
@@ -102,8 +108,7 @@ bench() {
     exit 1
   fi
   local r_wall r_cpu a_wall a_cpu
-  read -r r_wall r_cpu <<<"$(mean_ms "$RUNS" "$READY" check-alembic-heads --max-heads "$heads")"
-  read -r a_wall a_cpu <<<"$(mean_ms "$RUNS" "$ALEMBIC" heads)"
+  read -r r_wall r_cpu a_wall a_cpu <<<"$(mean_ms "$RUNS" -- "$READY" check-alembic-heads --max-heads "$heads" -- "$ALEMBIC" heads)"
   python3 - "$name" "$total" "$heads" "$r_wall" "$r_cpu" "$a_wall" "$a_cpu" <<'PY'
 import sys
 name, total, heads = sys.argv[1:4]

@@ -7,6 +7,12 @@ use ready_actions::report::{Report, Verdict};
 use ready_actions::{gha, render};
 use std::process::ExitCode;
 
+// Parsing migrations allocates and frees an AST node by node; mimalloc (as ruff itself uses)
+// spends about a tenth less CPU on check-alembic-heads than glibc's malloc. Without transparent
+// huge pages: zeroing a 2 MiB page per fault cost more than it saved.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::command()
         .try_get_matches()

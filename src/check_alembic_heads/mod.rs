@@ -8,6 +8,7 @@ pub mod config;
 pub mod graph;
 pub mod rules;
 pub mod script;
+pub mod workers;
 
 use crate::report::{Failure, Report};
 use std::path::{Path, PathBuf};
@@ -76,20 +77,14 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::invalid(format!("cannot read the working directory: {e}")))?;
     let locations = locate(&args, &cwd)?;
     let files = list_migrations(&locations.version_dirs, locations.recursive);
-    let mut sources = Vec::with_capacity(files.len());
-    for path in &files {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
-        sources.push(rules::Source {
-            display: display_path(path, &cwd),
-            file_name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            text: String::from_utf8(bytes)
-                .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        });
-    }
+    let loaded = workers::map(&files, |path| {
+        let source = load(path, &cwd)?;
+        let script = rules::read_source(&source);
+        Ok::<_, Failure>((source, script))
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
+    let (sources, scripts): (Vec<_>, Vec<_>) = loaded.into_iter().unzip();
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
@@ -122,16 +117,44 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
             .map(|d| display_path(d, &cwd))
             .collect(),
     };
-    // ruff's parser recurses; a thread with a large stack keeps deeply nested input from
-    // overflowing the main thread's stack.
-    let outcome = std::thread::Builder::new()
-        .name("check-alembic-heads".into())
-        .stack_size(512 << 20)
-        .spawn(move || rules::check(&sources, &options))
-        .map_err(|e| Failure::undecided(format!("cannot start the parser thread: {e}")))?
-        .join()
-        .map_err(|_| Failure::undecided("the parser thread failed"))?;
-    Ok(outcome)
+    Ok(rules::check_read(&sources, &scripts, &options))
+}
+
+fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
+    let bytes = read_small_file(path)
+        .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
+    Ok(rules::Source {
+        display: display_path(path, cwd),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        text: String::from_utf8(bytes)
+            .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    })
+}
+
+/// A whole file in open, read until EOF, close: `fs::read` also stats it and seeks it for a
+/// size hint, which doubles the system calls per migration file.
+fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = vec![0; 16 << 10];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(len * 2, 0);
+        }
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
+    bytes.shrink_to_fit();
+    Ok(bytes)
 }
 
 /// Where the migrations are, resolved as Alembic resolves them.
@@ -316,18 +339,25 @@ fn list_migrations(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
             let Ok(entries) = std::fs::read_dir(&root) else {
                 continue;
             };
+            // A directory's canonical path, once: a plain file's real path is that plus its
+            // name; only symlinks need resolving on their own.
+            let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
             let mut files = Vec::new();
             let mut subdirs = Vec::new();
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let is_dir = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
-                let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-                if is_dir {
-                    if !is_link {
-                        subdirs.push(name);
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_symlink() {
+                    // A link to a directory is not followed; a link to a file counts.
+                    if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                        files.push((name, true));
                     }
+                } else if kind.is_dir() {
+                    subdirs.push(name);
                 } else {
-                    files.push(name);
+                    files.push((name, false));
                 }
             }
             let in_cache = root
@@ -335,13 +365,25 @@ fn list_migrations(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
                 .is_some_and(|n| n.to_string_lossy().ends_with("__pycache__"));
             if !in_cache {
                 files.sort();
-                for name in files {
+                // Names within one directory are unique: only several locations, recursion or
+                // a symlink can reach one file twice.
+                let dedupe = dirs.len() > 1 || recursive || files.iter().any(|(_, link)| *link);
+                for (name, is_link) in files {
                     if !rules::counts_as_migration(&name) {
                         continue;
                     }
                     let path = root.join(&name);
-                    let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-                    if seen.insert(real) {
+                    if !dedupe {
+                        out.push(path);
+                        continue;
+                    }
+                    let real = if is_link {
+                        std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())
+                    } else {
+                        real_root.join(&name)
+                    };
+                    // As a string: hashing a PathBuf walks its components.
+                    if seen.insert(real.into_os_string()) {
                         out.push(path);
                     }
                 }

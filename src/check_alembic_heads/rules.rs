@@ -59,25 +59,35 @@ struct Pending {
     finding: Finding,
 }
 
+/// Reads one migration file's declarations; a file that is not UTF-8 reads as a lossy copy
+/// with a syntax error on line 1 (Python would refuse to import it).
+pub fn read_source(source: &Source) -> Script {
+    match &source.text {
+        Ok(text) => script::read(text),
+        Err(lossy) => {
+            let mut sc = script::read(lossy);
+            sc.syntax_errors.insert(
+                0,
+                script::SyntaxError {
+                    line: 1,
+                    column: 1,
+                    message: "the file is not valid UTF-8".into(),
+                },
+            );
+            sc
+        }
+    }
+}
+
+/// Reads every file, then checks them. (`run` reads the files on several threads and calls
+/// `check_read`.)
 pub fn check(sources: &[Source], options: &Options) -> Report {
-    let scripts: Vec<Script> = sources
-        .iter()
-        .map(|s| match &s.text {
-            Ok(text) => script::read(text),
-            Err(lossy) => {
-                let mut sc = script::read(lossy);
-                sc.syntax_errors.insert(
-                    0,
-                    script::SyntaxError {
-                        line: 1,
-                        column: 1,
-                        message: "the file is not valid UTF-8".into(),
-                    },
-                );
-                sc
-            }
-        })
-        .collect();
+    let scripts: Vec<Script> = sources.iter().map(read_source).collect();
+    check_read(sources, &scripts, options)
+}
+
+/// The rules over files already read: `scripts[i]` is what `sources[i]` declares.
+pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> Report {
     let mut pending: Vec<Pending> = Vec::new();
     let mut push = |file: usize, line: Option<u32>, finding: Finding| {
         pending.push(Pending {
@@ -90,7 +100,7 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
     // Per file: syntax and the revision attributes.
     let mut nodes = Vec::new();
     let mut node_file = Vec::new();
-    for (i, (source, sc)) in sources.iter().zip(&scripts).enumerate() {
+    for (i, (source, sc)) in sources.iter().zip(scripts).enumerate() {
         if let Some(first) = sc.syntax_errors.first() {
             let more = sc.syntax_errors.len() - 1;
             let extra = if more > 0 {
@@ -326,7 +336,7 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
     // Contracts.
     let mut maintenance = false;
     let mut destructive = false;
-    for (i, (source, sc)) in sources.iter().zip(&scripts).enumerate() {
+    for (i, (source, sc)) in sources.iter().zip(scripts).enumerate() {
         if options
             .checked
             .as_ref()

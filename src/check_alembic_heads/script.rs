@@ -100,6 +100,10 @@ impl Lines {
 pub fn ignores(source: &str) -> BTreeMap<u32, Vec<String>> {
     const MARK: &str = "ready: ignore[";
     let mut out = BTreeMap::new();
+    // Most files have none: one substring search instead of a look at every line.
+    if !source.contains(MARK) {
+        return out;
+    }
     for (index, line) in source.lines().enumerate() {
         let Some(hash) = line.find('#') else { continue };
         let comment = &line[hash..];

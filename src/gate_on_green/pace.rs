@@ -3,8 +3,13 @@
 
 use std::time::Duration;
 
-/// The longest pause between two polls, as a multiple of the first interval (and at least it).
-pub const MAX_FACTOR: u32 = 6;
+/// The longest pause while many checks run, as a multiple of the first interval: every such poll
+/// is billed, so this sets how many completions one billed poll collects, and how late a red
+/// check among many running ones is seen.
+pub const MAX_BUSY_FACTOR: u32 = 12;
+/// The longest pause while nothing changes (a long job, a check that has not appeared): those
+/// polls are free 304s, so it stays short and the verdict stays close to the completion.
+pub const MAX_QUIET_FACTOR: u32 = 6;
 /// Below this many remaining requests, polls are spread over the time until the limit resets.
 pub const RATE_RESERVE: u64 = 100;
 const QUIET_GROWTH: f64 = 1.5;
@@ -34,12 +39,14 @@ impl Backoff {
     /// last few running, polls are mostly free, so it polls at the first interval and the
     /// verdict comes within one interval of the last completion. After `QUIET_GRACE` polls in a
     /// row without any change (a long job, a check that has not appeared), it backs off by half
-    /// again per poll. Never more than `MAX_FACTOR` times the interval.
+    /// again per poll, up to `MAX_QUIET_FACTOR` times the interval.
     pub fn next(&mut self, progressed: bool, pending: usize) -> Duration {
         self.quiet_polls = if progressed { 0 } else { self.quiet_polls + 1 };
-        let quiet = QUIET_GROWTH.powi(self.quiet_polls.saturating_sub(QUIET_GRACE).min(16) as i32);
-        let factor = (pending.max(1) as f64).max(quiet).min(MAX_FACTOR as f64);
-        self.base.mul_f64(factor)
+        let quiet = QUIET_GROWTH
+            .powi(self.quiet_polls.saturating_sub(QUIET_GRACE).min(16) as i32)
+            .min(f64::from(MAX_QUIET_FACTOR));
+        let busy = (pending.max(1) as f64).min(f64::from(MAX_BUSY_FACTOR));
+        self.base.mul_f64(busy.max(quiet))
     }
 }
 
@@ -78,7 +85,12 @@ mod tests {
     fn many_pending_checks_stretch_the_pause() {
         let mut b = Backoff::new(Duration::from_secs(10));
         assert_eq!(b.next(true, 3), Duration::from_secs(30));
-        assert_eq!(b.next(true, 20), Duration::from_secs(60));
+        assert_eq!(b.next(true, 20), Duration::from_secs(120));
+        // Quiet with one running: free polls, so never longer than the quiet cap.
+        for _ in 0..30 {
+            b.next(false, 1);
+        }
+        assert_eq!(b.next(false, 1), Duration::from_secs(60));
         assert_eq!(b.next(true, 0), Duration::from_secs(10));
     }
 
