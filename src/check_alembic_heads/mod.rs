@@ -78,8 +78,10 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
     let locations = locate(&args, &cwd)?;
     let files = list_migrations(&locations.version_dirs, locations.recursive);
     let loaded = workers::map(&files, |path| {
-        let source = load(path, &cwd)?;
+        let mut source = load(path, &cwd)?;
         let script = rules::read_source(&source);
+        // Only the parser needs the text: freeing it here spreads that work over the workers.
+        source.text = Ok(String::new());
         Ok::<_, Failure>((source, script))
     })?
     .into_iter()
@@ -121,7 +123,9 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
 }
 
 fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
-    let bytes = read_small_file(path)
+    // Relative to the working directory where it can be: fewer components for the kernel to
+    // look up than the absolute path.
+    let bytes = read_small_file(path.strip_prefix(cwd).unwrap_or(path))
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
     Ok(rules::Source {
         display: display_path(path, cwd),

@@ -17,7 +17,7 @@ pub struct Source {
     /// The path shown in findings (relative to the working directory where possible).
     pub display: String,
     pub file_name: String,
-    /// The text, or (when it is not UTF-8) a lossy copy.
+    /// The text, or (when it is not UTF-8) a lossy copy. `run` empties it once it is read.
     pub text: Result<String, String>,
 }
 
