@@ -83,10 +83,14 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         // Only the parser needs the text: freeing it here spreads that work over the workers.
         source.text = Ok(String::new());
         Ok::<_, Failure>((source, script))
-    })?
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    let (sources, scripts): (Vec<_>, Vec<_>) = loaded.into_iter().unzip();
+    })?;
+    let mut sources = Vec::with_capacity(loaded.len());
+    let mut scripts = Vec::with_capacity(loaded.len());
+    for file in loaded {
+        let (source, script) = file?;
+        sources.push(source);
+        scripts.push(script);
+    }
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
@@ -123,12 +127,13 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
 }
 
 fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
-    // Relative to the working directory where it can be: fewer components for the kernel to
-    // look up than the absolute path.
-    let bytes = read_small_file(path.strip_prefix(cwd).unwrap_or(path))
+    // Opened relative to the working directory where it can be: fewer components for the
+    // kernel to look up than the absolute path.
+    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    let bytes = read_small_file(relative)
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
     Ok(rules::Source {
-        display: display_path(path, cwd),
+        display: relative.to_string_lossy().replace('\\', "/"),
         file_name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -139,26 +144,28 @@ fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
 }
 
 /// A whole file in open, read until EOF, close: `fs::read` also stats it and seeks it for a
-/// size hint, which doubles the system calls per migration file.
+/// size hint, which doubles the system calls per migration file. Each thread reads into one
+/// buffer it keeps, and the text is copied out at its exact size.
 fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut bytes = vec![0; 16 << 10];
-    let mut len = 0;
-    loop {
-        if len == bytes.len() {
-            bytes.resize(len * 2, 0);
-        }
-        match file.read(&mut bytes[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 << 10]);
     }
-    bytes.truncate(len);
-    bytes.shrink_to_fit();
-    Ok(bytes)
+    let mut file = std::fs::File::open(path)?;
+    BUFFER.with_borrow_mut(|buffer| {
+        let mut len = 0;
+        loop {
+            if len == buffer.len() {
+                buffer.resize(len * 2, 0);
+            }
+            match file.read(&mut buffer[len..]) {
+                Ok(0) => return Ok(buffer[..len].to_vec()),
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    })
 }
 
 /// Where the migrations are, resolved as Alembic resolves them.

@@ -72,27 +72,44 @@ pub struct Script {
     pub ignores: BTreeMap<u32, Vec<String>>,
 }
 
-/// Byte offset → 1-based line, for one source text.
-pub struct Lines {
-    starts: Vec<usize>,
+/// Byte offset → 1-based line and column in one source text, counted on demand: a file is
+/// asked for a handful of lines, mostly in increasing order, so no table of line starts is built.
+pub struct Lines<'a> {
+    source: &'a [u8],
+    /// The last offset asked for and its line: the next count starts there.
+    last: std::cell::Cell<(usize, u32)>,
 }
 
-impl Lines {
-    pub fn new(source: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { starts }
+impl<'a> Lines<'a> {
+    pub fn new(source: &'a str) -> Self {
+        Lines {
+            source: source.as_bytes(),
+            last: std::cell::Cell::new((0, 1)),
+        }
     }
 
     pub fn line(&self, offset: usize) -> u32 {
-        let idx = self.starts.partition_point(|&s| s <= offset);
-        u32::try_from(idx.max(1)).unwrap_or(u32::MAX)
+        let offset = offset.min(self.source.len());
+        let (from, line) = match self.last.get() {
+            (from, line) if from <= offset => (from, line),
+            _ => (0, 1),
+        };
+        let newlines = self.source[from..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.last.set((offset, line));
+        line
     }
 
     pub fn column(&self, offset: usize) -> u32 {
-        let line = self.line(offset) as usize;
-        let start = self.starts[line - 1];
-        u32::try_from(offset.saturating_sub(start) + 1).unwrap_or(u32::MAX)
+        let offset = offset.min(self.source.len());
+        let start = self.source[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        u32::try_from(offset - start + 1).unwrap_or(u32::MAX)
     }
 }
 
@@ -277,6 +294,16 @@ mod tests {
         );
         assert_eq!(i[&1], ["multiple-heads", "revision-cycle"]);
         assert_eq!(i[&3], ["x"]);
+    }
+
+    #[test]
+    fn lines_and_columns_in_any_order() {
+        let l = Lines::new("ab\ncd\n\nef");
+        assert_eq!((l.line(8), l.column(8)), (4, 2));
+        assert_eq!((l.line(1), l.column(1)), (1, 2));
+        assert_eq!((l.line(3), l.column(4)), (2, 2));
+        assert_eq!((l.line(99), l.column(99)), (4, 3));
+        assert_eq!(l.line(0), 1);
     }
 
     #[test]
