@@ -473,3 +473,54 @@ fn changed_files(
         .filter_map(|p| std::fs::canonicalize(top.join(p)).ok())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(files: &[PathBuf], root: &Path) -> Vec<String> {
+        files.iter().map(|f| display_path(f, root)).collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_real_file_once_in_alembic_order() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let v = root.join("versions");
+        std::fs::create_dir_all(v.join("sub")).unwrap();
+        std::fs::create_dir_all(v.join("__pycache__")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+        for f in [
+            "b.py",
+            "a.py",
+            "__init__.py",
+            "notes.txt",
+            "sub/c.py",
+            "__pycache__/x.py",
+        ] {
+            std::fs::write(v.join(f), "").unwrap();
+        }
+        std::fs::write(root.join("elsewhere/d.py"), "").unwrap();
+        // A link to a sibling is the same file; a link to a directory is not followed.
+        symlink(v.join("a.py"), v.join("z_link.py")).unwrap();
+        symlink(root.join("elsewhere"), v.join("linked_dir")).unwrap();
+
+        let flat = list_migrations(std::slice::from_ref(&v), false);
+        assert_eq!(names(&flat, root), ["versions/a.py", "versions/b.py"]);
+
+        let deep = list_migrations(std::slice::from_ref(&v), true);
+        assert_eq!(
+            names(&deep, root),
+            ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
+        );
+
+        // The same location twice, and one inside the other: every file counts once.
+        let twice = list_migrations(&[v.clone(), v.join("sub"), v.clone()], false);
+        assert_eq!(
+            names(&twice, root),
+            ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
+        );
+    }
+}
