@@ -133,7 +133,7 @@ fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
     let bytes = read_small_file(relative)
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
     Ok(rules::Source {
-        display: relative.to_string_lossy().replace('\\', "/"),
+        display: slashed(relative),
         file_name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -412,8 +412,12 @@ fn list_migrations(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
 }
 
 fn display_path(path: &Path, cwd: &Path) -> String {
-    let shown = path.strip_prefix(cwd).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    slashed(path.strip_prefix(cwd).unwrap_or(path))
+}
+
+/// A path as findings show it: forward slashes on every platform.
+fn slashed(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 /// Files added or changed since `reference` (from the merge base to the working tree, plus
