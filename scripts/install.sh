@@ -159,7 +159,16 @@ else
 fi
 [[ -f "$staging/$exe" ]] || fail "$asset does not contain $exe"
 chmod +x "$staging/$exe"
-rm -rf "$install_dir"
-mv "$staging" "$install_dir"
+# One rename, never a removal: jobs that share a tool cache (self-hosted runners, act) and install
+# the same version at once must not delete the binary another job is about to run. Where another
+# job's copy is there first, it is used (a rename that lost the race lands inside it: removed).
+[[ -x "$install_dir/$exe" ]] || rm -rf "$install_dir" # a broken earlier install, never a used one
+if [[ -x "$install_dir/$exe" ]]; then
+  say "another job installed ready $version meanwhile: using its copy"
+else
+  mv "$staging" "$install_dir"
+fi
+rm -rf "$staging" "${install_dir:?}/$(basename "$staging")"
+[[ -x "$install_dir/$exe" ]] || fail "$install_dir holds no $exe: remove it and run again"
 touch "$marker"
 publish "$install_dir/$exe"

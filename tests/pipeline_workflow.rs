@@ -53,9 +53,16 @@ fn jobs_run_in_pipeline_order() {
 fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
     let (_, doc) = pipeline();
     let condition = doc["jobs"]["deploy"]["if"].as_str().unwrap();
-    assert!(condition.contains("needs.publish-image.result == 'success'"));
+    assert!(condition.contains("needs.docker-build.result == 'success'"));
     assert!(condition.contains("needs.gate-on-green.result == 'success'"));
-    for optional in ["migrations", "error-budget", "predeploy"] {
+    for optional in [
+        "publish-image",
+        "supply-chain",
+        "secret-scan",
+        "migrations",
+        "error-budget",
+        "predeploy",
+    ] {
         assert!(
             condition.contains(&format!("needs.{optional}.result")),
             "deploy ignores {optional}"
@@ -65,19 +72,39 @@ fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
         !condition.contains("always()"),
         "a failed gate must stop the deploy"
     );
+    // Pull requests and merge queues never deploy.
+    assert!(condition.contains("needs.lint-and-test.outputs.publish == 'true'"));
 }
 
 #[test]
-fn rollback_runs_only_when_smoke_fails() {
+fn smoke_runs_after_every_deploy_even_when_optional_gates_were_skipped() {
+    // A job whose `needs` chain holds a skipped job is skipped unless its own `if:` says
+    // otherwise (GitHub's rule, which act follows).
+    let (_, doc) = pipeline();
+    let condition = doc["jobs"]["smoke"]["if"].as_str().unwrap_or_default();
+    assert!(condition.contains("!cancelled()"), "{condition}");
+    assert!(condition.contains("needs.deploy.result == 'success'"), "{condition}");
+}
+
+#[test]
+fn rollback_runs_when_smoke_fails_or_a_started_deploy_fails() {
     let (_, doc) = pipeline();
     let condition = doc["jobs"]["rollback"]["if"].as_str().unwrap();
-    assert!(
-        condition.contains("needs.smoke.result == 'failure'"),
-        "{condition}"
-    );
-    assert!(
-        condition.contains("needs.deploy.result == 'success'"),
-        "{condition}"
+    for part in [
+        "needs.smoke.result == 'failure'",
+        "needs.deploy.result == 'failure'",
+        "needs.deploy.outputs.started == 'true'",
+    ] {
+        assert!(condition.contains(part), "{condition}");
+    }
+    let steps = doc["jobs"]["rollback"]["steps"].as_sequence().unwrap();
+    let verify = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("verify"))
+        .expect("the rollback is verified");
+    assert_eq!(
+        verify["with"]["expect-version"].as_str(),
+        Some("${{ steps.previous.outputs.revision }}")
     );
 }
 
@@ -121,7 +148,14 @@ fn permissions_are_explicit_least_and_commented() {
     for line in text.lines() {
         let t = line.trim();
         let scope_line = [
-            "contents", "packages", "checks", "statuses", "actions", "id-token",
+            "contents",
+            "packages",
+            "checks",
+            "statuses",
+            "actions",
+            "id-token",
+            "attestations",
+            "security-events",
         ]
         .iter()
         .any(|scope| {

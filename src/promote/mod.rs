@@ -58,8 +58,8 @@ pub(crate) fn short(digest: &str) -> &str {
 pub fn run(args: Args) -> Result<Report, Failure> {
     let image = required(args.image, "image")?;
     let repo = reference::parse_image(&image).map_err(Failure::invalid)?;
-    let from =
-        reference::parse_target(&required(args.from, "from")?, "from").map_err(Failure::invalid)?;
+    let from = reference::parse_target_of(&repo, &required(args.from, "from")?, "from")
+        .map_err(Failure::invalid)?;
     let aliases =
         aliases::parse_aliases(&args.to.unwrap_or_default(), &from).map_err(Failure::invalid)?;
     let credentials =

@@ -99,3 +99,63 @@ mod tests {
         assert!(accept_header().starts_with(OCI_INDEX));
     }
 }
+
+/// The label that records the commit an image was built from (image-tag sets it).
+pub const REVISION_LABEL: &str = "org.opencontainers.image.revision";
+
+/// What an image manifest or index points at next, on the way to the image's labels.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// An index: the first platform image (attestation entries, `unknown/unknown`, are skipped).
+    Manifest(String),
+    /// An image manifest: its config blob.
+    Config(String),
+    None,
+}
+
+/// Where to look next for an image's labels, from a manifest's or index's bytes.
+pub fn next_for_labels(bytes: &[u8]) -> Next {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Next::None;
+    };
+    if let Some(config) = doc["config"]["digest"].as_str() {
+        return Next::Config(config.to_string());
+    }
+    let platform_image = doc["manifests"].as_array().and_then(|entries| {
+        entries.iter().find(|e| {
+            e["platform"]["os"].as_str() != Some("unknown") && e["digest"].as_str().is_some()
+        })
+    });
+    match platform_image.and_then(|e| e["digest"].as_str()) {
+        Some(digest) => Next::Manifest(digest.to_string()),
+        None => Next::None,
+    }
+}
+
+/// The revision label of an image config blob, if it has one.
+pub fn revision_label(config: &[u8]) -> Option<String> {
+    let doc: serde_json::Value = serde_json::from_slice(config).ok()?;
+    doc["config"]["Labels"][REVISION_LABEL]
+        .as_str()
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn the_revision_is_found_through_an_index_past_attestations() {
+        let index = br#"{"manifests": [
+            {"digest": "sha256:att", "platform": {"os": "unknown", "architecture": "unknown"}},
+            {"digest": "sha256:amd", "platform": {"os": "linux", "architecture": "amd64"}}]}"#;
+        assert_eq!(next_for_labels(index), Next::Manifest("sha256:amd".into()));
+        let image = br#"{"config": {"digest": "sha256:cfg"}, "layers": []}"#;
+        assert_eq!(next_for_labels(image), Next::Config("sha256:cfg".into()));
+        assert_eq!(next_for_labels(b"not json"), Next::None);
+        let config = br#"{"config": {"Labels": {"org.opencontainers.image.revision": "1a2b"}}}"#;
+        assert_eq!(revision_label(config).as_deref(), Some("1a2b"));
+        assert_eq!(revision_label(br#"{"config": {}}"#), None);
+    }
+}

@@ -395,6 +395,29 @@ impl Client {
         Ok(Some(bytes.to_vec()))
     }
 
+    /// The commit an image was built from, from its `org.opencontainers.image.revision` label
+    /// (through an index to its first platform image); None when it has none.
+    pub async fn revision(&mut self, m: &Manifest) -> Result<Option<String>, RegistryError> {
+        let mut next = manifest::next_for_labels(&m.bytes);
+        // An index points at a manifest, which points at a config: two hops at most.
+        for _ in 0..2 {
+            match next {
+                manifest::Next::Manifest(digest) => match self.manifest(&digest).await? {
+                    Some(inner) => next = manifest::next_for_labels(&inner.bytes),
+                    None => return Ok(None),
+                },
+                manifest::Next::Config(digest) => {
+                    return Ok(self
+                        .blob(&digest)
+                        .await?
+                        .and_then(|config| manifest::revision_label(&config)));
+                }
+                manifest::Next::None => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
     /// Uploads a blob unless the registry has it already (monolithic upload: POST, then PUT).
     pub async fn push_blob(&mut self, bytes: &[u8]) -> Result<String, RegistryError> {
         let digest = manifest::sha256(bytes);

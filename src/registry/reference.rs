@@ -26,9 +26,11 @@ impl Repository {
 
 /// Parses `image` (a repository without tag or digest) the way Docker does: the first component is
 /// a registry host when it contains `.` or `:` or is `localhost`; otherwise the image is on Docker
-/// Hub, where a single name means `library/<name>`.
+/// Hub, where a single name means `library/<name>`. The name is lower-cased first, as image-tag
+/// does, so that `ghcr.io/${{ github.repository }}` names the image image-tag pushed.
 pub fn parse_image(image: &str) -> Result<Repository, String> {
-    let image = image.trim();
+    let lowered = image.trim().to_ascii_lowercase();
+    let image = lowered.as_str();
     if image.is_empty() {
         return Err("`image` is empty: give a repository such as ghcr.io/org/app".into());
     }
@@ -140,6 +142,33 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// Parses what `from` or `to` names in every form users and docker print: a tag, a digest
+/// (`sha256:…`, `@sha256:…`, `:tag`), or either after the image itself (`<image>:<tag>`,
+/// `<image>@sha256:…`, as `docker inspect` prints RepoDigests), where the image must be `repo`.
+pub fn parse_target_of(repo: &Repository, input: &str, what: &str) -> Result<Target, String> {
+    let value = input.trim();
+    let Some(slash) = value.rfind('/') else {
+        return parse_target(value, what);
+    };
+    // The reference part starts at the digest's `@`, else at the tag's `:` after the last `/`.
+    let split = value
+        .find('@')
+        .or_else(|| value[slash..].find(':').map(|i| slash + i));
+    let Some(split) = split else {
+        return Err(format!(
+            "`{what}` {input:?} names an image but no tag or digest: give <image>:<tag>, <image>@sha256:… or a tag"
+        ));
+    };
+    let named = parse_image(&value[..split]).map_err(|e| format!("`{what}` {input:?}: {e}"))?;
+    if (named.host.as_str(), named.path.as_str()) != (repo.host.as_str(), repo.path.as_str()) {
+        return Err(format!(
+            "`{what}` {input:?} names the image {}, but `image` is {}",
+            named.image, repo.image
+        ));
+    }
+    parse_target(&value[split..], what)
+}
+
 /// Parses a tag or a digest; `@sha256:…` and `:tag` are accepted too.
 pub fn parse_target(input: &str, what: &str) -> Result<Target, String> {
     let value = input.trim();
@@ -212,8 +241,14 @@ mod tests {
                 .unwrap_err()
                 .contains("scheme")
         );
+        // Capitals are lower-cased, as image-tag does for `ghcr.io/${{ github.repository }}`.
+        let r = parse_image("ghcr.io/Acme/Drafts").unwrap();
+        assert_eq!(
+            (r.image.as_str(), r.path.as_str()),
+            ("ghcr.io/acme/drafts", "acme/drafts")
+        );
         assert!(
-            parse_image("ghcr.io/Org/app")
+            parse_image("ghcr.io/or g/app")
                 .unwrap_err()
                 .contains("not a valid")
         );
@@ -221,6 +256,43 @@ mod tests {
         assert!(parse_image("ghcr.io/a-b__c.d/e---f").is_ok());
         assert!(parse_image("ghcr.io/a_-b").is_err());
         assert!(parse_image("  ").is_err());
+    }
+
+    #[test]
+    fn targets_after_the_image_as_docker_prints_them() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let repo = parse_image("127.0.0.1:5000/Acme/Drafts").unwrap();
+        for input in [
+            format!("127.0.0.1:5000/acme/drafts@{digest}"),
+            format!("127.0.0.1:5000/Acme/Drafts@{digest}"),
+            format!("@{digest}"),
+            digest.clone(),
+        ] {
+            assert_eq!(
+                parse_target_of(&repo, &input, "from"),
+                Ok(Target::Digest(digest.clone())),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            parse_target_of(&repo, "127.0.0.1:5000/acme/drafts:sha-1a2b3c4", "from"),
+            Ok(Target::Tag("sha-1a2b3c4".into()))
+        );
+        assert_eq!(
+            parse_target_of(&repo, "prod", "to"),
+            Ok(Target::Tag("prod".into()))
+        );
+        assert!(
+            parse_target_of(&repo, &format!("127.0.0.1:5000/other@{digest}"), "from")
+                .unwrap_err()
+                .contains("names the image 127.0.0.1:5000/other")
+        );
+        assert!(
+            parse_target_of(&repo, "127.0.0.1:5000/acme/drafts", "from")
+                .unwrap_err()
+                .contains("no tag or digest")
+        );
+        assert!(parse_target_of(&repo, "127.0.0.1:5000/acme/drafts@sha256:zz", "from").is_err());
     }
 
     #[test]

