@@ -83,7 +83,10 @@ fn smoke_runs_after_every_deploy_even_when_optional_gates_were_skipped() {
     let (_, doc) = pipeline();
     let condition = doc["jobs"]["smoke"]["if"].as_str().unwrap_or_default();
     assert!(condition.contains("!cancelled()"), "{condition}");
-    assert!(condition.contains("needs.deploy.result == 'success'"), "{condition}");
+    assert!(
+        condition.contains("needs.deploy.result == 'success'"),
+        "{condition}"
+    );
 }
 
 #[test]
@@ -222,4 +225,49 @@ fn starter_templates_call_the_pipeline_and_have_properties() {
         assert!(props["name"].is_string() && props["description"].is_string());
     }
     assert!(count >= 2);
+}
+
+#[test]
+fn a_release_pins_the_pipelines_own_actions_to_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("ready-pipeline.yml");
+    std::fs::copy(root().join(".github/workflows/ready-pipeline.yml"), &copy).unwrap();
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let out = std::process::Command::new("bash")
+        .arg(root().join("scripts/pin-inner-refs.sh"))
+        .args([sha, "v1.4.2"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before =
+        std::fs::read_to_string(root().join(".github/workflows/ready-pipeline.yml")).unwrap();
+    let after = std::fs::read_to_string(&copy).unwrap();
+    let mut pinned = 0;
+    for (old, new) in before.lines().zip(after.lines()) {
+        if old.contains("uses: ready-actions/ready-actions/") {
+            assert!(new.ends_with(&format!("@{sha} # v1.4.2")), "{new}");
+            pinned += 1;
+        } else {
+            assert_eq!(old, new, "only our own uses: lines change");
+        }
+    }
+    assert!(pinned >= 8, "{pinned} lines pinned");
+    assert_eq!(before.lines().count(), after.lines().count());
+    // release.yml runs it, and moves the tags onto the pinned commit.
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    assert!(release.contains("scripts/pin-inner-refs.sh \"$SHA\" \"$TAG\""));
+    assert!(release.contains("-f sha=\"$RELEASE_SHA\""));
+    // A bad commit is refused.
+    let out = std::process::Command::new("bash")
+        .arg(root().join("scripts/pin-inner-refs.sh"))
+        .args(["main", "v1.4.2"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

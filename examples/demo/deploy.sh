@@ -18,10 +18,14 @@ environment="${DEPLOY_ENVIRONMENT:-production}"
 container="${DEMO_CONTAINER:-drafts-$environment}"
 port="${DEMO_PORT:-8080}"
 
+# The pull logs in with a client configuration of its own, removed afterwards, so that the
+# environment's registry credentials never stay on the runner.
+pull_config="$(mktemp -d)"
+trap 'rm -rf "$pull_config"' EXIT
 if [[ -n "${REGISTRY_PASSWORD:-}" ]]; then
-  printf '%s' "$REGISTRY_PASSWORD" | docker login "${IMAGE_REF%%/*}" --username "${REGISTRY_USERNAME:?REGISTRY_USERNAME is not set}" --password-stdin >/dev/null
+  printf '%s' "$REGISTRY_PASSWORD" | DOCKER_CONFIG="$pull_config" docker login "${IMAGE_REF%%/*}" --username "${REGISTRY_USERNAME:?REGISTRY_USERNAME is not set}" --password-stdin >/dev/null
 fi
-docker pull --quiet "$IMAGE_REF" >/dev/null
+DOCKER_CONFIG="$pull_config" docker pull --quiet "$IMAGE_REF" >/dev/null
 docker rm --force "$container" >/dev/null 2>&1 || true
 docker run --detach --name "$container" --network host --env "PORT=$port" "$IMAGE_REF" >/dev/null
 echo "deploy.sh: $container runs $IMAGE_REF on port $port ($environment)"
