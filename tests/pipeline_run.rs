@@ -611,7 +611,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     );
     assert_eq!(
         world.digest_of("production"),
-        Some(digest_d),
+        Some(digest_d.clone()),
         "(g) the alias did not move"
     );
     assert_eq!(
@@ -619,6 +619,44 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         sha_d,
         "(g) the previous version runs"
     );
+
+    // (h) The rollback drill: production back one step (to (a), the image before (d)) and
+    // forward again, each deployed and smoke-checked; it leaves production as it found it.
+    let t = Instant::now();
+    let payload = json!({"repository": repository(), "inputs": {}});
+    let run = world.act.run_workflow(
+        world.repo.path(),
+        "rollback-drill.yml",
+        "workflow_dispatch",
+        &payload,
+        &world.options(&world.healthy, none),
+    );
+    timings.push(("h: rollback drill", t.elapsed()));
+    assert!(run.success, "(h)\n{}", explain(&run, &["drill"]));
+    let drill = run.lines_of("drill");
+    assert!(
+        drill.contains(&format!(
+            "rolled {image}:production back from {}",
+            &digest_d[..19]
+        )),
+        "{drill}"
+    );
+    let deploys = world.deploys();
+    assert_eq!(
+        deploys[deploys.len() - 2..],
+        [
+            format!("production {image}@{digest_a}"),
+            format!("production {image}@{digest_d}")
+        ],
+        "(h) back to (a), then forward to (d)"
+    );
+    assert!(drill.contains(&format!("result=passed")), "{drill}");
+    assert_eq!(
+        world.digest_of("production"),
+        Some(digest_d.clone()),
+        "(h) forward again"
+    );
+    assert_eq!(world.running_version(), sha_d, "(h) (d) runs again");
 
     timings.push(("total", started.elapsed()));
     for (what, took) in &timings {

@@ -215,7 +215,8 @@ fn starter_templates_call_the_pipeline_and_have_properties() {
         count += 1;
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(".github/workflows/ready-pipeline.yml@"),
+            text.contains(".github/workflows/ready-pipeline.yml@")
+                || text.contains(".github/workflows/ready-rollback-drill.yml@"),
             "{}",
             path.display()
         );

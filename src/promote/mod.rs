@@ -132,7 +132,9 @@ async fn promote(
             short(&source.digest)
         )
     };
+    let revision = client.revision(&source).await?.unwrap_or_default();
     let mut report = Report::new(NAME, Verdict::Passed, headline);
+    report.output("revision", revision);
     report.output("digest", source.digest.clone());
     report.output("previous-digest", previous_of_first.unwrap_or_default());
     report.output("image-ref", format!("{image}@{}", source.digest));

@@ -376,9 +376,21 @@ pub struct Act {
 }
 
 impl Act {
+    /// Runs the demo's pipeline (`deploy.yml`) for `event`.
     pub fn run(
         &self,
         repo: &Path,
+        event: &str,
+        payload: &serde_json::Value,
+        options: &[(&str, String)],
+    ) -> ActRun {
+        self.run_workflow(repo, "deploy.yml", event, payload, options)
+    }
+
+    pub fn run_workflow(
+        &self,
+        repo: &Path,
+        workflow: &str,
         event: &str,
         payload: &serde_json::Value,
         options: &[(&str, String)],
@@ -388,7 +400,7 @@ impl Act {
         let mut cmd = Command::new(&self.bin);
         cmd.arg(event)
             .arg("--workflows")
-            .arg(repo.join(".github/workflows/deploy.yml"))
+            .arg(repo.join(".github/workflows").join(workflow))
             .arg("--eventpath")
             .arg(&event_file)
             .args(["--platform", "ubuntu-24.04=-self-hosted"])
