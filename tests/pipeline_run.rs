@@ -650,7 +650,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         ],
         "(h) back to (a), then forward to (d)"
     );
-    assert!(drill.contains(&format!("result=passed")), "{drill}");
+    assert!(drill.contains("result=passed"), "{drill}");
     assert_eq!(
         world.digest_of("production"),
         Some(digest_d.clone()),

@@ -14,9 +14,10 @@ READY_TEST_DOCKERD="$(command -v dockerd)"
 export READY_TEST_DOCKERD
 
 # The demo's base image: a minimal Debian with python3, as a root file system tarball for
-# `docker import`, made once per machine from the apt sources this machine already uses.
+# `docker import`, made once per machine (in the user's cache, shared by every checkout) from the
+# apt sources this machine already uses.
 demo_base_image() {
-  local dir="${tools_dir:-$PWD/.tools}/demo-base" suite=bookworm mirror
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/ready-actions/demo-base" suite=bookworm mirror
   local tarball="$dir/$suite-python3.tar"
   if [[ ! -s "$tarball" ]]; then
     mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
