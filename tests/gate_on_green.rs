@@ -188,6 +188,42 @@ async fn more_than_100_check_runs_are_read_from_every_page() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_red_check_on_page_101_is_read_not_passed_over() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = (1..10_050).map(|i| green(i, &format!("shard {i}"))).collect();
+        w.runs
+            .push(RunSpec::new(10_050, "shard 10050").done(0, "failure"));
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Red, "the red check is on the last page");
+    assert_eq!(out.blocking(), vec!["shard 10050"]);
+    assert_eq!(gh.count("checks/list-for-ref"), 101);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_list_shorter_than_its_total_count_could_not_be_decided() {
+    let gh = GitHub::start().await;
+    gh.with(|w| w.runs = vec![green(1, "build")]);
+    // A page that ends the list although its total_count says there is more.
+    gh.fault(
+        "checks/list-for-ref",
+        Fault::status(200).body(json!({"total_count": 150, "check_runs": []})),
+    );
+    let client = client(&gh);
+    let failure = gate_on_green::gate(&client, &config(&[], &[]), &gh.clock())
+        .await
+        .expect_err("part of a list is not a verdict");
+    let report = failure.into_report("gate-on-green");
+    assert_eq!(report.verdict.exit_code(), 3);
+    assert!(
+        report.headline.contains("0 of the 150 items"),
+        "{}",
+        report.headline
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn statuses_only() {
     let gh = GitHub::start().await;
     gh.with(|w| {

@@ -99,6 +99,10 @@ impl Fault {
         self.headers.push((name.into(), value.into()));
         self
     }
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = body;
+        self
+    }
     pub fn message(mut self, message: &str) -> Self {
         self.body = json!({"message": message});
         self
