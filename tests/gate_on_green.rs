@@ -840,6 +840,20 @@ async fn cli_persistent_500_exits_3() {
 }
 
 #[tokio::test]
+async fn cli_exit_3_still_reports_the_requests_made() {
+    let gh = GitHub::start().await;
+    for _ in 0..10 {
+        gh.fault("checks/list-for-ref", Fault::status(502));
+    }
+    let run = ready(&gh, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("error"));
+    // rules + branch + four attempts at the check runs
+    assert_eq!(output(&run, "requests").as_deref(), Some("6"));
+    assert_eq!(gh.seen().len(), 6);
+}
+
+#[tokio::test]
 async fn cli_invalid_input_exits_2() {
     let gh = GitHub::start().await;
     let run = ready(&gh, &[("INPUT_TIMEOUT", "soon")]);

@@ -763,6 +763,13 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let client =
         Client::new(http, &Client::base_from_env(), token, policy).map_err(Failure::invalid)?;
-    let outcome = crate::runtime::block_on(gate(&client, &cfg, &|| {}))?;
-    Ok(report(&cfg, &outcome))
+    match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
+        Ok(outcome) => Ok(report(&cfg, &outcome)),
+        // Requests were made before it failed: the count is still this run's to report.
+        Err(failure) => {
+            let mut report = failure.into_report(NAME);
+            report.output("requests", client.stats().sent.to_string());
+            Ok(report)
+        }
+    }
 }
