@@ -600,6 +600,52 @@ fn sha_defaults_follow_the_event() {
     assert_eq!(cfg.branch, None);
 }
 
+#[test]
+fn branch_defaults_to_where_the_commit_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    let resolve = |event_name: &str, body: serde_json::Value, github_ref: &str| {
+        std::fs::write(&event, body.to_string()).unwrap();
+        let mut a = args(&[]);
+        a.branch = None;
+        let env: HashMap<&str, String> = HashMap::from([
+            ("GITHUB_EVENT_NAME", event_name.to_string()),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_REF", github_ref.to_string()),
+            ("GITHUB_SHA", SHA.to_string()),
+        ]);
+        Config::resolve(&a, &|k| env.get(k).cloned()).unwrap().branch
+    };
+    let repo = json!({"default_branch": "main"});
+    assert_eq!(
+        resolve("push", json!({"repository": repo}), "refs/heads/release/1.x").as_deref(),
+        Some("release/1.x")
+    );
+    assert_eq!(
+        resolve(
+            "pull_request",
+            json!({"repository": repo, "pull_request": {"base": {"ref": "release/2.x"}}}),
+            "refs/pull/7/merge"
+        )
+        .as_deref(),
+        Some("release/2.x")
+    );
+    assert_eq!(
+        resolve(
+            "merge_group",
+            json!({"repository": repo, "merge_group": {"base_ref": "refs/heads/release/3.x"}}),
+            "refs/heads/gh-readonly-queue/release/3.x/pr-7"
+        )
+        .as_deref(),
+        Some("release/3.x")
+    );
+    // A tag names no branch: the default branch.
+    assert_eq!(
+        resolve("push", json!({"repository": repo}), "refs/tags/v1.2.0").as_deref(),
+        Some("main")
+    );
+}
+
 /// The standard scenario of the issue: 20 check runs finishing over 10 minutes (one every 30 s),
 /// against a peer that polls every 10 s without conditional requests (check runs + combined
 /// status per poll). Prints the figures; `benches/gate_on_green.sh` runs it.

@@ -25,7 +25,8 @@ pub struct Args {
     /// merge queues, else $GITHUB_SHA).
     #[arg(long, env = "INPUT_SHA")]
     pub sha: Option<String>,
-    /// Branch whose required checks apply (default: the repository's default branch).
+    /// Branch whose required checks apply (default: the pull request's or merge queue's base,
+    /// else the pushed branch, else the repository's default branch).
     #[arg(long, env = "INPUT_BRANCH")]
     pub branch: Option<String>,
     /// Block unless the sha is the branch's current head [default: false].
@@ -121,11 +122,21 @@ impl Config {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
+        let event_name = env("GITHUB_EVENT_NAME");
+        let pull_request = matches!(
+            event_name.as_deref(),
+            Some("pull_request" | "pull_request_target")
+        );
+        let merge_group = event_name.as_deref() == Some("merge_group");
         let sha = set(&args.sha)
-            .or_else(|| match env("GITHUB_EVENT_NAME").as_deref() {
-                Some("pull_request" | "pull_request_target") => event_str("/pull_request/head/sha"),
-                Some("merge_group") => event_str("/merge_group/head_sha"),
-                _ => None,
+            .or_else(|| {
+                if pull_request {
+                    event_str("/pull_request/head/sha")
+                } else if merge_group {
+                    event_str("/merge_group/head_sha")
+                } else {
+                    None
+                }
             })
             .or_else(|| env("GITHUB_SHA"))
             .ok_or_else(|| Failure::invalid("sha is not set (input sha or $GITHUB_SHA)"))?;
@@ -135,7 +146,18 @@ impl Config {
                 "sha {sha:?} is not a full commit sha"
             )));
         }
+        // The branch the commit is going into: a pull request's or merge queue's base, else the
+        // pushed branch; the default branch only where the event names no branch (a tag push).
         let branch = set(&args.branch)
+            .or_else(|| {
+                if pull_request {
+                    event_str("/pull_request/base/ref")
+                } else if merge_group {
+                    event_str("/merge_group/base_ref")
+                } else {
+                    env("GITHUB_REF").filter(|r| r.starts_with("refs/heads/"))
+                }
+            })
             .or_else(|| event_str("/repository/default_branch"))
             .map(|b| {
                 b.strip_prefix("refs/heads/")
@@ -149,7 +171,7 @@ impl Config {
         )?;
         if require_head_of_branch && branch.is_none() {
             return Err(Failure::invalid(
-                "require-head-of-branch needs a branch (input branch, or an event that names the default branch)",
+                "require-head-of-branch needs a branch (input branch, or an event that names one)",
             ));
         }
         let duration = |v: &Option<String>, name: &str, default: &str| {
