@@ -5,7 +5,7 @@
 #[path = "gate_on_green/mock.rs"]
 mod mock;
 
-use mock::{Fault, GitHub, RunSpec, SHA, StatusSpec, TOKEN};
+use mock::{Fault, GitHub, RunSpec, SHA, StatusSpec, TOKEN, WorkflowRunSpec};
 use ready_actions::gate_on_green::{self, Args, Config, Ending, Outcome};
 use ready_actions::github::Client;
 use ready_actions::report::Verdict;
@@ -224,6 +224,58 @@ async fn a_list_shorter_than_its_total_count_could_not_be_decided() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_red_check_is_not_hidden_behind_a_green_one_of_another_workflow() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "failure"),
+            RunSpec::new(20, "build").suite(2).done(0, "success"),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(200, "Release", ".github/workflows/release.yml@main", 2),
+        ];
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Red, "{:?}", out.evaluation);
+    assert_eq!(out.blocking(), vec!["build"]);
+
+    // A new run of the same workflow file on the commit supersedes the red one.
+    gh.with(|w| {
+        w.runs
+            .push(RunSpec::new(30, "build").suite(3).done(0, "success"));
+        w.workflow_runs.push(WorkflowRunSpec::new(
+            300,
+            "CI",
+            ".github/workflows/ci.yml@main",
+            3,
+        ));
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert_eq!(out.evaluation.items.len(), 2, "ci.yml's newest build and release.yml's");
+
+    // Where the workflows cannot be read, the two suites count separately.
+    let gh2 = GitHub::start().await;
+    gh2.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "failure"),
+            RunSpec::new(30, "build").suite(3).done(0, "success"),
+        ];
+    });
+    gh2.fault(
+        "actions/list-workflow-runs-for-repo",
+        Fault::status(403).message("Resource not accessible by integration"),
+    );
+    let cfg = config(&[("checks", "build")], &[]);
+    let out = gate(&gh2, &cfg).await;
+    assert_eq!(out.ending, Ending::Red);
+    let report = gate_on_green::report(&cfg, &out);
+    assert!(report.findings.iter().any(|f| f.rule == "gate-note"
+        && f.message.contains("count separately")));
+}
+
+#[tokio::test(start_paused = true)]
 async fn statuses_only() {
     let gh = GitHub::start().await;
     gh.with(|w| {
@@ -254,16 +306,12 @@ async fn failed_status_blocks() {
 async fn own_job_in_progress_is_found_through_the_jobs_api() {
     let gh = GitHub::start().await;
     gh.with(|w| {
-        w.runs = vec![green(1, "build"), RunSpec::new(4242, "deploy (prod)")];
-        w.jobs = vec![
-            (1, "build".into(), "completed".into(), "runner-1".into()),
-            (
-                4242,
-                "deploy (prod)".into(),
-                "in_progress".into(),
-                "runner-7".into(),
-            ),
+        w.runs = vec![
+            green(1, "build"),
+            RunSpec::new(4242, "deploy (prod)").runner("runner-7"),
         ];
+        w.workflow_runs =
+            vec![WorkflowRunSpec::new(29679449, "Deploy", ".github/workflows/deploy.yml@main", 1).attempt(2)];
     });
     let env = [
         ("GITHUB_ACTIONS", "true"),

@@ -7,6 +7,7 @@ pub mod pace;
 
 use crate::github::{self, ApiError, Client, Repo};
 use crate::report::{Failure, Finding, Report, Table, Verdict};
+use crate::github::models::{CheckRun, Status, WorkflowRun};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -478,11 +479,33 @@ async fn own_check_run(
     }
 }
 
-async fn poll(
-    client: &Client,
-    cfg: &Config,
-    deadline: Instant,
-) -> Result<(Vec<checks::Observed>, bool), Failure> {
+/// What one poll read: the commit's check runs and statuses.
+struct Seen {
+    runs: Vec<CheckRun>,
+    statuses: Vec<Status>,
+}
+
+impl Seen {
+    /// The evaluation of what was seen. `commit_runs`, where read, tells which workflow each
+    /// check suite runs.
+    fn evaluate(
+        &self,
+        rules: &Rules,
+        commit_runs: Option<&[WorkflowRun]>,
+        discovery_over: bool,
+    ) -> Evaluation {
+        let suites: checks::SuiteWorkflows = commit_runs
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| Some((r.check_suite_id?, r.path.clone()?)))
+            .collect();
+        let mut observed = checks::from_check_runs(&self.runs, &suites);
+        observed.extend(checks::from_statuses(&self.statuses));
+        checks::evaluate(rules, &observed, discovery_over)
+    }
+}
+
+async fn poll(client: &Client, cfg: &Config, deadline: Instant) -> Result<Seen, Failure> {
     let runs = client
         .check_runs(&cfg.repo, &cfg.sha, Some(deadline))
         .await
@@ -491,10 +514,14 @@ async fn poll(
         .combined_status(&cfg.repo, &cfg.sha, Some(deadline))
         .await
         .map_err(|e| api_failure("reading commit statuses", e))?;
-    let mut observed = checks::from_check_runs(&runs.value);
-    observed.extend(checks::from_statuses(&statuses.value));
-    Ok((observed, runs.changed || statuses.changed))
+    Ok(Seen {
+        runs: runs.value,
+        statuses: statuses.value,
+    })
 }
+
+const SUITES_UNKNOWN: &str =
+    "Checks of the same name in different workflow runs count separately (which workflow each runs could not be read)";
 
 async fn head_of_branch(
     client: &Client,
@@ -551,10 +578,25 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut last: Option<Vec<(String, ItemState, String)>> = None;
     let mut polls = 0;
     loop {
-        let (observed, _changed) = poll(client, cfg, deadline).await?;
+        let seen = poll(client, cfg, deadline).await?;
         polls += 1;
         let now = Instant::now();
-        let evaluation = checks::evaluate(&rules, &observed, now >= discovery_end);
+        // Which workflow each check suite runs is read only where it can change the verdict:
+        // to tell same-named checks of two suites apart.
+        let mut commit_runs = None;
+        if checks::names_shared_across_suites(&seen.runs) {
+            // Without `actions: read` same-named checks of different suites count separately.
+            match client.workflow_runs(&cfg.repo, &cfg.sha, Some(deadline)).await {
+                Ok(runs) => commit_runs = Some(runs.value),
+                Err(e) if matches!(e.status(), Some(403 | 404)) => {
+                    if !notes.iter().any(|n| n.starts_with(SUITES_UNKNOWN)) {
+                        notes.push(format!("{SUITES_UNKNOWN}: {e}"));
+                    }
+                }
+                Err(e) => return Err(api_failure("listing the commit's workflow runs", e)),
+            }
+        }
+        let evaluation = seen.evaluate(&rules, commit_runs.as_deref(), now >= discovery_end);
         let ending = match evaluation.state {
             State::Failure => Some(Ending::Red),
             State::Missing => Some(Ending::Missing),

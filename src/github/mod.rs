@@ -324,6 +324,26 @@ impl Client {
         .await
     }
 
+    /// The workflow runs of a commit, every page: which workflow file each check suite runs,
+    /// and whether it is done.
+    pub async fn workflow_runs(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::WorkflowRun>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/actions/runs?head_sha={}&per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_path(sha)
+        );
+        self.pages(&path, deadline, |list: models::WorkflowRunList| {
+            (list.workflow_runs, Some(list.total_count))
+        })
+        .await
+    }
+
     /// Follows `page=2, 3, …` until `total` items are read (or, where the answer has no total,
     /// until a short page). A list that ends before its `total_count`, or that would take more
     /// than `MAX_PAGES`, is an error: deciding on part of it could pass a red check unseen.

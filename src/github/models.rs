@@ -26,6 +26,14 @@ pub struct CheckRun {
     pub html_url: Option<String>,
     pub details_url: Option<String>,
     pub app: Option<App>,
+    /// For GitHub Actions, the suite of one workflow run: a job's check run and its re-run
+    /// attempts stay in it.
+    pub check_suite: Option<SuiteRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SuiteRef {
+    pub id: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +138,27 @@ pub struct Job {
     pub status: String,
     pub runner_name: Option<String>,
     pub check_run_url: Option<String>,
+}
+
+/// `GET /repos/{owner}/{repo}/actions/runs?head_sha=…`
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRunList {
+    pub total_count: u64,
+    #[serde(default)]
+    pub workflow_runs: Vec<WorkflowRun>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    pub name: Option<String>,
+    /// The workflow file, e.g. `.github/workflows/build.yml@main`.
+    pub path: Option<String>,
+    pub check_suite_id: Option<u64>,
+    /// queued, in_progress, completed, waiting, requested, pending.
+    pub status: Option<String>,
+    pub run_attempt: Option<u64>,
+    pub html_url: Option<String>,
 }
 
 #[cfg(test)]
