@@ -91,8 +91,8 @@ async fn all_green_passes_on_the_first_poll() {
     let report = gate_on_green::report(&cfg, &out);
     assert_eq!(report.verdict, Verdict::Passed);
     assert!(report.outputs.contains(&("state".into(), "success".into())));
-    // rules + branch + check runs + status
-    assert!(report.outputs.contains(&("requests".into(), "4".into())));
+    // rules + branch + check runs + status + the commit's workflow runs (all done?)
+    assert!(report.outputs.contains(&("requests".into(), "5".into())));
     let extra = report.summary_extra.join("\n");
     assert!(
         extra.contains("every check on the commit (branch main requires none)"),
@@ -191,7 +191,9 @@ async fn more_than_100_check_runs_are_read_from_every_page() {
 async fn a_red_check_on_page_101_is_read_not_passed_over() {
     let gh = GitHub::start().await;
     gh.with(|w| {
-        w.runs = (1..10_050).map(|i| green(i, &format!("shard {i}"))).collect();
+        w.runs = (1..10_050)
+            .map(|i| green(i, &format!("shard {i}")))
+            .collect();
         w.runs
             .push(RunSpec::new(10_050, "shard 10050").done(0, "failure"));
     });
@@ -253,7 +255,11 @@ async fn a_red_check_is_not_hidden_behind_a_green_one_of_another_workflow() {
     });
     let out = gate(&gh, &config(&[], &[])).await;
     assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
-    assert_eq!(out.evaluation.items.len(), 2, "ci.yml's newest build and release.yml's");
+    assert_eq!(
+        out.evaluation.items.len(),
+        2,
+        "ci.yml's newest build and release.yml's"
+    );
 
     // Where the workflows cannot be read, the two suites count separately.
     let gh2 = GitHub::start().await;
@@ -271,8 +277,48 @@ async fn a_red_check_is_not_hidden_behind_a_green_one_of_another_workflow() {
     let out = gate(&gh2, &cfg).await;
     assert_eq!(out.ending, Ending::Red);
     let report = gate_on_green::report(&cfg, &out);
-    assert!(report.findings.iter().any(|f| f.rule == "gate-note"
-        && f.message.contains("count separately")));
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "gate-note" && f.message.contains("count separately"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_that_needs_another_is_waited_for_before_it_has_a_check_run() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        // `e2e` needs `test`: it appears once `test` is done, and fails.
+        w.runs = vec![
+            RunSpec::new(10, "test").done(0, "success"),
+            RunSpec::new(11, "e2e").appears(40).done(80, "failure"),
+        ];
+        w.workflow_runs =
+            vec![WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1).done(80)];
+    });
+    let cfg = config(&[("timeout", "10m")], &[]);
+    let out = gate(&gh, &cfg).await;
+    assert_eq!(out.ending, Ending::Red, "{:?}", out.evaluation);
+    assert_eq!(out.blocking(), vec!["e2e"]);
+
+    // Timed out while the run is between jobs: the summary names the workflow run.
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![RunSpec::new(10, "test").done(0, "success")];
+        w.workflow_runs =
+            vec![WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1).done(900)];
+    });
+    let cfg = config(&[("timeout", "2m")], &[]);
+    let out = gate(&gh, &cfg).await;
+    assert_eq!(out.ending, Ending::StillPending { waited: true });
+    assert_eq!(out.blocking(), vec!["CI"]);
+    let report = gate_on_green::report(&cfg, &out);
+    assert!(report.findings.iter().any(|f| {
+        f.rule == "check-pending"
+            && f.message
+                .contains("workflow run (.github/workflows/ci.yml@main)")
+    }));
 }
 
 #[tokio::test(start_paused = true)]
@@ -310,8 +356,10 @@ async fn own_job_in_progress_is_found_through_the_jobs_api() {
             green(1, "build"),
             RunSpec::new(4242, "deploy (prod)").runner("runner-7"),
         ];
-        w.workflow_runs =
-            vec![WorkflowRunSpec::new(29679449, "Deploy", ".github/workflows/deploy.yml@main", 1).attempt(2)];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(29679449, "Deploy", ".github/workflows/deploy.yml@main", 1)
+                .attempt(2),
+        ];
     });
     let env = [
         ("GITHUB_ACTIONS", "true"),
@@ -513,7 +561,7 @@ async fn bad_gateway_then_success() {
     let out = gate(&gh, &config(&[], &[])).await;
     assert_eq!(out.ending, Ending::Green);
     assert_eq!(gh.count("checks/list-for-ref"), 3);
-    assert_eq!(out.stats.sent, 6);
+    assert_eq!(out.stats.sent, 7);
 }
 
 #[tokio::test(start_paused = true)]
@@ -662,11 +710,18 @@ fn branch_defaults_to_where_the_commit_goes() {
             ("GITHUB_REF", github_ref.to_string()),
             ("GITHUB_SHA", SHA.to_string()),
         ]);
-        Config::resolve(&a, &|k| env.get(k).cloned()).unwrap().branch
+        Config::resolve(&a, &|k| env.get(k).cloned())
+            .unwrap()
+            .branch
     };
     let repo = json!({"default_branch": "main"});
     assert_eq!(
-        resolve("push", json!({"repository": repo}), "refs/heads/release/1.x").as_deref(),
+        resolve(
+            "push",
+            json!({"repository": repo}),
+            "refs/heads/release/1.x"
+        )
+        .as_deref(),
         Some("release/1.x")
     );
     assert_eq!(
@@ -869,7 +924,7 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
     assert_eq!(output(&run, "result").as_deref(), Some("passed"));
     assert_eq!(output(&run, "state").as_deref(), Some("success"));
     assert_eq!(output(&run, "blocking").as_deref(), Some(""));
-    assert_eq!(output(&run, "requests").as_deref(), Some("4"));
+    assert_eq!(output(&run, "requests").as_deref(), Some("5"));
     assert!(
         run.summary
             .contains("| check | source | required by | state | conclusion | link |")

@@ -1,7 +1,7 @@
 //! Pure logic of the gate: what was observed on the commit (check runs and statuses, normalised
 //! and deduplicated), what is expected, and the verdict they give. No I/O.
 
-use crate::github::models::{CheckRun, Status};
+use crate::github::models::{CheckRun, Status, WorkflowRun};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where an observed check comes from.
@@ -14,6 +14,11 @@ pub enum Kind {
         suite: Option<u64>,
     },
     Status,
+    /// A workflow run on the commit that is not done: it may still create jobs.
+    WorkflowRun {
+        id: u64,
+        path: String,
+    },
 }
 
 /// A check run or commit status, normalised.
@@ -34,13 +39,14 @@ impl Observed {
             Kind::CheckRun { app, .. } if !app.is_empty() => format!("check run ({app})"),
             Kind::CheckRun { .. } => "check run".to_string(),
             Kind::Status => "status".to_string(),
+            Kind::WorkflowRun { path, .. } => format!("workflow run ({path})"),
         }
     }
 
     fn app_id(&self) -> Option<u64> {
         match self.kind {
             Kind::CheckRun { app_id, .. } => app_id,
-            Kind::Status => None,
+            _ => None,
         }
     }
 }
@@ -141,6 +147,28 @@ pub fn from_statuses(statuses: &[Status]) -> Vec<Observed> {
         .collect()
 }
 
+/// The commit's workflow runs that are not done, other than `own_run`: a job that `needs:`
+/// another has no check run until that one completes, so only the run tells that more is
+/// coming.
+pub fn from_workflow_runs(runs: &[WorkflowRun], own_run: Option<u64>) -> Vec<Observed> {
+    runs.iter()
+        .filter(|r| r.status.as_deref() != Some("completed") && Some(r.id) != own_run)
+        .map(|r| Observed {
+            name: r
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("workflow run {}", r.id)),
+            kind: Kind::WorkflowRun {
+                id: r.id,
+                path: r.path.clone().unwrap_or_default(),
+            },
+            pending: Some(r.status.clone().unwrap_or_else(|| "unknown".into())),
+            conclusion: None,
+            url: r.html_url.clone(),
+        })
+        .collect()
+}
+
 /// A check the gate waits for: a name or glob, optionally bound to an app, and who asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
@@ -159,7 +187,8 @@ impl Expected {
         } else {
             self.pattern == check.name
         };
-        name_ok && self.app_id.is_none_or(|id| check.app_id() == Some(id))
+        let is_check = !matches!(check.kind, Kind::WorkflowRun { .. });
+        is_check && name_ok && self.app_id.is_none_or(|id| check.app_id() == Some(id))
     }
 }
 
@@ -487,7 +516,8 @@ mod tests {
         let runs = [run(2, "build", "completed", Some("failure")), other];
         assert!(names_shared_across_suites(&runs));
         assert_eq!(observe(&runs).len(), 2);
-        let same_file = SuiteWorkflows::from([(1, "ci.yml@main".into()), (2, "ci.yml@main".into())]);
+        let same_file =
+            SuiteWorkflows::from([(1, "ci.yml@main".into()), (2, "ci.yml@main".into())]);
         let obs = from_check_runs(&runs, &same_file);
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].conclusion.as_deref(), Some("success"));

@@ -5,9 +5,9 @@
 pub mod checks;
 pub mod pace;
 
+use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
 use crate::report::{Failure, Finding, Report, Table, Verdict};
-use crate::github::models::{CheckRun, Status, WorkflowRun};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -487,11 +487,12 @@ struct Seen {
 
 impl Seen {
     /// The evaluation of what was seen. `commit_runs`, where read, tells which workflow each
-    /// check suite runs.
+    /// check suite runs and, when every check counts, which workflow runs are not done yet.
     fn evaluate(
         &self,
         rules: &Rules,
         commit_runs: Option<&[WorkflowRun]>,
+        own_run: Option<u64>,
         discovery_over: bool,
     ) -> Evaluation {
         let suites: checks::SuiteWorkflows = commit_runs
@@ -501,6 +502,9 @@ impl Seen {
             .collect();
         let mut observed = checks::from_check_runs(&self.runs, &suites);
         observed.extend(checks::from_statuses(&self.statuses));
+        if let Some(commit_runs) = commit_runs.filter(|_| rules.expected.is_empty()) {
+            observed.extend(checks::from_workflow_runs(commit_runs, own_run));
+        }
         checks::evaluate(rules, &observed, discovery_over)
     }
 }
@@ -520,8 +524,19 @@ async fn poll(client: &Client, cfg: &Config, deadline: Instant) -> Result<Seen, 
     })
 }
 
-const SUITES_UNKNOWN: &str =
-    "Checks of the same name in different workflow runs count separately (which workflow each runs could not be read)";
+const SUITES_UNKNOWN: &str = "Checks of the same name in different workflow runs count separately (which workflow each runs could not be read)";
+
+async fn commit_workflow_runs(
+    client: &Client,
+    cfg: &Config,
+    deadline: Instant,
+) -> Result<Vec<WorkflowRun>, Failure> {
+    client
+        .workflow_runs(&cfg.repo, &cfg.sha, Some(deadline))
+        .await
+        .map(|f| f.value)
+        .map_err(|e| api_failure("listing the commit's workflow runs", e))
+}
 
 async fn head_of_branch(
     client: &Client,
@@ -577,16 +592,23 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut backoff = pace::Backoff::new(cfg.interval);
     let mut last: Option<Vec<(String, ItemState, String)>> = None;
     let mut polls = 0;
+    let every_check = rules.expected.is_empty();
+    let own_run = cfg.run.as_ref().map(|r| r.run_id);
     loop {
         let seen = poll(client, cfg, deadline).await?;
         polls += 1;
         let now = Instant::now();
-        // Which workflow each check suite runs is read only where it can change the verdict:
-        // to tell same-named checks of two suites apart.
+        let discovery_over = now >= discovery_end;
+        // The commit's workflow runs are read only where they can change the verdict: to tell
+        // same-named checks of two suites apart, and before passing on every check (a job that
+        // `needs:` another appears only later).
         let mut commit_runs = None;
         if checks::names_shared_across_suites(&seen.runs) {
             // Without `actions: read` same-named checks of different suites count separately.
-            match client.workflow_runs(&cfg.repo, &cfg.sha, Some(deadline)).await {
+            match client
+                .workflow_runs(&cfg.repo, &cfg.sha, Some(deadline))
+                .await
+            {
                 Ok(runs) => commit_runs = Some(runs.value),
                 Err(e) if matches!(e.status(), Some(403 | 404)) => {
                     if !notes.iter().any(|n| n.starts_with(SUITES_UNKNOWN)) {
@@ -596,7 +618,19 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
                 Err(e) => return Err(api_failure("listing the commit's workflow runs", e)),
             }
         }
-        let evaluation = seen.evaluate(&rules, commit_runs.as_deref(), now >= discovery_end);
+        let evaluate = |commit_runs: Option<&Vec<WorkflowRun>>| {
+            seen.evaluate(
+                &rules,
+                commit_runs.map(Vec::as_slice),
+                own_run,
+                discovery_over,
+            )
+        };
+        let mut evaluation = evaluate(commit_runs.as_ref());
+        if every_check && evaluation.state == State::Success && commit_runs.is_none() {
+            commit_runs = Some(commit_workflow_runs(client, cfg, deadline).await?);
+            evaluation = evaluate(commit_runs.as_ref());
+        }
         let ending = match evaluation.state {
             State::Failure => Some(Ending::Red),
             State::Missing => Some(Ending::Missing),
