@@ -285,6 +285,115 @@ async fn a_red_check_is_not_hidden_behind_a_green_one_of_another_workflow() {
     );
 }
 
+/// A gate job in GitHub Actions: its run, runner and own check run id.
+fn in_actions(run_id: &str) -> [(&'static str, String); 3] {
+    [
+        ("GITHUB_ACTIONS", "true".to_string()),
+        ("GITHUB_RUN_ID", run_id.to_string()),
+        ("RUNNER_NAME", "runner-gate".to_string()),
+    ]
+}
+
+const GATE_STEP: &str = "Run ready-actions/ready-actions/gate-on-green@v1";
+
+async fn gate_as(gh: &GitHub, run_id: &str, self_id: u64) -> Outcome {
+    let env = in_actions(run_id);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let id = self_id.to_string();
+    gate(
+        gh,
+        &config(&[("self-check-run-id", &id), ("timeout", "10m")], &env),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_matrix_gates_do_not_wait_on_each_other() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(20, "deploy (eu)")
+                .suite(5)
+                .step(GATE_STEP)
+                .done(60, "success"),
+            RunSpec::new(21, "deploy (us)").suite(5).step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
+        ];
+    });
+    // The first gate passes over its later sibling.
+    let out = gate_as(&gh, "500", 20).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(out.elapsed < secs(60), "{:?}", out.elapsed);
+    // The later one waits for the first, then passes.
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(20, "deploy (eu)")
+                .suite(5)
+                .step(GATE_STEP)
+                .done(60, "success"),
+            RunSpec::new(21, "deploy (us)").suite(5).step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
+        ];
+    });
+    let out = gate_as(&gh, "500", 21).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(
+        out.elapsed >= secs(60) && out.elapsed < secs(90),
+        "{:?}",
+        out.elapsed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn staging_and_production_gates_do_not_wait_on_each_other() {
+    let world = |w: &mut mock::World| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(30, "deploy-staging")
+                .suite(2)
+                .step(GATE_STEP)
+                .done(90, "success"),
+            RunSpec::new(31, "deploy-production")
+                .suite(3)
+                .step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(200, "Staging", ".github/workflows/staging.yml@main", 2),
+            WorkflowRunSpec::new(
+                300,
+                "Production",
+                ".github/workflows/production.yml@main",
+                3,
+            ),
+        ];
+    };
+    let gh = GitHub::start().await;
+    gh.with(world);
+    let out = gate_as(&gh, "200", 30).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(out.elapsed < secs(90), "{:?}", out.elapsed);
+
+    let gh = GitHub::start().await;
+    gh.with(world);
+    let out = gate_as(&gh, "300", 31).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(
+        out.elapsed >= secs(90),
+        "waits for staging: {:?}",
+        out.elapsed
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_job_that_needs_another_is_waited_for_before_it_has_a_check_run() {
     let gh = GitHub::start().await;

@@ -2,7 +2,7 @@
 //! and deduplicated), what is expected, and the verdict they give. No I/O.
 
 use crate::github::models::{CheckRun, Status, WorkflowRun};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where an observed check comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,12 +147,20 @@ pub fn from_statuses(statuses: &[Status]) -> Vec<Observed> {
         .collect()
 }
 
-/// The commit's workflow runs that are not done, other than `own_run`: a job that `needs:`
-/// another has no check run until that one completes, so only the run tells that more is
-/// coming.
-pub fn from_workflow_runs(runs: &[WorkflowRun], own_run: Option<u64>) -> Vec<Observed> {
+/// The commit's workflow runs that are not done, other than `own_run` and `skip` (runs the gate
+/// does not wait to finish): a job that `needs:` another has no check run until that one
+/// completes, so only the run tells that more is coming.
+pub fn from_workflow_runs(
+    runs: &[WorkflowRun],
+    own_run: Option<u64>,
+    skip: &BTreeSet<u64>,
+) -> Vec<Observed> {
     runs.iter()
-        .filter(|r| r.status.as_deref() != Some("completed") && Some(r.id) != own_run)
+        .filter(|r| {
+            r.status.as_deref() != Some("completed")
+                && Some(r.id) != own_run
+                && !skip.contains(&r.id)
+        })
         .map(|r| Observed {
             name: r
                 .name
@@ -222,6 +230,8 @@ pub struct Rules {
     pub allow_no_checks: bool,
     /// The gate's own check run, never waited on.
     pub self_id: Option<u64>,
+    /// Check runs of other gates that came after this one (`peers`), never waited on.
+    pub later_gates: BTreeSet<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -300,7 +310,8 @@ pub fn evaluate(rules: &Rules, observed: &[Observed], discovery_over: bool) -> E
     let considered: Vec<&Observed> = observed
         .iter()
         .filter(|o| {
-            !matches!(o.kind, Kind::CheckRun { id, .. } if Some(id) == rules.self_id)
+            !matches!(o.kind, Kind::CheckRun { id, .. }
+                if Some(id) == rules.self_id || rules.later_gates.contains(&id))
                 && !rules.ignore.iter().any(|g| glob_match(g, &o.name))
         })
         .collect();
@@ -496,6 +507,7 @@ mod tests {
             allowed: split_list("success,skipped,neutral"),
             allow_no_checks: false,
             self_id: None,
+            later_gates: BTreeSet::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod pace;
+pub mod peers;
 
 use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
@@ -479,10 +480,11 @@ async fn own_check_run(
     }
 }
 
-/// What one poll read: the commit's check runs and statuses.
+/// What one poll read: the commit's check runs and statuses, and whether either changed.
 struct Seen {
     runs: Vec<CheckRun>,
     statuses: Vec<Status>,
+    changed: bool,
 }
 
 impl Seen {
@@ -492,6 +494,7 @@ impl Seen {
         &self,
         rules: &Rules,
         commit_runs: Option<&[WorkflowRun]>,
+        skip_runs: &std::collections::BTreeSet<u64>,
         own_run: Option<u64>,
         discovery_over: bool,
     ) -> Evaluation {
@@ -503,7 +506,7 @@ impl Seen {
         let mut observed = checks::from_check_runs(&self.runs, &suites);
         observed.extend(checks::from_statuses(&self.statuses));
         if let Some(commit_runs) = commit_runs.filter(|_| rules.expected.is_empty()) {
-            observed.extend(checks::from_workflow_runs(commit_runs, own_run));
+            observed.extend(checks::from_workflow_runs(commit_runs, own_run, skip_runs));
         }
         checks::evaluate(rules, &observed, discovery_over)
     }
@@ -521,6 +524,7 @@ async fn poll(client: &Client, cfg: &Config, deadline: Instant) -> Result<Seen, 
     Ok(Seen {
         runs: runs.value,
         statuses: statuses.value,
+        changed: runs.changed || statuses.changed,
     })
 }
 
@@ -536,6 +540,55 @@ async fn commit_workflow_runs(
         .await
         .map(|f| f.value)
         .map_err(|e| api_failure("listing the commit's workflow runs", e))
+}
+
+/// The gates created after this one among the jobs of its own run and of the workflow runs
+/// that have jobs still running (see `peers`).
+async fn later_gates(
+    client: &Client,
+    cfg: &Config,
+    own_id: u64,
+    seen: &Seen,
+    commit_runs: &[WorkflowRun],
+    deadline: Instant,
+) -> Result<peers::LaterGates, Failure> {
+    let Some(own) = &cfg.run else {
+        return Ok(Default::default());
+    };
+    let jobs_of = |run_id: u64, attempt: u64| async move {
+        client
+            .jobs(&cfg.repo, run_id, attempt, Some(deadline))
+            .await
+            .map(|f| f.value)
+            .map_err(|e| api_failure("listing a workflow run's jobs", e))
+    };
+    let own_jobs = jobs_of(own.run_id, own.attempt).await?;
+    let Some(step) = peers::own_step(own_id, &own_jobs) else {
+        return Ok(Default::default());
+    };
+    let running_suites: std::collections::BTreeSet<u64> = seen
+        .runs
+        .iter()
+        .filter(|r| r.status != "completed")
+        .filter_map(|r| r.check_suite.as_ref().map(|s| s.id))
+        .collect();
+    let mut jobs: Vec<(u64, github::models::Job)> =
+        own_jobs.into_iter().map(|j| (own.run_id, j)).collect();
+    for run in commit_runs.iter().filter(|r| {
+        r.id != own.run_id
+            && r.status.as_deref() != Some("completed")
+            && r.check_suite_id
+                .is_some_and(|s| running_suites.contains(&s))
+    }) {
+        let attempt = run.run_attempt.unwrap_or(1);
+        jobs.extend(
+            jobs_of(run.id, attempt)
+                .await?
+                .into_iter()
+                .map(|j| (run.id, j)),
+        );
+    }
+    Ok(peers::later_gates(own_id, &step, &jobs))
 }
 
 async fn head_of_branch(
@@ -563,12 +616,13 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut lines = Vec::new();
     let expected = requirements(client, cfg, deadline, &mut notes, &mut lines).await?;
     let self_id = own_check_run(client, cfg, deadline, &mut notes).await?;
-    let rules = Rules {
+    let mut rules = Rules {
         expected,
         ignore: cfg.ignore.clone(),
         allowed: cfg.allowed.clone(),
         allow_no_checks: cfg.allow_no_checks,
         self_id,
+        later_gates: Default::default(),
     };
     let finish = |ending, evaluation, polls, notes, lines| Outcome {
         ending,
@@ -594,14 +648,16 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut polls = 0;
     let every_check = rules.expected.is_empty();
     let own_run = cfg.run.as_ref().map(|r| r.run_id);
+    let mut later = peers::LaterGates::default();
     loop {
         let seen = poll(client, cfg, deadline).await?;
         polls += 1;
         let now = Instant::now();
         let discovery_over = now >= discovery_end;
         // The commit's workflow runs are read only where they can change the verdict: to tell
-        // same-named checks of two suites apart, and before passing on every check (a job that
-        // `needs:` another appears only later).
+        // same-named checks of two suites apart, before passing on every check (a job that
+        // `needs:` another appears only later), and when every check is waited for and nothing
+        // moves (another gate may be waiting on this one).
         let mut commit_runs = None;
         if checks::names_shared_across_suites(&seen.runs) {
             // Without `actions: read` same-named checks of different suites count separately.
@@ -618,18 +674,33 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
                 Err(e) => return Err(api_failure("listing the commit's workflow runs", e)),
             }
         }
-        let evaluate = |commit_runs: Option<&Vec<WorkflowRun>>| {
+        let evaluate = |rules: &Rules,
+                        commit_runs: Option<&Vec<WorkflowRun>>,
+                        skip: &std::collections::BTreeSet<u64>| {
             seen.evaluate(
-                &rules,
+                rules,
                 commit_runs.map(Vec::as_slice),
+                skip,
                 own_run,
                 discovery_over,
             )
         };
-        let mut evaluation = evaluate(commit_runs.as_ref());
+        let mut evaluation = evaluate(&rules, commit_runs.as_ref(), &later.workflow_runs);
         if every_check && evaluation.state == State::Success && commit_runs.is_none() {
             commit_runs = Some(commit_workflow_runs(client, cfg, deadline).await?);
-            evaluation = evaluate(commit_runs.as_ref());
+            evaluation = evaluate(&rules, commit_runs.as_ref(), &later.workflow_runs);
+        }
+        let quiet = polls > 1 && !seen.changed;
+        if let Some(own_id) = self_id.filter(|_| {
+            every_check && cfg.run.is_some() && evaluation.state == State::Pending && quiet
+        }) {
+            let commit_runs = match commit_runs.take() {
+                Some(runs) => runs,
+                None => commit_workflow_runs(client, cfg, deadline).await?,
+            };
+            later.extend(later_gates(client, cfg, own_id, &seen, &commit_runs, deadline).await?);
+            rules.later_gates.clone_from(&later.check_runs);
+            evaluation = evaluate(&rules, Some(&commit_runs), &later.workflow_runs);
         }
         let ending = match evaluation.state {
             State::Failure => Some(Ending::Red),

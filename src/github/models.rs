@@ -138,6 +138,24 @@ pub struct Job {
     pub status: String,
     pub runner_name: Option<String>,
     pub check_run_url: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+}
+
+impl Job {
+    /// The name of the step running now, if any.
+    pub fn running_step(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| s.status == "in_progress")
+            .map(|s| s.name.as_str())
+    }
 }
 
 /// `GET /repos/{owner}/{repo}/actions/runs?head_sha=…`
