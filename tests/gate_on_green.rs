@@ -294,7 +294,7 @@ fn in_actions(run_id: &str) -> [(&'static str, String); 3] {
     ]
 }
 
-const GATE_STEP: &str = "Run ready-actions/ready-actions/gate-on-green@v1";
+const GATE_STEP: &str = "Run ready-actions/ready-actions/actions/gate-on-green@v1";
 
 async fn gate_as(gh: &GitHub, run_id: &str, self_id: u64) -> Outcome {
     let env = in_actions(run_id);
