@@ -489,7 +489,8 @@ struct Seen {
 
 impl Seen {
     /// The evaluation of what was seen. `commit_runs`, where read, tells which workflow each
-    /// check suite runs and, when every check counts, which workflow runs are not done yet.
+    /// check suite runs and, when every check counts, which workflow runs are not done yet
+    /// (other than this gate's `own_run` and the `skip_runs` of later gates).
     fn evaluate(
         &self,
         rules: &Rules,
