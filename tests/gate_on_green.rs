@@ -5,7 +5,7 @@
 #[path = "gate_on_green/mock.rs"]
 mod mock;
 
-use mock::{Fault, GitHub, RunSpec, SHA, StatusSpec, TOKEN};
+use mock::{Fault, GitHub, RunSpec, SHA, StatusSpec, TOKEN, WorkflowRunSpec};
 use ready_actions::gate_on_green::{self, Args, Config, Ending, Outcome};
 use ready_actions::github::Client;
 use ready_actions::report::Verdict;
@@ -91,8 +91,8 @@ async fn all_green_passes_on_the_first_poll() {
     let report = gate_on_green::report(&cfg, &out);
     assert_eq!(report.verdict, Verdict::Passed);
     assert!(report.outputs.contains(&("state".into(), "success".into())));
-    // rules + branch + check runs + status
-    assert!(report.outputs.contains(&("requests".into(), "4".into())));
+    // rules + branch + check runs + status + the commit's workflow runs (all done?)
+    assert!(report.outputs.contains(&("requests".into(), "5".into())));
     let extra = report.summary_extra.join("\n");
     assert!(
         extra.contains("every check on the commit (branch main requires none)"),
@@ -188,6 +188,249 @@ async fn more_than_100_check_runs_are_read_from_every_page() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_red_check_on_page_101_is_read_not_passed_over() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = (1..10_050)
+            .map(|i| green(i, &format!("shard {i}")))
+            .collect();
+        w.runs
+            .push(RunSpec::new(10_050, "shard 10050").done(0, "failure"));
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Red, "the red check is on the last page");
+    assert_eq!(out.blocking(), vec!["shard 10050"]);
+    assert_eq!(gh.count("checks/list-for-ref"), 101);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_list_shorter_than_its_total_count_could_not_be_decided() {
+    let gh = GitHub::start().await;
+    gh.with(|w| w.runs = vec![green(1, "build")]);
+    // A page that ends the list although its total_count says there is more.
+    gh.fault(
+        "checks/list-for-ref",
+        Fault::status(200).body(json!({"total_count": 150, "check_runs": []})),
+    );
+    let client = client(&gh);
+    let failure = gate_on_green::gate(&client, &config(&[], &[]), &gh.clock())
+        .await
+        .expect_err("part of a list is not a verdict");
+    let report = failure.into_report("gate-on-green");
+    assert_eq!(report.verdict.exit_code(), 3);
+    assert!(
+        report.headline.contains("0 of the 150 items"),
+        "{}",
+        report.headline
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_red_check_is_not_hidden_behind_a_green_one_of_another_workflow() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "failure"),
+            RunSpec::new(20, "build").suite(2).done(0, "success"),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(200, "Release", ".github/workflows/release.yml@main", 2),
+        ];
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Red, "{:?}", out.evaluation);
+    assert_eq!(out.blocking(), vec!["build"]);
+
+    // A new run of the same workflow file on the commit supersedes the red one.
+    gh.with(|w| {
+        w.runs
+            .push(RunSpec::new(30, "build").suite(3).done(0, "success"));
+        w.workflow_runs.push(WorkflowRunSpec::new(
+            300,
+            "CI",
+            ".github/workflows/ci.yml@main",
+            3,
+        ));
+    });
+    let out = gate(&gh, &config(&[], &[])).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert_eq!(
+        out.evaluation.items.len(),
+        2,
+        "ci.yml's newest build and release.yml's"
+    );
+
+    // Where the workflows cannot be read, the two suites count separately.
+    let gh2 = GitHub::start().await;
+    gh2.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "failure"),
+            RunSpec::new(30, "build").suite(3).done(0, "success"),
+        ];
+    });
+    gh2.fault(
+        "actions/list-workflow-runs-for-repo",
+        Fault::status(403).message("Resource not accessible by integration"),
+    );
+    let cfg = config(&[("checks", "build")], &[]);
+    let out = gate(&gh2, &cfg).await;
+    assert_eq!(out.ending, Ending::Red);
+    let report = gate_on_green::report(&cfg, &out);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "gate-note" && f.message.contains("count separately"))
+    );
+}
+
+/// A gate job in GitHub Actions: its run, runner and own check run id.
+fn in_actions(run_id: &str) -> [(&'static str, String); 3] {
+    [
+        ("GITHUB_ACTIONS", "true".to_string()),
+        ("GITHUB_RUN_ID", run_id.to_string()),
+        ("RUNNER_NAME", "runner-gate".to_string()),
+    ]
+}
+
+const GATE_STEP: &str = "Run ready-actions/ready-actions/actions/gate-on-green@v1";
+
+async fn gate_as(gh: &GitHub, run_id: &str, self_id: u64) -> Outcome {
+    let env = in_actions(run_id);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let id = self_id.to_string();
+    gate(
+        gh,
+        &config(&[("self-check-run-id", &id), ("timeout", "10m")], &env),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_matrix_gates_do_not_wait_on_each_other() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(20, "deploy (eu)")
+                .suite(5)
+                .step(GATE_STEP)
+                .done(60, "success"),
+            RunSpec::new(21, "deploy (us)").suite(5).step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
+        ];
+    });
+    // The first gate passes over its later sibling.
+    let out = gate_as(&gh, "500", 20).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(out.elapsed < secs(60), "{:?}", out.elapsed);
+    // The later one waits for the first, then passes.
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(20, "deploy (eu)")
+                .suite(5)
+                .step(GATE_STEP)
+                .done(60, "success"),
+            RunSpec::new(21, "deploy (us)").suite(5).step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
+        ];
+    });
+    let out = gate_as(&gh, "500", 21).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(
+        out.elapsed >= secs(60) && out.elapsed < secs(90),
+        "{:?}",
+        out.elapsed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn staging_and_production_gates_do_not_wait_on_each_other() {
+    let world = |w: &mut mock::World| {
+        w.runs = vec![
+            RunSpec::new(10, "build").suite(1).done(0, "success"),
+            RunSpec::new(30, "deploy-staging")
+                .suite(2)
+                .step(GATE_STEP)
+                .done(90, "success"),
+            RunSpec::new(31, "deploy-production")
+                .suite(3)
+                .step(GATE_STEP),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
+            WorkflowRunSpec::new(200, "Staging", ".github/workflows/staging.yml@main", 2),
+            WorkflowRunSpec::new(
+                300,
+                "Production",
+                ".github/workflows/production.yml@main",
+                3,
+            ),
+        ];
+    };
+    let gh = GitHub::start().await;
+    gh.with(world);
+    let out = gate_as(&gh, "200", 30).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(out.elapsed < secs(90), "{:?}", out.elapsed);
+
+    let gh = GitHub::start().await;
+    gh.with(world);
+    let out = gate_as(&gh, "300", 31).await;
+    assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
+    assert!(
+        out.elapsed >= secs(90),
+        "waits for staging: {:?}",
+        out.elapsed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_that_needs_another_is_waited_for_before_it_has_a_check_run() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        // `e2e` needs `test`: it appears once `test` is done, and fails.
+        w.runs = vec![
+            RunSpec::new(10, "test").done(0, "success"),
+            RunSpec::new(11, "e2e").appears(40).done(80, "failure"),
+        ];
+        w.workflow_runs =
+            vec![WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1).done(80)];
+    });
+    let cfg = config(&[("timeout", "10m")], &[]);
+    let out = gate(&gh, &cfg).await;
+    assert_eq!(out.ending, Ending::Red, "{:?}", out.evaluation);
+    assert_eq!(out.blocking(), vec!["e2e"]);
+
+    // Timed out while the run is between jobs: the summary names the workflow run.
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![RunSpec::new(10, "test").done(0, "success")];
+        w.workflow_runs =
+            vec![WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1).done(900)];
+    });
+    let cfg = config(&[("timeout", "2m")], &[]);
+    let out = gate(&gh, &cfg).await;
+    assert_eq!(out.ending, Ending::StillPending { waited: true });
+    assert_eq!(out.blocking(), vec!["CI"]);
+    let report = gate_on_green::report(&cfg, &out);
+    assert!(report.findings.iter().any(|f| {
+        f.rule == "check-pending"
+            && f.message
+                .contains("workflow run (.github/workflows/ci.yml@main)")
+    }));
+}
+
+#[tokio::test(start_paused = true)]
 async fn statuses_only() {
     let gh = GitHub::start().await;
     gh.with(|w| {
@@ -218,15 +461,13 @@ async fn failed_status_blocks() {
 async fn own_job_in_progress_is_found_through_the_jobs_api() {
     let gh = GitHub::start().await;
     gh.with(|w| {
-        w.runs = vec![green(1, "build"), RunSpec::new(4242, "deploy (prod)")];
-        w.jobs = vec![
-            (1, "build".into(), "completed".into(), "runner-1".into()),
-            (
-                4242,
-                "deploy (prod)".into(),
-                "in_progress".into(),
-                "runner-7".into(),
-            ),
+        w.runs = vec![
+            green(1, "build"),
+            RunSpec::new(4242, "deploy (prod)").runner("runner-7"),
+        ];
+        w.workflow_runs = vec![
+            WorkflowRunSpec::new(29679449, "Deploy", ".github/workflows/deploy.yml@main", 1)
+                .attempt(2),
         ];
     });
     let env = [
@@ -429,7 +670,7 @@ async fn bad_gateway_then_success() {
     let out = gate(&gh, &config(&[], &[])).await;
     assert_eq!(out.ending, Ending::Green);
     assert_eq!(gh.count("checks/list-for-ref"), 3);
-    assert_eq!(out.stats.sent, 6);
+    assert_eq!(out.stats.sent, 7);
 }
 
 #[tokio::test(start_paused = true)]
@@ -562,6 +803,59 @@ fn sha_defaults_follow_the_event() {
     let cfg = Config::resolve(&a, &|k| env.get(k).cloned()).unwrap();
     assert_eq!(cfg.sha, SHA);
     assert_eq!(cfg.branch, None);
+}
+
+#[test]
+fn branch_defaults_to_where_the_commit_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    let resolve = |event_name: &str, body: serde_json::Value, github_ref: &str| {
+        std::fs::write(&event, body.to_string()).unwrap();
+        let mut a = args(&[]);
+        a.branch = None;
+        let env: HashMap<&str, String> = HashMap::from([
+            ("GITHUB_EVENT_NAME", event_name.to_string()),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_REF", github_ref.to_string()),
+            ("GITHUB_SHA", SHA.to_string()),
+        ]);
+        Config::resolve(&a, &|k| env.get(k).cloned())
+            .unwrap()
+            .branch
+    };
+    let repo = json!({"default_branch": "main"});
+    assert_eq!(
+        resolve(
+            "push",
+            json!({"repository": repo}),
+            "refs/heads/release/1.x"
+        )
+        .as_deref(),
+        Some("release/1.x")
+    );
+    assert_eq!(
+        resolve(
+            "pull_request",
+            json!({"repository": repo, "pull_request": {"base": {"ref": "release/2.x"}}}),
+            "refs/pull/7/merge"
+        )
+        .as_deref(),
+        Some("release/2.x")
+    );
+    assert_eq!(
+        resolve(
+            "merge_group",
+            json!({"repository": repo, "merge_group": {"base_ref": "refs/heads/release/3.x"}}),
+            "refs/heads/gh-readonly-queue/release/3.x/pr-7"
+        )
+        .as_deref(),
+        Some("release/3.x")
+    );
+    // A tag names no branch: the default branch.
+    assert_eq!(
+        resolve("push", json!({"repository": repo}), "refs/tags/v1.2.0").as_deref(),
+        Some("main")
+    );
 }
 
 /// The standard scenario of the issue: 20 check runs finishing over 10 minutes (one every 30 s),
@@ -739,7 +1033,7 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
     assert_eq!(output(&run, "result").as_deref(), Some("passed"));
     assert_eq!(output(&run, "state").as_deref(), Some("success"));
     assert_eq!(output(&run, "blocking").as_deref(), Some(""));
-    assert_eq!(output(&run, "requests").as_deref(), Some("4"));
+    assert_eq!(output(&run, "requests").as_deref(), Some("5"));
     assert!(
         run.summary
             .contains("| check | source | required by | state | conclusion | link |")
@@ -801,6 +1095,20 @@ async fn cli_persistent_500_exits_3() {
     assert_eq!(output(&run, "result").as_deref(), Some("error"));
     assert!(run.stdout.contains("could-not-decide"), "{}", run.stdout);
     assert_eq!(gh.count("repos/get-branch-rules"), 4);
+}
+
+#[tokio::test]
+async fn cli_exit_3_still_reports_the_requests_made() {
+    let gh = GitHub::start().await;
+    for _ in 0..10 {
+        gh.fault("checks/list-for-ref", Fault::status(502));
+    }
+    let run = ready(&gh, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("error"));
+    // rules + branch + four attempts at the check runs
+    assert_eq!(output(&run, "requests").as_deref(), Some("6"));
+    assert_eq!(gh.seen().len(), 6);
 }
 
 #[tokio::test]

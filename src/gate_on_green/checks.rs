@@ -1,8 +1,8 @@
 //! Pure logic of the gate: what was observed on the commit (check runs and statuses, normalised
 //! and deduplicated), what is expected, and the verdict they give. No I/O.
 
-use crate::github::models::{CheckRun, Status};
-use std::collections::BTreeMap;
+use crate::github::models::{CheckRun, Status, WorkflowRun};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where an observed check comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,8 +11,14 @@ pub enum Kind {
         id: u64,
         app_id: Option<u64>,
         app: String,
+        suite: Option<u64>,
     },
     Status,
+    /// A workflow run on the commit that is not done: it may still create jobs.
+    WorkflowRun {
+        id: u64,
+        path: String,
+    },
 }
 
 /// A check run or commit status, normalised.
@@ -33,23 +39,55 @@ impl Observed {
             Kind::CheckRun { app, .. } if !app.is_empty() => format!("check run ({app})"),
             Kind::CheckRun { .. } => "check run".to_string(),
             Kind::Status => "status".to_string(),
+            Kind::WorkflowRun { path, .. } => format!("workflow run ({path})"),
         }
     }
 
     fn app_id(&self) -> Option<u64> {
         match self.kind {
             Kind::CheckRun { app_id, .. } => app_id,
-            Kind::Status => None,
+            _ => None,
         }
     }
 }
 
-/// Check runs of a commit, one per app and name: the newest (highest id) wins, so a re-run
-/// replaces the result it re-ran.
-pub fn from_check_runs(runs: &[CheckRun]) -> Vec<Observed> {
-    let mut newest: BTreeMap<(Option<u64>, &str), &CheckRun> = BTreeMap::new();
-    for run in runs {
+/// Which workflow file (`path`) each check suite runs, where the gate could tell.
+pub type SuiteWorkflows = HashMap<u64, String>;
+
+/// What makes two check runs of the same app and name the same check: the same check suite
+/// (a re-run attempt stays in its workflow run's suite), or suites of the same workflow file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin<'a> {
+    Workflow(&'a str),
+    Suite(Option<u64>),
+}
+
+fn suite_of(run: &CheckRun) -> Option<u64> {
+    run.check_suite.as_ref().map(|s| s.id)
+}
+
+/// Whether two check runs of one app share a name in different check suites: only then does
+/// it matter which workflow each suite runs.
+pub fn names_shared_across_suites(runs: &[CheckRun]) -> bool {
+    let mut suites: HashMap<(Option<u64>, &str), Option<u64>> = HashMap::new();
+    runs.iter().any(|run| {
         let key = (run.app.as_ref().map(|a| a.id), run.name.as_str());
+        *suites.entry(key).or_insert(suite_of(run)) != suite_of(run)
+    })
+}
+
+/// Check runs of a commit, one per app, name and origin (see `Origin`): the newest (highest id)
+/// wins, so a re-run, or a new run of the same workflow file, replaces the result it re-ran.
+/// Suites whose workflow is unknown count separately: a red check is never hidden behind a
+/// green namesake from another workflow.
+pub fn from_check_runs(runs: &[CheckRun], workflows: &SuiteWorkflows) -> Vec<Observed> {
+    let mut newest: BTreeMap<(Option<u64>, Origin, &str), &CheckRun> = BTreeMap::new();
+    for run in runs {
+        let origin = match suite_of(run).and_then(|id| workflows.get(&id)) {
+            Some(path) => Origin::Workflow(path),
+            None => Origin::Suite(suite_of(run)),
+        };
+        let key = (run.app.as_ref().map(|a| a.id), origin, run.name.as_str());
         match newest.get(&key) {
             Some(kept) if kept.id >= run.id => {}
             _ => {
@@ -71,6 +109,7 @@ pub fn from_check_runs(runs: &[CheckRun]) -> Vec<Observed> {
                         .as_ref()
                         .and_then(|a| a.slug.clone().or_else(|| a.name.clone()))
                         .unwrap_or_default(),
+                    suite: suite_of(run),
                 },
                 pending: (!completed).then(|| run.status.clone()),
                 conclusion: if completed {
@@ -108,6 +147,36 @@ pub fn from_statuses(statuses: &[Status]) -> Vec<Observed> {
         .collect()
 }
 
+/// The commit's workflow runs that are not done, other than `own_run` and `skip` (runs the gate
+/// does not wait to finish): a job that `needs:` another has no check run until that one
+/// completes, so only the run tells that more is coming.
+pub fn from_workflow_runs(
+    runs: &[WorkflowRun],
+    own_run: Option<u64>,
+    skip: &BTreeSet<u64>,
+) -> Vec<Observed> {
+    runs.iter()
+        .filter(|r| {
+            r.status.as_deref() != Some("completed")
+                && Some(r.id) != own_run
+                && !skip.contains(&r.id)
+        })
+        .map(|r| Observed {
+            name: r
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("workflow run {}", r.id)),
+            kind: Kind::WorkflowRun {
+                id: r.id,
+                path: r.path.clone().unwrap_or_default(),
+            },
+            pending: Some(r.status.clone().unwrap_or_else(|| "unknown".into())),
+            conclusion: None,
+            url: r.html_url.clone(),
+        })
+        .collect()
+}
+
 /// A check the gate waits for: a name or glob, optionally bound to an app, and who asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
@@ -126,7 +195,8 @@ impl Expected {
         } else {
             self.pattern == check.name
         };
-        name_ok && self.app_id.is_none_or(|id| check.app_id() == Some(id))
+        let is_check = !matches!(check.kind, Kind::WorkflowRun { .. });
+        is_check && name_ok && self.app_id.is_none_or(|id| check.app_id() == Some(id))
     }
 }
 
@@ -160,6 +230,8 @@ pub struct Rules {
     pub allow_no_checks: bool,
     /// The gate's own check run, never waited on.
     pub self_id: Option<u64>,
+    /// Check runs of other gates that came after this one (`peers`), never waited on.
+    pub later_gates: BTreeSet<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,7 +310,8 @@ pub fn evaluate(rules: &Rules, observed: &[Observed], discovery_over: bool) -> E
     let considered: Vec<&Observed> = observed
         .iter()
         .filter(|o| {
-            !matches!(o.kind, Kind::CheckRun { id, .. } if Some(id) == rules.self_id)
+            !matches!(o.kind, Kind::CheckRun { id, .. }
+                if Some(id) == rules.self_id || rules.later_gates.contains(&id))
                 && !rules.ignore.iter().any(|g| glob_match(g, &o.name))
         })
         .collect();
@@ -393,7 +466,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::models::App;
+    use crate::github::models::{App, SuiteRef};
     use std::time::Duration;
 
     fn run(id: u64, name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
@@ -411,7 +484,12 @@ mod tests {
                 slug: Some("github-actions".into()),
                 name: None,
             }),
+            check_suite: Some(SuiteRef { id: 1 }),
         }
+    }
+
+    fn observe(runs: &[CheckRun]) -> Vec<Observed> {
+        from_check_runs(runs, &SuiteWorkflows::new())
     }
 
     fn rules(expected: &[&str]) -> Rules {
@@ -429,12 +507,13 @@ mod tests {
             allowed: split_list("success,skipped,neutral"),
             allow_no_checks: false,
             self_id: None,
+            later_gates: BTreeSet::new(),
         }
     }
 
     #[test]
     fn rerun_replaces_the_old_result() {
-        let obs = from_check_runs(&[
+        let obs = observe(&[
             run(7, "test", "completed", Some("failure")),
             run(9, "test", "completed", Some("success")),
         ]);
@@ -443,27 +522,41 @@ mod tests {
     }
 
     #[test]
+    fn same_name_in_two_workflows_are_two_checks_unless_the_same_file() {
+        let mut other = run(3, "build", "completed", Some("success"));
+        other.check_suite = Some(SuiteRef { id: 2 });
+        let runs = [run(2, "build", "completed", Some("failure")), other];
+        assert!(names_shared_across_suites(&runs));
+        assert_eq!(observe(&runs).len(), 2);
+        let same_file =
+            SuiteWorkflows::from([(1, "ci.yml@main".into()), (2, "ci.yml@main".into())]);
+        let obs = from_check_runs(&runs, &same_file);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].conclusion.as_deref(), Some("success"));
+    }
+
+    #[test]
     fn same_name_from_two_apps_are_two_checks() {
         let mut other = run(3, "test", "completed", Some("failure"));
         other.app.as_mut().unwrap().id = 1;
-        let obs = from_check_runs(&[run(2, "test", "completed", Some("success")), other]);
+        let obs = observe(&[run(2, "test", "completed", Some("success")), other]);
         assert_eq!(obs.len(), 2);
     }
 
     #[test]
     fn neutral_and_skipped_pass_by_default_stale_does_not() {
-        let obs = from_check_runs(&[
+        let obs = observe(&[
             run(1, "a", "completed", Some("neutral")),
             run(2, "b", "completed", Some("skipped")),
         ]);
         assert_eq!(evaluate(&rules(&[]), &obs, false).state, State::Success);
-        let obs = from_check_runs(&[run(3, "c", "completed", Some("stale"))]);
+        let obs = observe(&[run(3, "c", "completed", Some("stale"))]);
         assert_eq!(evaluate(&rules(&[]), &obs, false).state, State::Failure);
     }
 
     #[test]
     fn one_red_fails_fast_while_others_run() {
-        let obs = from_check_runs(&[
+        let obs = observe(&[
             run(1, "lint", "completed", Some("failure")),
             run(2, "test", "in_progress", None),
         ]);
@@ -474,7 +567,7 @@ mod tests {
 
     #[test]
     fn missing_waits_until_discovery_is_over() {
-        let obs = from_check_runs(&[run(1, "lint", "completed", Some("success"))]);
+        let obs = observe(&[run(1, "lint", "completed", Some("success"))]);
         let r = rules(&["lint", "deploy-check"]);
         assert_eq!(evaluate(&r, &obs, false).state, State::Pending);
         let e = evaluate(&r, &obs, true);
@@ -493,7 +586,7 @@ mod tests {
 
     #[test]
     fn own_check_run_and_ignored_names_are_excluded() {
-        let obs = from_check_runs(&[
+        let obs = observe(&[
             run(1, "build", "completed", Some("success")),
             run(2, "deploy", "in_progress", None),
             run(3, "flaky", "in_progress", None),
@@ -508,7 +601,7 @@ mod tests {
 
     #[test]
     fn globs_match_matrix_jobs_and_app_binding() {
-        let obs = from_check_runs(&[
+        let obs = observe(&[
             run(1, "test (ubuntu)", "completed", Some("success")),
             run(2, "test (macos)", "in_progress", None),
         ]);

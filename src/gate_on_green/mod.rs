@@ -4,7 +4,9 @@
 
 pub mod checks;
 pub mod pace;
+pub mod peers;
 
+use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
 use crate::report::{Failure, Finding, Report, Table, Verdict};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
@@ -25,7 +27,8 @@ pub struct Args {
     /// merge queues, else $GITHUB_SHA).
     #[arg(long, env = "INPUT_SHA")]
     pub sha: Option<String>,
-    /// Branch whose required checks apply (default: the repository's default branch).
+    /// Branch whose required checks apply (default: the pull request's or merge queue's base,
+    /// else the pushed branch, else the repository's default branch).
     #[arg(long, env = "INPUT_BRANCH")]
     pub branch: Option<String>,
     /// Block unless the sha is the branch's current head [default: false].
@@ -121,11 +124,21 @@ impl Config {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
+        let event_name = env("GITHUB_EVENT_NAME");
+        let pull_request = matches!(
+            event_name.as_deref(),
+            Some("pull_request" | "pull_request_target")
+        );
+        let merge_group = event_name.as_deref() == Some("merge_group");
         let sha = set(&args.sha)
-            .or_else(|| match env("GITHUB_EVENT_NAME").as_deref() {
-                Some("pull_request" | "pull_request_target") => event_str("/pull_request/head/sha"),
-                Some("merge_group") => event_str("/merge_group/head_sha"),
-                _ => None,
+            .or_else(|| {
+                if pull_request {
+                    event_str("/pull_request/head/sha")
+                } else if merge_group {
+                    event_str("/merge_group/head_sha")
+                } else {
+                    None
+                }
             })
             .or_else(|| env("GITHUB_SHA"))
             .ok_or_else(|| Failure::invalid("sha is not set (input sha or $GITHUB_SHA)"))?;
@@ -135,7 +148,18 @@ impl Config {
                 "sha {sha:?} is not a full commit sha"
             )));
         }
+        // The branch the commit is going into: a pull request's or merge queue's base, else the
+        // pushed branch; the default branch only where the event names no branch (a tag push).
         let branch = set(&args.branch)
+            .or_else(|| {
+                if pull_request {
+                    event_str("/pull_request/base/ref")
+                } else if merge_group {
+                    event_str("/merge_group/base_ref")
+                } else {
+                    env("GITHUB_REF").filter(|r| r.starts_with("refs/heads/"))
+                }
+            })
             .or_else(|| event_str("/repository/default_branch"))
             .map(|b| {
                 b.strip_prefix("refs/heads/")
@@ -149,7 +173,7 @@ impl Config {
         )?;
         if require_head_of_branch && branch.is_none() {
             return Err(Failure::invalid(
-                "require-head-of-branch needs a branch (input branch, or an event that names the default branch)",
+                "require-head-of-branch needs a branch (input branch, or an event that names one)",
             ));
         }
         let duration = |v: &Option<String>, name: &str, default: &str| {
@@ -456,11 +480,40 @@ async fn own_check_run(
     }
 }
 
-async fn poll(
-    client: &Client,
-    cfg: &Config,
-    deadline: Instant,
-) -> Result<(Vec<checks::Observed>, bool), Failure> {
+/// What one poll read: the commit's check runs and statuses, and whether either changed.
+struct Seen {
+    runs: Vec<CheckRun>,
+    statuses: Vec<Status>,
+    changed: bool,
+}
+
+impl Seen {
+    /// The evaluation of what was seen. `commit_runs`, where read, tells which workflow each
+    /// check suite runs and, when every check counts, which workflow runs are not done yet
+    /// (other than this gate's `own_run` and the `skip_runs` of later gates).
+    fn evaluate(
+        &self,
+        rules: &Rules,
+        commit_runs: Option<&[WorkflowRun]>,
+        skip_runs: &std::collections::BTreeSet<u64>,
+        own_run: Option<u64>,
+        discovery_over: bool,
+    ) -> Evaluation {
+        let suites: checks::SuiteWorkflows = commit_runs
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| Some((r.check_suite_id?, r.path.clone()?)))
+            .collect();
+        let mut observed = checks::from_check_runs(&self.runs, &suites);
+        observed.extend(checks::from_statuses(&self.statuses));
+        if let Some(commit_runs) = commit_runs.filter(|_| rules.expected.is_empty()) {
+            observed.extend(checks::from_workflow_runs(commit_runs, own_run, skip_runs));
+        }
+        checks::evaluate(rules, &observed, discovery_over)
+    }
+}
+
+async fn poll(client: &Client, cfg: &Config, deadline: Instant) -> Result<Seen, Failure> {
     let runs = client
         .check_runs(&cfg.repo, &cfg.sha, Some(deadline))
         .await
@@ -469,9 +522,74 @@ async fn poll(
         .combined_status(&cfg.repo, &cfg.sha, Some(deadline))
         .await
         .map_err(|e| api_failure("reading commit statuses", e))?;
-    let mut observed = checks::from_check_runs(&runs.value);
-    observed.extend(checks::from_statuses(&statuses.value));
-    Ok((observed, runs.changed || statuses.changed))
+    Ok(Seen {
+        runs: runs.value,
+        statuses: statuses.value,
+        changed: runs.changed || statuses.changed,
+    })
+}
+
+const SUITES_UNKNOWN: &str = "Checks of the same name in different workflow runs count separately (which workflow each runs could not be read)";
+
+async fn commit_workflow_runs(
+    client: &Client,
+    cfg: &Config,
+    deadline: Instant,
+) -> Result<Vec<WorkflowRun>, Failure> {
+    client
+        .workflow_runs(&cfg.repo, &cfg.sha, Some(deadline))
+        .await
+        .map(|f| f.value)
+        .map_err(|e| api_failure("listing the commit's workflow runs", e))
+}
+
+/// The gates created after this one among the jobs of its own run and of the workflow runs
+/// that have jobs still running (see `peers`).
+async fn later_gates(
+    client: &Client,
+    cfg: &Config,
+    own_id: u64,
+    seen: &Seen,
+    commit_runs: &[WorkflowRun],
+    deadline: Instant,
+) -> Result<peers::LaterGates, Failure> {
+    let Some(own) = &cfg.run else {
+        return Ok(Default::default());
+    };
+    let jobs_of = |run_id: u64, attempt: u64| async move {
+        client
+            .jobs(&cfg.repo, run_id, attempt, Some(deadline))
+            .await
+            .map(|f| f.value)
+            .map_err(|e| api_failure("listing a workflow run's jobs", e))
+    };
+    let own_jobs = jobs_of(own.run_id, own.attempt).await?;
+    let Some(step) = peers::own_step(own_id, &own_jobs) else {
+        return Ok(Default::default());
+    };
+    let running_suites: std::collections::BTreeSet<u64> = seen
+        .runs
+        .iter()
+        .filter(|r| r.status != "completed")
+        .filter_map(|r| r.check_suite.as_ref().map(|s| s.id))
+        .collect();
+    let mut jobs: Vec<(u64, github::models::Job)> =
+        own_jobs.into_iter().map(|j| (own.run_id, j)).collect();
+    for run in commit_runs.iter().filter(|r| {
+        r.id != own.run_id
+            && r.status.as_deref() != Some("completed")
+            && r.check_suite_id
+                .is_some_and(|s| running_suites.contains(&s))
+    }) {
+        let attempt = run.run_attempt.unwrap_or(1);
+        jobs.extend(
+            jobs_of(run.id, attempt)
+                .await?
+                .into_iter()
+                .map(|j| (run.id, j)),
+        );
+    }
+    Ok(peers::later_gates(own_id, &step, &jobs))
 }
 
 async fn head_of_branch(
@@ -499,12 +617,13 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut lines = Vec::new();
     let expected = requirements(client, cfg, deadline, &mut notes, &mut lines).await?;
     let self_id = own_check_run(client, cfg, deadline, &mut notes).await?;
-    let rules = Rules {
+    let mut rules = Rules {
         expected,
         ignore: cfg.ignore.clone(),
         allowed: cfg.allowed.clone(),
         allow_no_checks: cfg.allow_no_checks,
         self_id,
+        later_gates: Default::default(),
     };
     let finish = |ending, evaluation, polls, notes, lines| Outcome {
         ending,
@@ -528,11 +647,62 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
     let mut backoff = pace::Backoff::new(cfg.interval);
     let mut last: Option<Vec<(String, ItemState, String)>> = None;
     let mut polls = 0;
+    let every_check = rules.expected.is_empty();
+    let own_run = cfg.run.as_ref().map(|r| r.run_id);
+    let mut later = peers::LaterGates::default();
     loop {
-        let (observed, _changed) = poll(client, cfg, deadline).await?;
+        let seen = poll(client, cfg, deadline).await?;
         polls += 1;
         let now = Instant::now();
-        let evaluation = checks::evaluate(&rules, &observed, now >= discovery_end);
+        let discovery_over = now >= discovery_end;
+        // The commit's workflow runs are read only where they can change the verdict: to tell
+        // same-named checks of two suites apart, before passing on every check (a job that
+        // `needs:` another appears only later), and when every check is waited for and nothing
+        // moves (another gate may be waiting on this one).
+        let mut commit_runs = None;
+        if checks::names_shared_across_suites(&seen.runs) {
+            // Without `actions: read` same-named checks of different suites count separately.
+            match client
+                .workflow_runs(&cfg.repo, &cfg.sha, Some(deadline))
+                .await
+            {
+                Ok(runs) => commit_runs = Some(runs.value),
+                Err(e) if matches!(e.status(), Some(403 | 404)) => {
+                    if !notes.iter().any(|n| n.starts_with(SUITES_UNKNOWN)) {
+                        notes.push(format!("{SUITES_UNKNOWN}: {e}"));
+                    }
+                }
+                Err(e) => return Err(api_failure("listing the commit's workflow runs", e)),
+            }
+        }
+        let evaluate = |rules: &Rules,
+                        commit_runs: Option<&Vec<WorkflowRun>>,
+                        skip: &std::collections::BTreeSet<u64>| {
+            seen.evaluate(
+                rules,
+                commit_runs.map(Vec::as_slice),
+                skip,
+                own_run,
+                discovery_over,
+            )
+        };
+        let mut evaluation = evaluate(&rules, commit_runs.as_ref(), &later.workflow_runs);
+        if every_check && evaluation.state == State::Success && commit_runs.is_none() {
+            commit_runs = Some(commit_workflow_runs(client, cfg, deadline).await?);
+            evaluation = evaluate(&rules, commit_runs.as_ref(), &later.workflow_runs);
+        }
+        let quiet = polls > 1 && !seen.changed;
+        if let Some(own_id) = self_id.filter(|_| {
+            every_check && cfg.run.is_some() && evaluation.state == State::Pending && quiet
+        }) {
+            let commit_runs = match commit_runs.take() {
+                Some(runs) => runs,
+                None => commit_workflow_runs(client, cfg, deadline).await?,
+            };
+            later.extend(later_gates(client, cfg, own_id, &seen, &commit_runs, deadline).await?);
+            rules.later_gates.clone_from(&later.check_runs);
+            evaluation = evaluate(&rules, Some(&commit_runs), &later.workflow_runs);
+        }
         let ending = match evaluation.state {
             State::Failure => Some(Ending::Red),
             State::Missing => Some(Ending::Missing),
@@ -763,6 +933,13 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let client =
         Client::new(http, &Client::base_from_env(), token, policy).map_err(Failure::invalid)?;
-    let outcome = crate::runtime::block_on(gate(&client, &cfg, &|| {}))?;
-    Ok(report(&cfg, &outcome))
+    match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
+        Ok(outcome) => Ok(report(&cfg, &outcome)),
+        // Requests were made before it failed: the count is still this run's to report.
+        Err(failure) => {
+            let mut report = failure.into_report(NAME);
+            report.output("requests", client.stats().sent.to_string());
+            Ok(report)
+        }
+    }
 }

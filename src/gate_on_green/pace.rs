@@ -7,6 +7,9 @@ use std::time::Duration;
 /// is billed, so this sets how many completions one billed poll collects, and how late a red
 /// check among many running ones is seen.
 pub const MAX_BUSY_FACTOR: u32 = 12;
+/// While several checks run, the pause per running check, in intervals: a billed poll then
+/// collects about one and a half completions where checks finish about one per interval.
+pub const BUSY_PER_CHECK: f64 = 1.5;
 /// The longest pause while nothing changes (a long job, a check that has not appeared): those
 /// polls are free 304s, so it stays short and the verdict stays close to the completion.
 pub const MAX_QUIET_FACTOR: u32 = 6;
@@ -34,10 +37,11 @@ impl Backoff {
     /// The pause before the next poll, `pending` checks still running.
     ///
     /// Polls that find something changed are billed; polls that find nothing changed are free
-    /// 304s. While many checks run, nearly every poll finds a change, so the pause grows with
-    /// the number of running checks and one billed poll collects several completions. With the
-    /// last few running, polls are mostly free, so it polls at the first interval and the
-    /// verdict comes within one interval of the last completion. After `QUIET_GRACE` polls in a
+    /// 304s. While several checks run, nearly every poll finds a change, so the pause grows with
+    /// the number of running checks (`BUSY_PER_CHECK` intervals each) and one billed poll
+    /// collects several completions. With the last one running, polls are mostly free, so it
+    /// polls at the first interval and the verdict comes within one interval of the last
+    /// completion. After `QUIET_GRACE` polls in a
     /// row without any change (a long job, a check that has not appeared), it backs off by half
     /// again per poll, up to `MAX_QUIET_FACTOR` times the interval.
     pub fn next(&mut self, progressed: bool, pending: usize) -> Duration {
@@ -45,7 +49,10 @@ impl Backoff {
         let quiet = QUIET_GROWTH
             .powi(self.quiet_polls.saturating_sub(QUIET_GRACE).min(16) as i32)
             .min(f64::from(MAX_QUIET_FACTOR));
-        let busy = (pending.max(1) as f64).min(f64::from(MAX_BUSY_FACTOR));
+        let busy = match pending {
+            0 | 1 => 1.0,
+            n => (n as f64 * BUSY_PER_CHECK).min(f64::from(MAX_BUSY_FACTOR)),
+        };
         self.base.mul_f64(busy.max(quiet))
     }
 }
@@ -84,7 +91,8 @@ mod tests {
     #[test]
     fn many_pending_checks_stretch_the_pause() {
         let mut b = Backoff::new(Duration::from_secs(10));
-        assert_eq!(b.next(true, 3), Duration::from_secs(30));
+        assert_eq!(b.next(true, 2), Duration::from_secs(30));
+        assert_eq!(b.next(true, 3), Duration::from_secs(45));
         assert_eq!(b.next(true, 20), Duration::from_secs(120));
         // Quiet with one running: free polls, so never longer than the quiet cap.
         for _ in 0..30 {

@@ -18,6 +18,9 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const API_VERSION: &str = "2022-11-28";
 /// GitHub's largest page.
 pub const PER_PAGE: u32 = 100;
+/// The most pages one list is read from (100 000 items), so that a server announcing an endless
+/// list cannot keep the gate paging until its deadline.
+pub const MAX_PAGES: u32 = 1000;
 
 /// What the API answered that we cannot use.
 #[derive(Debug, thiserror::Error)]
@@ -321,7 +324,29 @@ impl Client {
         .await
     }
 
-    /// Follows `page=2, 3, …` until `total` items are read, or a page is short or empty.
+    /// The workflow runs of a commit, every page: which workflow file each check suite runs,
+    /// and whether it is done.
+    pub async fn workflow_runs(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::WorkflowRun>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/actions/runs?head_sha={}&per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_path(sha)
+        );
+        self.pages(&path, deadline, |list: models::WorkflowRunList| {
+            (list.workflow_runs, Some(list.total_count))
+        })
+        .await
+    }
+
+    /// Follows `page=2, 3, …` until `total` items are read (or, where the answer has no total,
+    /// until a short page). A list that ends before its `total_count`, or that would take more
+    /// than `MAX_PAGES`, is an error: deciding on part of it could pass a red check unseen.
     async fn pages<P: DeserializeOwned, T>(
         &self,
         first: &str,
@@ -330,7 +355,7 @@ impl Client {
     ) -> Result<Fetched<Vec<T>>, ApiError> {
         let mut items = Vec::new();
         let mut changed = false;
-        for page in 1u32.. {
+        for page in 1..=MAX_PAGES {
             let path = if page == 1 {
                 first.to_string()
             } else {
@@ -341,13 +366,31 @@ impl Client {
             let (batch, total) = split(fetched.value);
             let short = batch.len() < PER_PAGE as usize;
             items.extend(batch);
-            let done = match total {
-                Some(total) => items.len() as u64 >= total,
-                None => false,
+            let incomplete = |reason: String| ApiError::Decode {
+                url: redacted(&format!("{}{first}", self.base)),
+                reason,
             };
-            // GitHub caps list endpoints far below this; it stops a runaway loop.
-            if short || done || page >= 100 {
-                break;
+            match total {
+                Some(total) if items.len() as u64 >= total => break,
+                Some(total) if total > u64::from(MAX_PAGES * PER_PAGE) => {
+                    return Err(incomplete(format!(
+                        "total_count is {total}, more than the {} items (of {MAX_PAGES} pages) the gate reads",
+                        MAX_PAGES * PER_PAGE
+                    )));
+                }
+                Some(total) if short => {
+                    return Err(incomplete(format!(
+                        "the list ended at page {page} with {} of the {total} items its total_count announced",
+                        items.len()
+                    )));
+                }
+                None if short => break,
+                _ if page == MAX_PAGES => {
+                    return Err(incomplete(format!(
+                        "the list goes on past {MAX_PAGES} pages"
+                    )));
+                }
+                _ => {}
             }
         }
         Ok(Fetched {

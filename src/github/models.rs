@@ -26,6 +26,14 @@ pub struct CheckRun {
     pub html_url: Option<String>,
     pub details_url: Option<String>,
     pub app: Option<App>,
+    /// For GitHub Actions, the suite of one workflow run: a job's check run and its re-run
+    /// attempts stay in it.
+    pub check_suite: Option<SuiteRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SuiteRef {
+    pub id: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +138,45 @@ pub struct Job {
     pub status: String,
     pub runner_name: Option<String>,
     pub check_run_url: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+}
+
+impl Job {
+    /// The name of the step running now, if any.
+    pub fn running_step(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| s.status == "in_progress")
+            .map(|s| s.name.as_str())
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/actions/runs?head_sha=…`
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRunList {
+    pub total_count: u64,
+    #[serde(default)]
+    pub workflow_runs: Vec<WorkflowRun>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    pub name: Option<String>,
+    /// The workflow file, e.g. `.github/workflows/build.yml@main`.
+    pub path: Option<String>,
+    pub check_suite_id: Option<u64>,
+    /// queued, in_progress, completed, waiting, requested, pending.
+    pub status: Option<String>,
+    pub run_attempt: Option<u64>,
+    pub html_url: Option<String>,
 }
 
 #[cfg(test)]

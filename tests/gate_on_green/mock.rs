@@ -22,7 +22,8 @@ pub const SHA: &str = "ce587453ced02b1526dfb4cb910479d431683101";
 pub const TOKEN: &str = "ghs_mocktoken0123456789abcdef";
 pub const ACTIONS_APP: u64 = 15368;
 
-/// A check run on the timeline: appears, then completes with a conclusion.
+/// A check run on the timeline: appears, then completes with a conclusion. An Actions check
+/// run is also the job of the workflow run whose check suite it is in.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     pub id: u64,
@@ -30,6 +31,11 @@ pub struct RunSpec {
     pub app_id: u64,
     pub appears: Duration,
     pub completes: Option<(Duration, String)>,
+    pub suite: u64,
+    /// The job's runner.
+    pub runner: String,
+    /// The name of the job's step in progress while it runs.
+    pub step: String,
 }
 
 impl RunSpec {
@@ -40,6 +46,28 @@ impl RunSpec {
             app_id: ACTIONS_APP,
             appears: Duration::ZERO,
             completes: None,
+            suite: 1,
+            runner: format!("runner-{id}"),
+            step: "Run tests".into(),
+        }
+    }
+    pub fn suite(mut self, suite: u64) -> Self {
+        self.suite = suite;
+        self
+    }
+    pub fn runner(mut self, runner: &str) -> Self {
+        self.runner = runner.into();
+        self
+    }
+    /// The job is running this step (e.g. a gate's step).
+    pub fn step(mut self, step: &str) -> Self {
+        self.step = step.into();
+        self
+    }
+    fn completed_by(&self, now: Duration) -> Option<&str> {
+        match &self.completes {
+            Some((at, conclusion)) if *at <= now => Some(conclusion),
+            _ => None,
         }
     }
     pub fn done(mut self, at_secs: u64, conclusion: &str) -> Self {
@@ -79,6 +107,41 @@ impl StatusSpec {
     }
 }
 
+/// A workflow run on the commit: its check suite holds the check runs (jobs) of that suite.
+/// It is done at `completes`, or else once every job of its suite has completed.
+#[derive(Debug, Clone)]
+pub struct WorkflowRunSpec {
+    pub id: u64,
+    pub name: String,
+    pub path: String,
+    pub check_suite_id: u64,
+    pub attempt: u64,
+    pub completes: Option<Duration>,
+}
+
+impl WorkflowRunSpec {
+    pub fn new(id: u64, name: &str, path: &str, check_suite_id: u64) -> Self {
+        WorkflowRunSpec {
+            id,
+            name: name.into(),
+            path: path.into(),
+            check_suite_id,
+            attempt: 1,
+            completes: None,
+        }
+    }
+    /// Still running until `at_secs` although its jobs may all be done (a job that `needs:`
+    /// them has not been created yet).
+    pub fn done(mut self, at_secs: u64) -> Self {
+        self.completes = Some(Duration::from_secs(at_secs));
+        self
+    }
+    pub fn attempt(mut self, attempt: u64) -> Self {
+        self.attempt = attempt;
+        self
+    }
+}
+
 /// A scripted answer that replaces the next normal one for an operation.
 #[derive(Debug, Clone)]
 pub struct Fault {
@@ -97,6 +160,10 @@ impl Fault {
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = body;
         self
     }
     pub fn message(mut self, message: &str) -> Self {
@@ -127,8 +194,8 @@ pub struct World {
     /// Answer `branches/{branch}` with this status instead (e.g. 404).
     pub branch_status: Option<u16>,
     pub head_sha: String,
-    /// Jobs of the run attempt: (id, name, status, runner_name).
-    pub jobs: Vec<(u64, String, String, String)>,
+    /// Workflow runs on the commit; their jobs are the check runs of their suites.
+    pub workflow_runs: Vec<WorkflowRunSpec>,
     pub faults: HashMap<String, VecDeque<Fault>>,
     /// Serve ETags and answer 304 to a matching If-None-Match.
     pub etags: bool,
@@ -328,30 +395,22 @@ fn answer(
     };
     let per_page: usize = q("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
     let page: usize = q("page").and_then(|v| v.parse().ok()).unwrap_or(1);
-    let slice = |items: Vec<Value>| -> (usize, Vec<Value>) {
-        let total = items.len();
-        (
-            total,
-            items
-                .into_iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .collect(),
-        )
-    };
+    let slice = |items: Vec<Value>| page_of(items, page, per_page);
     let now = world.now;
     let body = match operation {
         "checks/list-for-ref" => {
             let template = fixture("check-runs.list-for-ref.json")["check_runs"][0].clone();
-            let runs: Vec<Value> = world
-                .runs
-                .iter()
-                .filter(|r| r.appears <= now)
+            let visible: Vec<&RunSpec> = world.runs.iter().filter(|r| r.appears <= now).collect();
+            // Slices before building the JSON: a test may put thousands of runs on the commit.
+            let (total, page_runs) = page_of(visible, page, per_page);
+            let runs: Vec<Value> = page_runs
+                .into_iter()
                 .map(|r| {
                     let mut run = template.clone();
                     run["id"] = json!(r.id);
                     run["name"] = json!(r.name);
                     run["head_sha"] = json!(params.get("ref").cloned().unwrap_or_default());
+                    run["check_suite"]["id"] = json!(r.suite);
                     run["app"]["id"] = json!(r.app_id);
                     run["app"]["slug"] = json!(if r.app_id == ACTIONS_APP {
                         "github-actions"
@@ -362,12 +421,12 @@ fn answer(
                         "https://github.com/octo-org/octo-repo/runs/{}",
                         r.id
                     ));
-                    match &r.completes {
-                        Some((at, conclusion)) if *at <= now => {
+                    match r.completed_by(now) {
+                        Some(conclusion) => {
                             run["status"] = json!("completed");
                             run["conclusion"] = json!(conclusion);
                         }
-                        _ => {
+                        None => {
                             run["status"] = json!("in_progress");
                             run["conclusion"] = Value::Null;
                             run["completed_at"] = Value::Null;
@@ -376,8 +435,45 @@ fn answer(
                     run
                 })
                 .collect();
+            json!({"total_count": total, "check_runs": runs})
+        }
+        "actions/list-workflow-runs-for-repo" => {
+            let mut list = fixture("actions.workflow-runs.list-for-repo.json");
+            let template = list["workflow_runs"][0].clone();
+            let head_sha = q("head_sha").unwrap_or_default();
+            let runs: Vec<Value> = world
+                .workflow_runs
+                .iter()
+                .map(|w| {
+                    let jobs_done = world
+                        .runs
+                        .iter()
+                        .filter(|r| r.suite == w.check_suite_id)
+                        .all(|r| r.appears <= now && r.completed_by(now).is_some());
+                    let done = match w.completes {
+                        Some(at) => at <= now,
+                        None => jobs_done,
+                    };
+                    let mut run = template.clone();
+                    run["id"] = json!(w.id);
+                    run["name"] = json!(w.name);
+                    run["path"] = json!(w.path);
+                    run["check_suite_id"] = json!(w.check_suite_id);
+                    run["head_sha"] = json!(head_sha);
+                    run["run_attempt"] = json!(w.attempt);
+                    run["status"] = json!(if done { "completed" } else { "in_progress" });
+                    run["conclusion"] = if done { json!("success") } else { Value::Null };
+                    run["html_url"] = json!(format!(
+                        "https://github.com/octo-org/octo-repo/actions/runs/{}",
+                        w.id
+                    ));
+                    run
+                })
+                .collect();
             let (total, page_items) = slice(runs);
-            json!({"total_count": total, "check_runs": page_items})
+            list["total_count"] = json!(total);
+            list["workflow_runs"] = json!(page_items);
+            list
         }
         "repos/get-combined-status-for-ref" => {
             let mut combined = fixture("commits.combined-status.json");
@@ -445,22 +541,33 @@ fn answer(
         "actions/list-jobs-for-workflow-run-attempt" => {
             let mut list = fixture("actions.jobs.list-for-run-attempt.json");
             let template = list["jobs"][0].clone();
-            let jobs: Vec<Value> = world
-                .jobs
+            let run_id: u64 = params["run_id"].parse().unwrap_or(0);
+            let suite = world
+                .workflow_runs
                 .iter()
-                .map(|(id, name, status, runner)| {
+                .find(|w| w.id == run_id)
+                .map(|w| w.check_suite_id);
+            let jobs: Vec<Value> = world
+                .runs
+                .iter()
+                .filter(|r| r.app_id == ACTIONS_APP && Some(r.suite) == suite && r.appears <= now)
+                .map(|r| {
+                    let conclusion = r.completed_by(now);
+                    let status = if conclusion.is_some() { "completed" } else { "in_progress" };
                     let mut job = template.clone();
-                    job["id"] = json!(id);
-                    job["name"] = json!(name);
+                    job["id"] = json!(r.id);
+                    job["run_id"] = json!(run_id);
+                    job["name"] = json!(r.name);
                     job["status"] = json!(status);
-                    job["conclusion"] = if status == "completed" {
-                        json!("success")
-                    } else {
-                        Value::Null
-                    };
-                    job["runner_name"] = json!(runner);
+                    job["conclusion"] = json!(conclusion);
+                    job["runner_name"] = json!(r.runner);
+                    job["steps"] = json!([
+                        {"name": "Set up job", "status": "completed", "conclusion": "success", "number": 1},
+                        {"name": r.step, "status": status, "conclusion": conclusion, "number": 2}
+                    ]);
                     job["check_run_url"] = json!(format!(
-                        "https://api.github.com/repos/octo-org/octo-repo/check-runs/{id}"
+                        "https://api.github.com/repos/octo-org/octo-repo/check-runs/{}",
+                        r.id
                     ));
                     job
                 })
@@ -495,6 +602,19 @@ fn answer(
         template = template.insert_header("etag", etag.as_str());
     }
     (200, template)
+}
+
+/// One page of a list, and the list's length.
+fn page_of<T>(items: Vec<T>, page: usize, per_page: usize) -> (usize, Vec<T>) {
+    let total = items.len();
+    (
+        total,
+        items
+            .into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect(),
+    )
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
