@@ -78,7 +78,29 @@ const SCENARIOS: &[Scenario] = &[
         name: "idle",
         traffic: |_| (0, 0),
     },
+    // 1000 requests per step, none failed by status; the errors are counted apart, in
+    // `app_errors_total`: 100 per step on instance "a", NaN from a broken exporter on "b".
+    Scenario {
+        name: "garbage",
+        traffic: |_| (1000, 0),
+    },
 ];
+
+/// The `app_errors_total` family of the "garbage" scenario, and how many series it has.
+fn app_errors(start: i64) -> (String, usize) {
+    let mut text =
+        String::from("# HELP app_errors Errors the app counted.\n# TYPE app_errors counter\n");
+    for (instance, per_step) in [("a", Some(100u64)), ("b", None)] {
+        for i in 0..SAMPLES {
+            let value = per_step.map_or("NaN".to_string(), |n| (n * i as u64).to_string());
+            let t = start + i * STEP;
+            text.push_str(&format!(
+                "app_errors_total{{scenario=\"garbage\",instance=\"{instance}\"}} {value} {t}\n"
+            ));
+        }
+    }
+    (text, 2)
+}
 
 /// OpenMetrics text: one counter family, each series in time order, `# EOF` at the end.
 fn openmetrics() -> (String, usize) {
@@ -113,6 +135,9 @@ fn openmetrics() -> (String, usize) {
             series += 1;
         }
     }
+    let (errors, error_series) = app_errors(start);
+    text.push_str(&errors);
+    series += error_series;
     text.push_str("# EOF\n");
     (text, series)
 }
@@ -266,7 +291,7 @@ rm -rf "$dir""#,
     let (status, body) = http_get(
         port,
         &format!(
-            "/api/v1/query?query=sum(count_over_time(http_requests_total%5B9d%5D))&time={END}"
+            "/api/v1/query?query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
         ),
     )
     .ok_or("count query failed")?;
@@ -603,6 +628,74 @@ fn server_down_cannot_decide() {
     assert_eq!(r.output("result"), "error");
     assert!(r.stdout.contains("could-not-decide"), "{}", r.stdout);
     assert!(r.stdout.contains("unreachable"), "{}", r.stdout);
+}
+
+#[test]
+fn values_that_are_no_measurement_cannot_decide() {
+    let Some(server) = server() else { return };
+    let url = url(server);
+    let errors = |selector: &str| {
+        format!(
+            "sum(increase(app_errors_total{{scenario=\"garbage\"{selector}}}[{{{{.window}}}}]))"
+        )
+    };
+    let total = total_query("garbage");
+    let run = |error_query: &str| {
+        gate(&[
+            ("prometheus-url", &url),
+            ("error-query", error_query),
+            ("total-query", &total),
+            ("objective", "99.5"),
+            ("window", "7d"),
+            ("at", AT),
+        ])
+    };
+    // The real series alone: 100 errors in 1000 requests, far over the budget.
+    let r = run(&errors(",instance=\"a\""));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(close(r.num("error-ratio"), 0.1), "{:?}", r.outputs);
+    // Beside a NaN series the sum is NaN: no count at all, so no decision either way.
+    let r = run(&errors(""));
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.output("result"), "error");
+    assert!(
+        r.stdout.contains("::error title=could-not-decide"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "the error query over 7d returned \"NaN\", not a finite, non-negative count: `sum(increase(app_errors_total{scenario=\"garbage\"}[7d]))`"
+        ),
+        "{}",
+        r.stdout
+    );
+    // A raw ratio below zero, or minus infinity, is no ratio either.
+    let dir = tempfile::tempdir().unwrap();
+    for (value, shown) in [("- 0.5", "-0.5"), ("- Inf", "-Inf")] {
+        let spec = dir.path().join("slo.yml");
+        std::fs::write(
+            &spec,
+            format!(
+                "version: prometheus/v1\nservice: shop\nslos:\n  - name: broken-ratio\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(http_requests_total{{scenario=\"healthy\"}}[{{{{.window}}}}])) * 0 {value}\n",
+            ),
+        )
+        .unwrap();
+        let r = gate(&[
+            ("prometheus-url", &url),
+            ("slo-file", spec.to_str().unwrap()),
+            ("window", "7d"),
+            ("at", AT),
+        ]);
+        assert_eq!(r.code, 3, "{value}: {}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!(
+                "the ratio query over 7d returned \"{shown}\", not an error ratio between 0 and 1"
+            )),
+            "{}",
+            r.stdout
+        );
+    }
 }
 
 #[test]

@@ -16,14 +16,26 @@ pub enum Observed {
     ZeroTraffic,
 }
 
+/// A count of events is finite and non-negative. NaN, ±Inf or a negative count is no measurement:
+/// counted as zero errors it would pass the gate on garbage.
+pub fn is_count(value: f64) -> bool {
+    value.is_finite() && value >= 0.0
+}
+
+/// An error ratio is in [0, 1], or NaN: what 0/0 gives for a window without traffic.
+pub fn is_ratio(value: f64) -> bool {
+    value.is_nan() || (0.0..=1.0).contains(&value)
+}
+
 impl Observed {
-    /// From summed counts; a missing error series means no errors, a missing total means no data.
+    /// From summed counts (checked with `is_count`); a missing error series means no errors, a
+    /// missing total means no data.
     pub fn from_counts(bad: Option<f64>, total: Option<f64>) -> Observed {
         match total {
             None => Observed::NoSeries,
-            Some(t) if !t.is_finite() || t <= 0.0 => Observed::ZeroTraffic,
+            Some(t) if t <= 0.0 => Observed::ZeroTraffic,
             Some(t) => {
-                let b = bad.filter(|b| b.is_finite()).unwrap_or(0.0).max(0.0);
+                let b = bad.unwrap_or(0.0);
                 Observed::Ratio {
                     ratio: b / t,
                     bad: Some(b),
@@ -33,13 +45,13 @@ impl Observed {
         }
     }
 
-    /// From a query that returns the ratio itself; NaN is what 0/0 gives there.
+    /// From a query that returns the ratio itself (checked with `is_ratio`); NaN is 0/0 there.
     pub fn from_ratio(ratio: Option<f64>) -> Observed {
         match ratio {
             None => Observed::NoSeries,
             Some(r) if r.is_nan() => Observed::ZeroTraffic,
             Some(r) => Observed::Ratio {
-                ratio: r.max(0.0),
+                ratio: r,
                 bad: None,
                 total: None,
             },
@@ -207,6 +219,18 @@ mod tests {
         );
         assert_eq!(Observed::from_ratio(Some(f64::NAN)), Observed::ZeroTraffic);
         assert_eq!(Observed::from_ratio(None), Observed::NoSeries);
+    }
+
+    #[test]
+    fn only_real_measurements_count() {
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+            assert!(!is_count(v), "{v}");
+        }
+        assert!(is_count(0.0) && is_count(1e12));
+        for v in [-0.5, f64::NEG_INFINITY, f64::INFINITY, 1.5] {
+            assert!(!is_ratio(v), "{v}");
+        }
+        assert!(is_ratio(0.0) && is_ratio(1.0) && is_ratio(f64::NAN));
     }
 
     #[test]

@@ -418,6 +418,9 @@ fn answer_failure(status: u16, e: prometheus::AnswerError, what: &str) -> Failur
         prometheus::AnswerError::Malformed(m) => Failure::undecided(format!(
             "Prometheus answered the {what} with HTTP {status}: {m}"
         )),
+        prometheus::AnswerError::Nonsense(m) => Failure::undecided(format!(
+            "Prometheus answered the {what} with a value the gate cannot trust: {m}"
+        )),
     }
 }
 
