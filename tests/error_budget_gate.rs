@@ -870,6 +870,34 @@ fn freezes_follow_local_time_across_the_dst_change() {
 }
 
 #[test]
+fn an_empty_freeze_file_is_invalid_not_a_silent_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in ["", "# freezes go here\n", "{}\n"] {
+        let path = dir.path().join("freezes.yml");
+        std::fs::write(&path, text).unwrap();
+        let r = from_file(
+            "metrics-healthy.json",
+            &[("freeze-file", path.to_str().unwrap())],
+        );
+        assert_eq!(r.code, 2, "{text:?}: {}", r.stdout);
+        assert_eq!(r.output("result"), "invalid");
+        assert!(
+            r.stdout.contains("freeze-file: no `freezes` list"),
+            "{}",
+            r.stdout
+        );
+    }
+    // Saying "no freezes" in so many words is fine.
+    let path = dir.path().join("freezes.yml");
+    std::fs::write(&path, "freezes: []\n").unwrap();
+    let r = from_file(
+        "metrics-healthy.json",
+        &[("freeze-file", path.to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
 fn invalid_inputs_exit_2() {
     let cases: &[&[(&str, &str)]] = &[
         &[("objective", "101")],
