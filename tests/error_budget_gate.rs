@@ -195,40 +195,12 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn start_server() -> Result<Server, String> {
-    let missing = |what: &str| {
-        format!(
-            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
-        )
-    };
-    let prometheus =
-        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
-    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
-
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
-    let (text, series) = openmetrics();
-    let input = dir.join("data.om.txt");
-    std::fs::write(&input, text).map_err(|e| e.to_string())?;
+/// Starts Prometheus with `config` on a free loopback port, its TSDB in `dir/tsdb`, and waits
+/// until it is ready.
+fn launch(prometheus: &Path, dir: &Path, config: &str) -> Result<Server, String> {
     let tsdb = dir.join("tsdb");
-    let out = std::process::Command::new(&promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
-        .arg(&input)
-        .arg(&tsdb)
-        .output()
-        .map_err(|e| format!("promtool: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "promtool failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
-    )
-    .map_err(|e| e.to_string())?;
-
+    let config_file = dir.join("prometheus.yml");
+    std::fs::write(&config_file, config).map_err(|e| e.to_string())?;
     let port = free_port();
     // Retention counts back from the newest block: keep far more than the 8 days of data.
     let mut keeper = std::process::Command::new("sh")
@@ -246,7 +218,7 @@ rm -rf "$dir""#,
         .arg("sh")
         .arg(&prometheus)
         .arg(&dir)
-        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--config.file={}", config_file.display()))
         .arg(format!("--storage.tsdb.path={}", tsdb.display()))
         .arg("--storage.tsdb.retention.time=3650d")
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
@@ -287,6 +259,43 @@ rm -rf "$dir""#,
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    Ok(server)
+}
+
+fn start_server() -> Result<Server, String> {
+    let missing = |what: &str| {
+        format!(
+            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
+        )
+    };
+    let prometheus =
+        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
+    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
+
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+    let (text, series) = openmetrics();
+    let input = dir.join("data.om.txt");
+    std::fs::write(&input, text).map_err(|e| e.to_string())?;
+    let tsdb = dir.join("tsdb");
+    let out = std::process::Command::new(&promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
+        .arg(&input)
+        .arg(&tsdb)
+        .output()
+        .map_err(|e| format!("promtool: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "promtool failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let server = launch(
+        &prometheus,
+        &dir,
+        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
+    )?;
+    let port = server.port;
+
     // Out-of-order samples are dropped without a word: count what the server holds.
     let (status, body) = http_get(
         port,
@@ -318,6 +327,25 @@ fn server() -> Option<&'static Server> {
         }
         Err(e) => panic!("{e}"),
     }
+}
+
+/// A second Prometheus with no data of its own that reads remotely from the shared one and from
+/// a store that is down: its answers are whole but flagged with a warning, as a partial answer
+/// from Thanos is.
+fn partial_server() -> Option<&'static Server> {
+    static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
+    let data = server()?;
+    let started = PARTIAL.get_or_init(|| {
+        let prometheus = tool("READY_TEST_PROMETHEUS", "prometheus").ok_or("no prometheus")?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+        let config = format!(
+            "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
+            data.port,
+            free_port()
+        );
+        launch(&prometheus, &dir, &config)
+    });
+    Some(started.as_ref().unwrap_or_else(|e| panic!("{e}")))
 }
 
 // ---------------------------------------------------------------- running the binary
@@ -571,6 +599,53 @@ fn no_data_blocks_unless_told_to_pass() {
     };
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("::warning title=no-data"), "{}", r.stdout);
+}
+
+#[test]
+fn an_answer_with_warnings_cannot_pass_unless_trusted() {
+    let Some(server) = partial_server() else {
+        return;
+    };
+    let url = url(server);
+    let run = |name: &str, extra: &[(&str, &str)]| {
+        let (eq, tq) = (error_query(name), total_query(name));
+        let mut inputs = vec![
+            ("prometheus-url", url.as_str()),
+            ("error-query", eq.as_str()),
+            ("total-query", tq.as_str()),
+            ("objective", "99.5"),
+            ("window", "7d"),
+            ("at", AT),
+        ];
+        inputs.extend_from_slice(extra);
+        gate(&inputs)
+    };
+    let r = run("healthy", &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.output("result"), "error");
+    assert!(
+        r.stdout.contains("::error title=prometheus-warning"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("the answer may be partial, so it cannot pass the gate"),
+        "{}",
+        r.stdout
+    );
+    // Trusted, the healthy budget passes and the warning stays on record.
+    let r = run("healthy", &[("accept-warnings", "on")]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.stdout.contains("::notice title=prometheus-warning"),
+        "{}",
+        r.stdout
+    );
+    // What blocks on part of the data blocks on all of it.
+    let r = run("spent", &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
 }
 
 #[test]

@@ -61,6 +61,17 @@ pub fn ratio_query(sli: &Sli, step: u64) -> String {
     }
 }
 
+/// The form body of a query request. Every request asks for a complete answer: Thanos (and
+/// Prometheus-compatible stores like it) otherwise answer with whatever part of the data they
+/// reached, flagged only by a warning.
+pub fn form_body(params: &[(&str, String)]) -> String {
+    let mut form = reqwest::Url::parse("http://form.invalid/").expect("a valid URL");
+    form.query_pairs_mut()
+        .extend_pairs(params)
+        .append_pair("partial_response", "false");
+    form.query().unwrap_or_default().to_string()
+}
+
 /// An error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -295,6 +306,14 @@ mod tests {
         }
         let (obs, _) = observations(&answer("ratio", "NaN"), &raw, &[60]).unwrap();
         assert_eq!(obs[&60], Observed::ZeroTraffic);
+    }
+
+    #[test]
+    fn every_request_refuses_a_partial_response() {
+        assert_eq!(
+            form_body(&[("query", "up == 1".into()), ("time", "10".into())]),
+            "query=up+%3D%3D+1&time=10&partial_response=false"
+        );
     }
 
     #[test]
