@@ -97,7 +97,8 @@ pub struct Args {
     #[arg(long, env = "INPUT_WINDOW")]
     pub window: Option<String>,
 
-    /// Also block on the multiwindow, multi-burn-rate rule (page level, scaled to the window):
+    /// Also block on the multiwindow, multi-burn-rate rule (page level, windows following the SLO
+    /// window, never shorter than 5m):
     /// on or off.
     #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub burn_rate: bool,
@@ -348,7 +349,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 .collect();
             if !missing.is_empty() {
                 let hint = if args.burn_rate {
-                    " (burn-rate windows are scaled to the SLO window; or set burn-rate: off)"
+                    " (the burn-rate windows depend on the SLO window; or set burn-rate: off)"
                 } else {
                     ""
                 };
