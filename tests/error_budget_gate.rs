@@ -240,8 +240,8 @@ wait "$pid" 2>/dev/null
 rm -rf "$dir""#,
         )
         .arg("sh")
-        .arg(&prometheus)
-        .arg(&dir)
+        .arg(prometheus)
+        .arg(dir)
         .arg(format!("--config.file={}", config_file.display()))
         .arg(format!("--storage.tsdb.path={}", tsdb.display()))
         .arg("--storage.tsdb.retention.time=3650d")
