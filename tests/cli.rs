@@ -51,10 +51,12 @@ fn usage_errors_exit_2_and_set_result_invalid() {
 fn an_empty_format_input_means_the_default() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("ready.yml");
-    std::fs::write(&config, "required-env: []\n").unwrap();
+    // The smallest checklist that passes (an empty one is invalid).
+    std::fs::write(&config, "required-env: [READY_CLI_CHECK]\n").unwrap();
     let out = ready()
         .args(["predeploy", "--config"])
         .arg(&config)
+        .env("READY_CLI_CHECK", "1")
         .env("INPUT_FORMAT", "")
         .output()
         .unwrap();

@@ -28,70 +28,116 @@ fn data(name: &str) -> PathBuf {
 
 // ---------------------------------------------------------------- the synthetic data
 
-/// One scenario: requests per step and errors per step, as a function of the step's end time.
+/// One scenario: requests and errors per scrape, as a function of the scrape's time.
 struct Scenario {
     name: &'static str,
     traffic: fn(i64) -> (u64, u64),
+    /// Seconds between samples, and the time of the newest one.
+    scrape: (i64, i64),
 }
+
+/// Every scenario but one is scraped every 30 s up to `END`.
+const HALF_MINUTE: (i64, i64) = (STEP, END);
 
 const SCENARIOS: &[Scenario] = &[
     // 0.1% errors all week: 80% of a 99.5% budget left.
     Scenario {
         name: "healthy",
         traffic: |_| (1000, 1),
+        scrape: HALF_MINUTE,
     },
     // 0.5% errors: exactly the budget, nothing left.
     Scenario {
         name: "edge",
         traffic: |_| (1000, 5),
+        scrape: HALF_MINUTE,
     },
     // 1% errors: twice the budget.
     Scenario {
         name: "spent",
         traffic: |_| (1000, 10),
+        scrape: HALF_MINUTE,
     },
-    // 0.1% all week, then 20% errors in the last 20 minutes: budget fine, burning fast.
+    // 0.1% all week, then 50% errors in the last 20 minutes: budget fine, burning fast.
     Scenario {
         name: "fastburn",
-        traffic: |t| {
-            if t > END - 20 * 60 {
-                (1000, 200)
-            } else {
-                (1000, 1)
-            }
-        },
+        traffic: fast_burn,
+        scrape: HALF_MINUTE,
     },
-    // 0.1% all week, 20% errors from 30 to 10 minutes ago, then recovered: the long window
-    // still burns, the short one confirms it is over.
+    // The same, scraped once a minute (the newest sample 30 s before `END`), as most servers
+    // are: every burn-rate window must still hold a few samples.
+    Scenario {
+        name: "minutely",
+        traffic: fast_burn,
+        scrape: (60, END - 30),
+    },
+    // 0.1% all week, 50% errors from 70 to 35 minutes ago, then recovered: the long windows
+    // still burn, the short ones confirm it is over.
     Scenario {
         name: "recovered",
         traffic: |t| {
-            if t > END - 30 * 60 && t <= END - 10 * 60 {
-                (1000, 200)
+            if t > END - 70 * 60 && t <= END - 35 * 60 {
+                (1000, 500)
             } else {
                 (1000, 1)
             }
         },
+        scrape: HALF_MINUTE,
     },
     // Series exist, counters never move: no traffic.
     Scenario {
         name: "idle",
         traffic: |_| (0, 0),
+        scrape: HALF_MINUTE,
+    },
+    // 1000 requests per step, none failed by status; the errors are counted apart, in
+    // `app_errors_total`: 100 per step on instance "a", NaN from a broken exporter on "b".
+    Scenario {
+        name: "garbage",
+        traffic: |_| (1000, 0),
+        scrape: HALF_MINUTE,
     },
 ];
 
-/// OpenMetrics text: one counter family, each series in time order, `# EOF` at the end.
-fn openmetrics() -> (String, usize) {
+fn fast_burn(t: i64) -> (u64, u64) {
+    if t > END - 20 * 60 {
+        (1000, 500)
+    } else {
+        (1000, 1)
+    }
+}
+
+/// The `app_errors_total` family of the "garbage" scenario, and how many samples it has.
+fn app_errors(start: i64) -> (String, i64) {
+    let mut text =
+        String::from("# HELP app_errors Errors the app counted.\n# TYPE app_errors counter\n");
+    for (instance, per_step) in [("a", Some(100u64)), ("b", None)] {
+        for i in 0..SAMPLES {
+            let value = per_step.map_or("NaN".to_string(), |n| (n * i as u64).to_string());
+            let t = start + i * STEP;
+            text.push_str(&format!(
+                "app_errors_total{{scenario=\"garbage\",instance=\"{instance}\"}} {value} {t}\n"
+            ));
+        }
+    }
+    (text, 2 * SAMPLES)
+}
+
+/// OpenMetrics text: the counter families, each series in time order, `# EOF` at the end; and
+/// how many samples it holds.
+fn openmetrics() -> (String, i64) {
     let mut text =
         String::from("# HELP http_requests Requests served.\n# TYPE http_requests counter\n");
-    let mut series = 0;
+    let mut samples = 0;
     let start = END - (SAMPLES - 1) * STEP;
     for s in SCENARIOS {
+        let (every, last) = s.scrape;
+        let count = DAYS * 86_400 / every + 1;
         let (mut ok, mut bad) = (0u64, 0u64);
         let mut ok_lines = String::new();
         let mut bad_lines = String::new();
-        for i in 0..SAMPLES {
-            let t = start + i * STEP;
+        for i in 0..count {
+            let t = last - (count - 1 - i) * every;
             if i > 0 {
                 let (total, errors) = (s.traffic)(t);
                 ok += total - errors;
@@ -107,14 +153,17 @@ fn openmetrics() -> (String, usize) {
             ));
         }
         text.push_str(&ok_lines);
-        series += 1;
+        samples += count;
         if s.name != "idle" {
             text.push_str(&bad_lines);
-            series += 1;
+            samples += count;
         }
     }
+    let (errors, error_samples) = app_errors(start);
+    text.push_str(&errors);
+    samples += error_samples;
     text.push_str("# EOF\n");
-    (text, series)
+    (text, samples)
 }
 
 // ---------------------------------------------------------------- the server
@@ -170,40 +219,12 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn start_server() -> Result<Server, String> {
-    let missing = |what: &str| {
-        format!(
-            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
-        )
-    };
-    let prometheus =
-        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
-    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
-
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
-    let (text, series) = openmetrics();
-    let input = dir.join("data.om.txt");
-    std::fs::write(&input, text).map_err(|e| e.to_string())?;
+/// Starts Prometheus with `config` on a free loopback port, its TSDB in `dir/tsdb`, and waits
+/// until it is ready.
+fn launch(prometheus: &Path, dir: &Path, config: &str) -> Result<Server, String> {
     let tsdb = dir.join("tsdb");
-    let out = std::process::Command::new(&promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
-        .arg(&input)
-        .arg(&tsdb)
-        .output()
-        .map_err(|e| format!("promtool: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "promtool failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
-    )
-    .map_err(|e| e.to_string())?;
-
+    let config_file = dir.join("prometheus.yml");
+    std::fs::write(&config_file, config).map_err(|e| e.to_string())?;
     let port = free_port();
     // Retention counts back from the newest block: keep far more than the 8 days of data.
     let mut keeper = std::process::Command::new("sh")
@@ -219,9 +240,9 @@ wait "$pid" 2>/dev/null
 rm -rf "$dir""#,
         )
         .arg("sh")
-        .arg(&prometheus)
-        .arg(&dir)
-        .arg(format!("--config.file={}", config.display()))
+        .arg(prometheus)
+        .arg(dir)
+        .arg(format!("--config.file={}", config_file.display()))
         .arg(format!("--storage.tsdb.path={}", tsdb.display()))
         .arg("--storage.tsdb.retention.time=3650d")
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
@@ -262,18 +283,54 @@ rm -rf "$dir""#,
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    Ok(server)
+}
+
+fn start_server() -> Result<Server, String> {
+    let missing = |what: &str| {
+        format!(
+            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
+        )
+    };
+    let prometheus =
+        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
+    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
+
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+    let (text, expected) = openmetrics();
+    let input = dir.join("data.om.txt");
+    std::fs::write(&input, text).map_err(|e| e.to_string())?;
+    let tsdb = dir.join("tsdb");
+    let out = std::process::Command::new(&promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
+        .arg(&input)
+        .arg(&tsdb)
+        .output()
+        .map_err(|e| format!("promtool: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "promtool failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let server = launch(
+        &prometheus,
+        &dir,
+        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
+    )?;
+    let port = server.port;
+
     // Out-of-order samples are dropped without a word: count what the server holds.
     let (status, body) = http_get(
         port,
         &format!(
-            "/api/v1/query?query=sum(count_over_time(http_requests_total%5B9d%5D))&time={END}"
+            "/api/v1/query?query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
         ),
     )
     .ok_or("count query failed")?;
-    let expected = series as i64 * SAMPLES;
     if status != 200 || !body.contains(&format!("\"{expected}\"")) {
         return Err(format!(
-            "expected {expected} samples in {series} series, got HTTP {status}: {body}"
+            "expected {expected} samples, got HTTP {status}: {body}"
         ));
     }
     Ok(server)
@@ -293,6 +350,25 @@ fn server() -> Option<&'static Server> {
         }
         Err(e) => panic!("{e}"),
     }
+}
+
+/// A second Prometheus with no data of its own that reads remotely from the shared one and from
+/// a store that is down: its answers are whole but flagged with a warning, as a partial answer
+/// from Thanos is.
+fn partial_server() -> Option<&'static Server> {
+    static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
+    let data = server()?;
+    let started = PARTIAL.get_or_init(|| {
+        let prometheus = tool("READY_TEST_PROMETHEUS", "prometheus").ok_or("no prometheus")?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+        let config = format!(
+            "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
+            data.port,
+            free_port()
+        );
+        launch(&prometheus, &dir, &config)
+    });
+    Some(started.as_ref().unwrap_or_else(|e| panic!("{e}")))
 }
 
 // ---------------------------------------------------------------- running the binary
@@ -398,10 +474,10 @@ fn healthy_budget_passes_with_table_bar_and_chart() {
     assert_eq!(rates.as_object().unwrap().len(), 5, "{rates}");
     assert!(
         r.output("burn-rates")
-            .starts_with("{\"7d\":0.2,\"14m\":0.2,\"1m10s\":0.2,"),
+            .starts_with("{\"7d\":0.2,\"1h\":0.2,\"5m\":0.2,"),
         "{rates}"
     );
-    for w in ["7d", "14m", "1m10s", "1h24m", "7m"] {
+    for w in ["7d", "1h", "5m", "6h", "30m"] {
         assert!(close(rates[w].as_f64().unwrap(), 0.2), "{w}: {rates}");
     }
     let s = &r.summary;
@@ -415,11 +491,11 @@ fn healthy_budget_passes_with_table_bar_and_chart() {
         "{s}"
     );
     assert!(
-        s.contains("| 14m | page 2% in 14m: long | 0.1% | 0.2 | 14.4 | ok |"),
+        s.contains("| 1h | page 8.57% in 1h: long | 0.1% | 0.2 | 14.4 | ok |"),
         "{s}"
     );
     assert!(
-        s.contains("| 7m | page 5% in 1h24m: short | 0.1% | 0.2 | 6 | ok |"),
+        s.contains("| 30m | page 21.43% in 6h: short | 0.1% | 0.2 | 6 | ok |"),
         "{s}"
     );
     assert!(s.contains("```mermaid\nxychart-beta"), "{s}");
@@ -495,11 +571,11 @@ fn fast_burn_blocks_while_the_week_is_healthy() {
     };
     assert_eq!(r.code, 1, "{}", r.stdout);
     let left = r.num("budget-remaining");
-    assert!(left > 0.7 && left < 0.75, "{left}");
+    assert!(left > 0.55 && left < 0.65, "{left}");
     let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
-    assert!(close(rates["14m"].as_f64().unwrap(), 40.0), "{rates}");
-    assert!(close(rates["1m10s"].as_f64().unwrap(), 40.0), "{rates}");
-    assert!(rates["1h24m"].as_f64().unwrap() > 6.0, "{rates}");
+    assert!(rates["1h"].as_f64().unwrap() > 30.0, "{rates}");
+    assert!(close(rates["5m"].as_f64().unwrap(), 100.0), "{rates}");
+    assert!(rates["6h"].as_f64().unwrap() < 6.0, "{rates}");
     assert!(r.stdout.contains("::error title=fast-burn"), "{}", r.stdout);
     assert!(r.summary.contains("| firing |"), "{}", r.summary);
 
@@ -511,14 +587,35 @@ fn fast_burn_blocks_while_the_week_is_healthy() {
 }
 
 #[test]
+fn burn_rate_windows_hold_data_at_a_one_minute_scrape() {
+    let Some(r) = scenario("minutely", &[]) else {
+        return;
+    };
+    // A 7d SLO with windows scaled down to 1m10s would leave that one empty at this pace.
+    let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
+    for (w, rate) in rates.as_object().unwrap() {
+        assert!(rate.is_number(), "{w} has no data: {rates}");
+    }
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.summary
+            .contains("| 5m | page 8.57% in 1h: short | 50% | 100 | 14.4 | firing |"),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
 fn a_burst_that_is_over_does_not_block() {
     let Some(r) = scenario("recovered", &[]) else {
         return;
     };
     assert_eq!(r.code, 0, "{}", r.stdout);
     let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
-    assert!(rates["1h24m"].as_f64().unwrap() > 6.0, "{rates}");
-    assert!(rates["7m"].as_f64().unwrap() < 6.0, "{rates}");
+    assert!(rates["1h"].as_f64().unwrap() > 14.4, "{rates}");
+    assert!(rates["5m"].as_f64().unwrap() < 14.4, "{rates}");
+    assert!(rates["6h"].as_f64().unwrap() > 6.0, "{rates}");
+    assert!(rates["30m"].as_f64().unwrap() < 6.0, "{rates}");
     assert!(
         r.summary.contains("| above (not confirmed) |"),
         "{}",
@@ -546,6 +643,53 @@ fn no_data_blocks_unless_told_to_pass() {
     };
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("::warning title=no-data"), "{}", r.stdout);
+}
+
+#[test]
+fn an_answer_with_warnings_cannot_pass_unless_trusted() {
+    let Some(server) = partial_server() else {
+        return;
+    };
+    let url = url(server);
+    let run = |name: &str, extra: &[(&str, &str)]| {
+        let (eq, tq) = (error_query(name), total_query(name));
+        let mut inputs = vec![
+            ("prometheus-url", url.as_str()),
+            ("error-query", eq.as_str()),
+            ("total-query", tq.as_str()),
+            ("objective", "99.5"),
+            ("window", "7d"),
+            ("at", AT),
+        ];
+        inputs.extend_from_slice(extra);
+        gate(&inputs)
+    };
+    let r = run("healthy", &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.output("result"), "error");
+    assert!(
+        r.stdout.contains("::error title=prometheus-warning"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("the answer may be partial, so it cannot pass the gate"),
+        "{}",
+        r.stdout
+    );
+    // Trusted, the healthy budget passes and the warning stays on record.
+    let r = run("healthy", &[("accept-warnings", "on")]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.stdout.contains("::notice title=prometheus-warning"),
+        "{}",
+        r.stdout
+    );
+    // What blocks on part of the data blocks on all of it.
+    let r = run("spent", &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
 }
 
 #[test]
@@ -603,6 +747,74 @@ fn server_down_cannot_decide() {
     assert_eq!(r.output("result"), "error");
     assert!(r.stdout.contains("could-not-decide"), "{}", r.stdout);
     assert!(r.stdout.contains("unreachable"), "{}", r.stdout);
+}
+
+#[test]
+fn values_that_are_no_measurement_cannot_decide() {
+    let Some(server) = server() else { return };
+    let url = url(server);
+    let errors = |selector: &str| {
+        format!(
+            "sum(increase(app_errors_total{{scenario=\"garbage\"{selector}}}[{{{{.window}}}}]))"
+        )
+    };
+    let total = total_query("garbage");
+    let run = |error_query: &str| {
+        gate(&[
+            ("prometheus-url", &url),
+            ("error-query", error_query),
+            ("total-query", &total),
+            ("objective", "99.5"),
+            ("window", "7d"),
+            ("at", AT),
+        ])
+    };
+    // The real series alone: 100 errors in 1000 requests, far over the budget.
+    let r = run(&errors(",instance=\"a\""));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(close(r.num("error-ratio"), 0.1), "{:?}", r.outputs);
+    // Beside a NaN series the sum is NaN: no count at all, so no decision either way.
+    let r = run(&errors(""));
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.output("result"), "error");
+    assert!(
+        r.stdout.contains("::error title=could-not-decide"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "the error query over 7d returned \"NaN\", not a finite, non-negative count: `sum(increase(app_errors_total{scenario=\"garbage\"}[7d]))`"
+        ),
+        "{}",
+        r.stdout
+    );
+    // A raw ratio below zero, or minus infinity, is no ratio either.
+    let dir = tempfile::tempdir().unwrap();
+    for (value, shown) in [("- 0.5", "-0.5"), ("- Inf", "-Inf")] {
+        let spec = dir.path().join("slo.yml");
+        std::fs::write(
+            &spec,
+            format!(
+                "version: prometheus/v1\nservice: shop\nslos:\n  - name: broken-ratio\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(http_requests_total{{scenario=\"healthy\"}}[{{{{.window}}}}])) * 0 {value}\n",
+            ),
+        )
+        .unwrap();
+        let r = gate(&[
+            ("prometheus-url", &url),
+            ("slo-file", spec.to_str().unwrap()),
+            ("window", "7d"),
+            ("at", AT),
+        ]);
+        assert_eq!(r.code, 3, "{value}: {}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!(
+                "the ratio query over 7d returned \"{shown}\", not an error ratio between 0 and 1"
+            )),
+            "{}",
+            r.stdout
+        );
+    }
 }
 
 #[test]
@@ -696,10 +908,15 @@ fn metrics_file_source() {
     let r = from_file("metrics-burning.json", &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("fast-burn"));
-    // The burn-rate windows for a 30d SLO are not in the file: invalid, saying which.
-    let r = from_file("metrics-healthy.json", &[("window", "30d")]);
+    // The windows of a 90d SLO (burn-rate windows scaled up) are not in the file: invalid,
+    // saying which.
+    let r = from_file("metrics-healthy.json", &[("window", "90d")]);
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stdout.contains("30d, 1h, 5m, 6h, 30m"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("90d, 3h, 15m, 18h, 1h30m"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -774,6 +991,34 @@ fn freezes_follow_local_time_across_the_dst_change() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn an_empty_freeze_file_is_invalid_not_a_silent_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in ["", "# freezes go here\n", "{}\n"] {
+        let path = dir.path().join("freezes.yml");
+        std::fs::write(&path, text).unwrap();
+        let r = from_file(
+            "metrics-healthy.json",
+            &[("freeze-file", path.to_str().unwrap())],
+        );
+        assert_eq!(r.code, 2, "{text:?}: {}", r.stdout);
+        assert_eq!(r.output("result"), "invalid");
+        assert!(
+            r.stdout.contains("freeze-file: no `freezes` list"),
+            "{}",
+            r.stdout
+        );
+    }
+    // Saying "no freezes" in so many words is fine.
+    let path = dir.path().join("freezes.yml");
+    std::fs::write(&path, "freezes: []\n").unwrap();
+    let r = from_file(
+        "metrics-healthy.json",
+        &[("freeze-file", path.to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
 #[test]

@@ -264,3 +264,19 @@ fn the_demo_smoke_spec_is_valid() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_checklist_with_nothing_to_check_is_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in ["", "{}\n", "# to do\n", "gates: {}\nrequired-env: []\n"] {
+        let config = write(dir.path(), "ready.yml", text);
+        let run = predeploy(dir.path(), &["--config", &config], &[]);
+        assert_eq!(run.code, 2, "{text:?}: {}", run.stdout);
+        assert!(run.outputs.contains("invalid"), "{}", run.outputs);
+        assert!(
+            run.stdout.contains("lists nothing to check"),
+            "{}",
+            run.stdout
+        );
+    }
+}

@@ -18,12 +18,15 @@ use std::time::Duration;
 const TOKEN: &str = "s3cr3t-token-1234";
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const READY_AFTER: usize = 3;
+const OLD_SHA: &str = "fedcba9876543210fedcba9876543210fedcba98";
+const ROLLOUT_AFTER: usize = 3;
 
 #[derive(Default)]
 struct Shared {
     requests: AtomicUsize,
     readyz: AtomicUsize,
     flaky: AtomicUsize,
+    rollout: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     drafts: Mutex<HashMap<String, Draft>>,
@@ -180,6 +183,22 @@ async fn flaky(State(s): S) -> Response {
     }
 }
 
+/// The version endpoint during a rollout: the old version for the first `ROLLOUT_AFTER` answers.
+async fn rollout(State(s): S) -> Response {
+    let n = s.rollout.fetch_add(1, Ordering::SeqCst) + 1;
+    let version = if n >= ROLLOUT_AFTER { SHA } else { OLD_SHA };
+    axum::Json(json!({"version": version})).into_response()
+}
+
+/// A feature only the new version has.
+async fn new_only(State(s): S) -> Response {
+    if s.rollout.load(Ordering::SeqCst) >= ROLLOUT_AFTER {
+        "new feature".into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "the old version has no such page").into_response()
+    }
+}
+
 async fn big500() -> Response {
     let body = "internal error: stack frame\n".repeat(80_000);
     (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
@@ -245,6 +264,12 @@ fn server() -> Server {
         .route("/drafts/{id}/room", get(room))
         .route("/drafts/{id}/ring", post(ring))
         .route("/flaky", get(flaky))
+        .route("/rollout", get(rollout))
+        .route("/new-only", get(new_only))
+        .route(
+            "/release/{v}",
+            get(|Path(v): Path<String>| async move { axum::Json(json!({"version": v})) }),
+        )
         .route("/hang", get(std::future::pending::<&'static str>))
         .route("/big500", get(big500))
         .route("/echo", get(echo))
@@ -442,25 +467,29 @@ fn the_full_draft_path_passes() {
     assert!(run.output("report").ends_with("junit.xml"));
     assert!(
         run.summary
-            .contains("| Step | Result | Status | Time | Attempts | Detail |")
+            .contains("| Step | Request | Result | Status | Time | Attempts | Detail |")
     );
-    for step in [
-        "create draft",
-        "add collaborator",
-        "append segment",
-        "room event",
-        "pass the ring",
-        "version",
-        "wait",
+    for (step, request) in [
+        ("create draft", "POST /drafts"),
+        ("add collaborator", "POST /drafts/${draft}/collaborators"),
+        ("append segment", "POST /drafts/${draft}/segments"),
+        ("room event", "WS /drafts/${draft}/room"),
+        ("pass the ring", "POST /drafts/${draft}/ring"),
+        ("version", "GET /version"),
+        ("wait", "GET /readyz"),
     ] {
         assert!(
-            run.summary.contains(&format!("| {step} | ✅ passed |")),
+            run.summary
+                .contains(&format!("| {step} | {request} | ✅ passed |")),
             "{step}: {}",
             run.summary
         );
     }
     // readiness took READY_AFTER polls
-    assert!(run.summary.contains("| wait | ✅ passed | 200 |"));
+    assert!(
+        run.summary
+            .contains("| wait | GET /readyz | ✅ passed | 200 |")
+    );
     assert_eq!(s.shared.readyz.load(Ordering::SeqCst), READY_AFTER);
     let junit = run.junit.clone().unwrap();
     assert_eq!(junit.matches("<testcase ").count(), 7);
@@ -487,6 +516,8 @@ fn a_wrong_version_blocks_and_names_both() {
             ("INPUT_PRESET", "health"),
             ("INPUT_BASE_URL", &s.url),
             ("INPUT_EXPECT_VERSION", "fedcba9"),
+            // The version is polled until the deadline: keep it short.
+            ("INPUT_TIMEOUT", "3s"),
         ],
         true,
     );
@@ -499,7 +530,13 @@ fn a_wrong_version_blocks_and_names_both() {
         "{}",
         run.stdout
     );
-    assert!(run.summary.contains("| healthz | ✅ passed |"));
+    // The user path never runs against a version that is not the expected one.
+    assert!(
+        run.summary
+            .contains("| healthz | GET /healthz | ⏭️ skipped |"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -536,7 +573,10 @@ fn readiness_turns_green_after_a_few_polls() {
     let spec = "wait:\n  path: /readyz\n  every: 10ms\nsteps:\n  - path: /healthz\n    expect: {body: {equals: ok}}\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], false);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.summary.contains("| wait | ✅ passed | 200 |"));
+    assert!(
+        run.summary
+            .contains("| wait | GET /readyz | ✅ passed | 200 |")
+    );
     let row = run
         .summary
         .lines()
@@ -595,7 +635,7 @@ fn a_hanging_server_hits_the_request_timeout_and_the_deadline() {
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_eq!(run.output("result"), "error");
     assert!(run.stdout.contains("timed out"), "{}", run.stdout);
-    assert!(run.summary.contains("| fine | ✅ passed |"));
+    assert!(run.summary.contains("| fine | GET /healthz | ✅ passed |"));
 
     // No per-step timeout: the overall deadline ends it.
     let spec = "steps:\n  - name: hang\n    path: /hang\n    timeout: 1m\n";
@@ -733,7 +773,8 @@ fn a_failed_step_skips_the_steps_that_need_its_captures() {
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], false);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
-        run.summary.contains("| use | ⏭️ skipped |"),
+        run.summary
+            .contains("| use | GET /drafts/${draft}/ring | ⏭️ skipped |"),
         "{}",
         run.summary
     );
@@ -841,7 +882,8 @@ fn redirects_are_followed_and_the_environment_fills_variables() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.summary.contains("| moved | ✅ passed | 200 |"),
+        run.summary
+            .contains("| moved | GET /old/${item} | ✅ passed | 200 |"),
         "{}",
         run.summary
     );
@@ -907,11 +949,97 @@ fn the_summary_of_a_wrong_version() {
             ("INPUT_PRESET", "health"),
             ("INPUT_BASE_URL", &s.url),
             ("INPUT_EXPECT_VERSION", "fedcba9"),
+            // The version is polled until the deadline: keep it short.
+            ("INPUT_TIMEOUT", "3s"),
         ],
         true,
     );
-    let times = mask_times(&run.summary);
+    let times = mask_polls(&mask_times(&run.summary));
     insta::assert_snapshot!(times);
+}
+
+/// Replaces the version check's poll count, which depends on the machine's pace.
+fn mask_polls(text: &str) -> String {
+    let polls = regex::Regex::new(r"still so after \d+ poll\(s\) in \[?[0-9.a-z]+\]?").unwrap();
+    let row =
+        regex::Regex::new(r"(\| version \| [^|]+\| [^|]+\| \d+ \| \[time\] \| )\d+ \|").unwrap();
+    let text = polls.replace_all(text, "still so after [n] poll(s) in [time]");
+    row.replace_all(&text, "${1}[n] |").into_owned()
+}
+
+#[test]
+fn only_commit_shas_match_by_prefix() {
+    let s = server();
+    for (reported, expected) in [("release-10", "release-1"), ("2024.06.12", "2024.06.1")] {
+        let spec = format!("version:\n  path: /release/{reported}\nsteps:\n  - path: /healthz\n");
+        let run = smoke(
+            Some(&spec),
+            &[
+                ("INPUT_BASE_URL", &s.url),
+                ("INPUT_EXPECT_VERSION", expected),
+                ("INPUT_TIMEOUT", "1s"),
+            ],
+            true,
+        );
+        assert_eq!(run.code, 1, "{expected} against {reported}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!(
+                "::error title=wrong-version%3A version failed,file=smoke.yml::step \"version\": expected version {expected}, the service reports {reported};"
+            )),
+            "{}",
+            run.stdout
+        );
+        // The log's table names its columns and each step's request.
+        assert!(
+            run.stdout.contains(&format!(
+                "::group::Details\nStep  Request  Result  Status  Time  Attempts  Detail\nversion  GET /release/{reported}  ❌ failed  200  "
+            )),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn the_version_is_retried_until_live_before_the_user_path_runs() {
+    let s = server();
+    let spec = "wait:\n  path: /readyz\n  every: 20ms\nversion:\n  path: /rollout\nsteps:\n  - name: new feature\n    path: /new-only\n    expect: {status: 200}\n";
+    let run = smoke(
+        Some(spec),
+        &[("INPUT_BASE_URL", &s.url), ("INPUT_EXPECT_VERSION", SHA)],
+        false,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let lines: Vec<&str> = run
+        .summary
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .collect();
+    // Readiness, then the version (polled while the old one still answers), then the user path.
+    let order: Vec<&str> = lines
+        .iter()
+        .skip(2)
+        .map(|l| l.split(" | ").next().unwrap())
+        .collect();
+    assert_eq!(
+        order[..3],
+        ["| wait", "| version", "| new feature"],
+        "{}",
+        run.summary
+    );
+    let version = lines.iter().find(|l| l.starts_with("| version |")).unwrap();
+    assert!(
+        version.ends_with(&format!("| {ROLLOUT_AFTER} |  |")),
+        "polled until the new version answered: {version}"
+    );
+    assert_eq!(s.shared.rollout.load(Ordering::SeqCst), ROLLOUT_AFTER);
+    // The text table names each request under its headers.
+    assert!(
+        run.stdout.contains("Step         Request        Result"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("GET /new-only"), "{}", run.stdout);
 }
 
 /// Replaces durations such as `12ms` and `1.52s` with `[time]`.

@@ -1,5 +1,5 @@
 //! The arithmetic of the gate: error ratios per window, the budget left, and the multiwindow,
-//! multi-burn-rate rule of the Google SRE workbook (page level), scaled to the SLO window.
+//! multi-burn-rate rule of the Google SRE workbook (page level), fitted to the SLO window.
 
 /// What one window measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,14 +16,26 @@ pub enum Observed {
     ZeroTraffic,
 }
 
+/// A count of events is finite and non-negative. NaN, ±Inf or a negative count is no measurement:
+/// counted as zero errors it would pass the gate on garbage.
+pub fn is_count(value: f64) -> bool {
+    value.is_finite() && value >= 0.0
+}
+
+/// An error ratio is in [0, 1], or NaN: what 0/0 gives for a window without traffic.
+pub fn is_ratio(value: f64) -> bool {
+    value.is_nan() || (0.0..=1.0).contains(&value)
+}
+
 impl Observed {
-    /// From summed counts; a missing error series means no errors, a missing total means no data.
+    /// From summed counts (checked with `is_count`); a missing error series means no errors, a
+    /// missing total means no data.
     pub fn from_counts(bad: Option<f64>, total: Option<f64>) -> Observed {
         match total {
             None => Observed::NoSeries,
-            Some(t) if !t.is_finite() || t <= 0.0 => Observed::ZeroTraffic,
+            Some(t) if t <= 0.0 => Observed::ZeroTraffic,
             Some(t) => {
-                let b = bad.filter(|b| b.is_finite()).unwrap_or(0.0).max(0.0);
+                let b = bad.unwrap_or(0.0);
                 Observed::Ratio {
                     ratio: b / t,
                     bad: Some(b),
@@ -33,13 +45,13 @@ impl Observed {
         }
     }
 
-    /// From a query that returns the ratio itself; NaN is what 0/0 gives there.
+    /// From a query that returns the ratio itself (checked with `is_ratio`); NaN is 0/0 there.
     pub fn from_ratio(ratio: Option<f64>) -> Observed {
         match ratio {
             None => Observed::NoSeries,
             Some(r) if r.is_nan() => Observed::ZeroTraffic,
             Some(r) => Observed::Ratio {
-                ratio: r.max(0.0),
+                ratio: r,
                 bad: None,
                 total: None,
             },
@@ -73,21 +85,26 @@ pub struct Pair {
 }
 
 /// The SRE workbook's page-level pairs for a 30-day SLO (2% of the budget in 1h with a 5m check,
-/// 5% in 6h with a 30m check), with the windows scaled to the SLO window. Scaling both windows
-/// keeps the factor: a pair still fires when that share of the budget goes in its long window.
+/// 5% in 6h with a 30m check): burn faster than 14.4× over 1h and 5m, or 6× over 6h and 30m.
+/// Longer SLO windows scale both windows up, which keeps the budget share; shorter ones keep the
+/// workbook's windows, as Sloth's 7d example does: scaled down they would fall below a few scrape
+/// intervals (7d would give 1m10s, which `rate()` over a 1m scrape leaves empty, so the pair
+/// could never fire). The factors stay; the share of the budget a pair lets go grows instead.
 pub fn page_pairs(slo_window: u64) -> Vec<Pair> {
     const MONTH: u64 = 30 * 86_400;
-    let scale =
-        |seconds: u64| ((seconds as u128 * slo_window as u128) / MONTH as u128).max(1) as u64;
+    let scale = |seconds: u64| {
+        ((seconds as u128 * slo_window as u128) / MONTH as u128).max(seconds as u128) as u64
+    };
     [(3_600, 300, 0.02), (6 * 3_600, 1_800, 0.05)]
         .into_iter()
         .map(|(long, short, share)| {
+            let factor = share * MONTH as f64 / long as f64;
             let long = scale(long);
             Pair {
                 long,
                 short: scale(short),
-                factor: share * slo_window as f64 / long as f64,
-                budget_share: share,
+                factor,
+                budget_share: factor * long as f64 / slo_window as f64,
             }
         })
         .collect()
@@ -176,13 +193,25 @@ mod tests {
     }
 
     #[test]
-    fn windows_scale_with_the_slo_window_and_factors_stay() {
+    fn windows_never_shrink_below_the_workbook_and_factors_stay() {
         let p = page_pairs(7 * 86_400);
-        assert_eq!((p[0].long, p[0].short), (840, 70));
-        assert_eq!((p[1].long, p[1].short), (5_040, 420));
+        assert_eq!((p[0].long, p[0].short), (3_600, 300));
+        assert_eq!((p[1].long, p[1].short), (21_600, 1_800));
         assert!((p[0].factor - 14.4).abs() < 1e-9);
         assert!((p[1].factor - 6.0).abs() < 1e-9);
-        assert_eq!(windows(7 * 86_400, &p), vec![604_800, 840, 70, 5_040, 420]);
+        // The same burn rate over a shorter SLO window spends a larger share of its budget.
+        assert!((p[0].budget_share - 14.4 / 168.0).abs() < 1e-12);
+        assert!((p[1].budget_share - 6.0 * 6.0 / 168.0).abs() < 1e-12);
+        assert_eq!(
+            windows(7 * 86_400, &p),
+            vec![604_800, 3_600, 300, 21_600, 1_800]
+        );
+        // Longer windows scale up and keep the workbook's shares.
+        let p = page_pairs(90 * 86_400);
+        assert_eq!((p[0].long, p[0].short), (10_800, 900));
+        assert!((p[0].factor - 14.4).abs() < 1e-9);
+        assert!((p[0].budget_share - 0.02).abs() < 1e-12);
+        assert!((page_pairs(30 * 86_400)[1].budget_share - 0.05).abs() < 1e-12);
     }
 
     #[test]
@@ -207,6 +236,18 @@ mod tests {
         );
         assert_eq!(Observed::from_ratio(Some(f64::NAN)), Observed::ZeroTraffic);
         assert_eq!(Observed::from_ratio(None), Observed::NoSeries);
+    }
+
+    #[test]
+    fn only_real_measurements_count() {
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+            assert!(!is_count(v), "{v}");
+        }
+        assert!(is_count(0.0) && is_count(1e12));
+        for v in [-0.5, f64::NEG_INFINITY, f64::INFINITY, 1.5] {
+            assert!(!is_ratio(v), "{v}");
+        }
+        assert!(is_ratio(0.0) && is_ratio(1.0) && is_ratio(f64::NAN));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use serde::Deserialize;
 struct FreezeFile {
     #[serde(default, alias = "time-zone")]
     timezone: Option<String>,
-    #[serde(default)]
-    freezes: Vec<FreezeEntry>,
+    /// Required: an empty file is more likely a mistake than "no freezes", which is `freezes: []`.
+    freezes: Option<Vec<FreezeEntry>>,
 }
 
 #[derive(Deserialize)]
@@ -137,12 +137,21 @@ fn weekday(text: &str) -> Result<Weekday, FreezeError> {
 
 /// Parses a freeze file.
 pub fn parse(text: &str) -> Result<Vec<Freeze>, FreezeError> {
-    let file: FreezeFile = yaml_serde::from_str(text).map_err(|e| FreezeError {
+    let file: Option<FreezeFile> = yaml_serde::from_str(text).map_err(|e| FreezeError {
         message: format!("not a freeze file: {e}"),
         line: e.location().map(|l| l.line() as u32),
     })?;
-    let default_tz = file.timezone.as_deref();
-    file.freezes
+    let Some(FreezeFile {
+        timezone,
+        freezes: Some(freezes),
+    }) = file
+    else {
+        return Err(err(
+            "no `freezes` list: the file freezes nothing (write `freezes: []` to say so)",
+        ));
+    };
+    let default_tz = timezone.as_deref();
+    freezes
         .into_iter()
         .map(|entry| {
             let label = |m: String| err(format!("freeze `{}`: {}", entry.reason, m));
@@ -367,5 +376,9 @@ freezes:
         assert!(e("freezes:\n  - reason: x\n").contains("either"));
         assert!(e("freezes:\n  - reason: x\n    colour: red\n").contains("unknown field"));
         assert!(parse("freezes: [\n").unwrap_err().line.is_some());
+        for empty in ["", "# nothing yet\n", "{}", "timezone: Europe/Berlin\n"] {
+            assert!(e(empty).contains("no `freezes` list"), "{empty:?}");
+        }
+        assert!(parse("freezes: []\n").unwrap().is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! reach Prometheus. Keys are windows in Prometheus form:
 //!
 //! ```json
-//! { "windows": { "7d": { "good": 99800, "total": 100000 }, "14m": { "bad": 3, "total": 900 } } }
+//! { "windows": { "7d": { "good": 99800, "total": 100000 }, "1h": { "bad": 3, "total": 900 } } }
 //! ```
 
 use super::budget::Observed;

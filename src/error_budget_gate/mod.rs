@@ -36,13 +36,24 @@ fn parse_on_no_data(text: &str) -> Result<OnNoData, String> {
     }
 }
 
-/// `on`/`off` (also true/false, yes/no); empty means the default, on.
-fn parse_on_off(text: &str) -> Result<bool, String> {
+/// `on`/`off` (also true/false, yes/no); empty means `default`.
+fn switch(text: &str, default: bool) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
-        "" | "on" | "true" | "yes" | "1" => Ok(true),
+        "" => Ok(default),
+        "on" | "true" | "yes" | "1" => Ok(true),
         "off" | "false" | "no" | "0" => Ok(false),
         other => Err(format!("`{other}` is neither on nor off")),
     }
+}
+
+/// A switch that is on unless turned off.
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    switch(text, true)
+}
+
+/// A switch that is off unless turned on.
+fn parse_off_on(text: &str) -> Result<bool, String> {
+    switch(text, false)
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,7 +97,8 @@ pub struct Args {
     #[arg(long, env = "INPUT_WINDOW")]
     pub window: Option<String>,
 
-    /// Also block on the multiwindow, multi-burn-rate rule (page level, scaled to the window):
+    /// Also block on the multiwindow, multi-burn-rate rule (page level, windows following the SLO
+    /// window, never shorter than 5m):
     /// on or off.
     #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub burn_rate: bool,
@@ -102,6 +114,11 @@ pub struct Args {
     /// Evaluate at this instant (RFC 3339, e.g. 2024-06-07T12:00:00Z) instead of now.
     #[arg(long, env = "INPUT_AT")]
     pub at: Option<String>,
+
+    /// Trust an answer that comes with warnings (a partial answer from Thanos, a failed remote
+    /// read) for a pass: on or off. Off, such an answer cannot pass the gate.
+    #[arg(long, env = "INPUT_ACCEPT_WARNINGS", default_value = "off", value_parser = parse_off_on, action = clap::ArgAction::Set)]
+    pub accept_warnings: bool,
 
     /// What no data in the SLO window means: block or pass (with a warning).
     #[arg(long, env = "INPUT_ON_NO_DATA", value_parser = parse_on_no_data, default_value = "block")]
@@ -332,7 +349,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 .collect();
             if !missing.is_empty() {
                 let hint = if args.burn_rate {
-                    " (burn-rate windows are scaled to the SLO window; or set burn-rate: off)"
+                    " (the burn-rate windows depend on the SLO window; or set burn-rate: off)"
                 } else {
                     ""
                 };
@@ -371,9 +388,7 @@ async fn post(
     headers: &reqwest::header::HeaderMap,
     params: &[(&str, String)],
 ) -> Result<(u16, String), Failure> {
-    let mut form = reqwest::Url::parse("http://form.invalid/").expect("a valid URL");
-    form.query_pairs_mut().extend_pairs(params);
-    let body = form.query().unwrap_or_default().to_string();
+    let body = prometheus::form_body(params);
     let response = crate::http::send(policy, Some(deadline), || {
         client
             .post(endpoint.clone())
@@ -417,6 +432,9 @@ fn answer_failure(status: u16, e: prometheus::AnswerError, what: &str) -> Failur
         )),
         prometheus::AnswerError::Malformed(m) => Failure::undecided(format!(
             "Prometheus answered the {what} with HTTP {status}: {m}"
+        )),
+        prometheus::AnswerError::Nonsense(m) => Failure::undecided(format!(
+            "Prometheus answered the {what} with a value the gate cannot trust: {m}"
         )),
     }
 }
@@ -586,24 +604,42 @@ fn decide(
             ),
         ));
     }
+    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
+    // An answer with warnings may be partial: it may still block, but not pass, unless trusted.
+    let undecided = !blocked && !measured.warnings.is_empty() && !args.accept_warnings;
     for w in &measured.warnings {
+        let (severity, message) = if undecided {
+            (
+                Severity::Error,
+                format!(
+                    "{w} — the answer may be partial, so it cannot pass the gate (accept-warnings: on trusts it)"
+                ),
+            )
+        } else {
+            (Severity::Notice, w.clone())
+        };
         findings.push(Finding::new(
-            Severity::Notice,
+            severity,
             "prometheus-warning",
             "Prometheus warning",
-            w.clone(),
+            message,
         ));
     }
 
-    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     let overridden = blocked.then(|| given(&args.override_reason)).flatten();
-    let verdict = if blocked && overridden.is_none() {
+    let verdict = if undecided {
+        Verdict::Error
+    } else if blocked && overridden.is_none() {
         Verdict::Blocked
     } else {
         Verdict::Passed
     };
     let left_text = remaining.map(pct).unwrap_or_else(|| "unknown".into());
     let headline = match (blocked, overridden) {
+        _ if undecided => format!(
+            "could not decide: the server answered with {} warning(s), so the answer may be partial (accept-warnings: on trusts it)",
+            measured.warnings.len()
+        ),
         (false, _) => match ratio {
             Some(r) => format!(
                 "error budget healthy: {left_text} left (error ratio {} over {win}, objective {}%)",

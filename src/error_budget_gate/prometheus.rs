@@ -3,7 +3,7 @@
 //! `ready_kind` label and joined with `or`, so a decision costs one round trip (plus one range
 //! query for the chart).
 
-use super::budget::Observed;
+use super::budget::{self, Observed};
 use super::duration;
 use super::slo::{Sli, fill};
 use serde::Deserialize;
@@ -18,17 +18,31 @@ fn tagged(query: &str, window: &str, kind: &str) -> String {
     )
 }
 
+/// The kinds of sub-query an SLI has: bad and all events, or the ratio itself.
+fn kinds(sli: &Sli) -> &'static [&'static str] {
+    match sli {
+        Sli::Events { .. } => &["error", "total"],
+        Sli::Raw { .. } => &["ratio"],
+    }
+}
+
+/// The user's query of one kind, filled in for one window.
+fn sub_query(sli: &Sli, kind: &str, window: &str) -> String {
+    let template = match (sli, kind) {
+        (Sli::Events { error, .. }, "error") => error,
+        (Sli::Events { total, .. }, _) => total,
+        (Sli::Raw { ratio }, _) => ratio,
+    };
+    fill(template, window)
+}
+
 /// The one instant query that measures every window.
 pub fn instant_query(sli: &Sli, windows: &[u64]) -> String {
     let mut parts = Vec::new();
     for &w in windows {
         let window = duration::format(w);
-        match sli {
-            Sli::Events { error, total } => {
-                parts.push(tagged(&fill(error, &window), &window, "error"));
-                parts.push(tagged(&fill(total, &window), &window, "total"));
-            }
-            Sli::Raw { ratio } => parts.push(tagged(&fill(ratio, &window), &window, "ratio")),
+        for kind in kinds(sli) {
+            parts.push(tagged(&sub_query(sli, kind, &window), &window, kind));
         }
     }
     parts.join("\nor\n")
@@ -45,6 +59,17 @@ pub fn ratio_query(sli: &Sli, step: u64) -> String {
         ),
         Sli::Raw { ratio } => format!("sum({})", fill(ratio, &window)),
     }
+}
+
+/// The form body of a query request. Every request asks for a complete answer: Thanos (and
+/// Prometheus-compatible stores like it) otherwise answer with whatever part of the data they
+/// reached, flagged only by a warning.
+pub fn form_body(params: &[(&str, String)]) -> String {
+    let mut form = reqwest::Url::parse("http://form.invalid/").expect("a valid URL");
+    form.query_pairs_mut()
+        .extend_pairs(params)
+        .append_pair("partial_response", "false");
+    form.query().unwrap_or_default().to_string()
 }
 
 /// An error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
@@ -99,6 +124,8 @@ pub enum AnswerError {
     Api(ApiError),
     /// Not an answer of the query API (a proxy page, a truncated body).
     Malformed(String),
+    /// An answer whose numbers cannot be what the query measures (NaN errors, a negative ratio).
+    Nonsense(String),
 }
 
 fn envelope(body: &str) -> Result<(Data, Vec<String>), AnswerError> {
@@ -120,6 +147,23 @@ fn envelope(body: &str) -> Result<(Data, Vec<String>), AnswerError> {
 
 fn number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok()
+}
+
+/// A sample's value, if it is what its query measures; else why not, naming query and value.
+fn checked(sli: &Sli, kind: &str, window: &str, text: &str) -> Result<f64, AnswerError> {
+    let (sane, expected): (fn(f64) -> bool, _) = if kind == "ratio" {
+        (budget::is_ratio, "an error ratio between 0 and 1")
+    } else {
+        (budget::is_count, "a finite, non-negative count")
+    };
+    match number(text) {
+        Some(v) if sane(v) => Ok(v),
+        _ => Err(AnswerError::Nonsense(format!(
+            "the {kind} query over {window} returned {:?}, not {expected}: `{}`",
+            crate::http::excerpt(text.as_bytes(), 40, false),
+            sub_query(sli, kind, window)
+        ))),
+    }
 }
 
 /// The observations per window, from the instant query's answer; also the server's warnings.
@@ -144,8 +188,8 @@ pub fn observations(
             continue;
         };
         let Ok(w) = duration::parse(w) else { continue };
-        let v = number(&s.value.1).unwrap_or(f64::NAN);
-        *sums.entry((w, kind.clone())).or_insert(0.0) += v;
+        let value = checked(sli, kind, &duration::format(w), &s.value.1)?;
+        *sums.entry((w, kind.clone())).or_insert(0.0) += value;
     }
     let get = |w: u64, k: &str| sums.get(&(w, k.to_string())).copied();
     let out = windows
@@ -233,6 +277,43 @@ mod tests {
             observations("<html>502</html>", &events(), &[60]).unwrap_err(),
             AnswerError::Malformed(_)
         ));
+    }
+
+    #[test]
+    fn values_that_are_no_measurement_are_nonsense() {
+        let answer = |kind: &str, value: &str| {
+            format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{"ready_window":"1m","ready_kind":"{kind}"}},"value":[1,"{value}"]}}]}}}}"#
+            )
+        };
+        let raw = Sli::Raw {
+            ratio: "r[{{.window}}]".into(),
+        };
+        for (sli, kind, value) in [
+            (events(), "error", "NaN"),
+            (events(), "total", "+Inf"),
+            (events(), "error", "-3"),
+            (events(), "error", "many"),
+            (raw.clone(), "ratio", "-0.5"),
+            (raw.clone(), "ratio", "-Inf"),
+        ] {
+            let e = observations(&answer(kind, value), &sli, &[60]).unwrap_err();
+            let AnswerError::Nonsense(m) = e else {
+                panic!("{kind} {value}: {e:?}")
+            };
+            assert!(m.contains(&format!("\"{value}\"")), "{m}");
+            assert!(m.contains("[1m]"), "names the query: {m}");
+        }
+        let (obs, _) = observations(&answer("ratio", "NaN"), &raw, &[60]).unwrap();
+        assert_eq!(obs[&60], Observed::ZeroTraffic);
+    }
+
+    #[test]
+    fn every_request_refuses_a_partial_response() {
+        assert_eq!(
+            form_body(&[("query", "up == 1".into()), ("time", "10".into())]),
+            "query=up+%3D%3D+1&time=10&partial_response=false"
+        );
     }
 
     #[test]

@@ -18,6 +18,13 @@ pub struct Config {
     pub gates: yaml_serde::Mapping,
 }
 
+impl Config {
+    /// Lists no variable, no variables file and no gate.
+    pub fn is_empty(&self) -> bool {
+        self.required_env.is_empty() && self.required_env_from.is_none() && self.gates.is_empty()
+    }
+}
+
 /// A gate's inputs as flags: `name: value` becomes `--name value`; lists become one value per line.
 pub fn gate_flags(inputs: &yaml_serde::Value) -> Result<Vec<(String, String)>, String> {
     let Some(map) = inputs.as_mapping() else {

@@ -42,10 +42,17 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             "cannot read the checklist {file}: {e} (pass --config)"
         ))
     })?;
-    let config: Config = yaml_serde::from_str(&text).map_err(|e| {
+    let config: Option<Config> = yaml_serde::from_str(&text).map_err(|e| {
         let mut location = Location::file(&file);
         location.line = e.location().map(|l| l.line() as u32);
         Failure::invalid_at(format!("{file} is not a valid checklist: {e}"), location)
+    })?;
+    // An empty checklist would pass without checking anything: that is a mistake, not a pass.
+    let config = config.filter(|c| !c.is_empty()).ok_or_else(|| {
+        Failure::invalid_at(
+            format!("{file} lists nothing to check: give required-env, required-env-from or gates"),
+            Location::file(&file),
+        )
     })?;
     // Paths in ready.yml are relative to it, as they are for the actions in a workflow.
     let base = args

@@ -33,7 +33,7 @@ pub fn write_log(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     if let Some(table) = &report.table {
         crate::gha::start_group(out, "Details")?;
-        for row in &table.rows {
+        for row in std::iter::once(&table.headers).chain(&table.rows) {
             writeln!(out, "{}", row.join("  "))?;
         }
         crate::gha::end_group(out)?;

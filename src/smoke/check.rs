@@ -391,14 +391,20 @@ pub fn reported_version(got: &Observed, json_path: Option<&str>) -> Option<Strin
     }
 }
 
-/// Same version: equal, or one a prefix of the other (a short sha) of at least 7 characters.
+/// Same version: equal (ignoring case), or a short commit sha of a longer one. Only shas
+/// abbreviate: both hexadecimal, the short one 7+ digits, the long one with a letter in it, so
+/// that `release-1` is not `release-10` and the build number `2024061` not `20240612`.
 pub fn versions_match(reported: &str, expected: &str) -> bool {
     let (a, b) = (reported.trim(), expected.trim());
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
     let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    let hex = |s: &str| s.bytes().all(|c| c.is_ascii_hexdigit());
     short.len() >= 7
+        && hex(short)
+        && hex(long)
+        && long.bytes().any(|c| c.is_ascii_alphabetic())
         && long
             .to_ascii_lowercase()
             .starts_with(&short.to_ascii_lowercase())
@@ -572,6 +578,10 @@ mod tests {
         assert!(versions_match("0123456", "0123456789ABCDEF"));
         assert!(!versions_match("012345", "0123456789"));
         assert!(!versions_match("abcdef0", "0123456"));
+        assert!(!versions_match("release-10", "release-1"));
+        assert!(!versions_match("2024.06.12", "2024.06.1"));
+        assert!(!versions_match("20240612", "2024061"));
+        assert!(versions_match("Release-1", "release-1"));
         let v = |body: &str| reported_version(&observed(200, body), None);
         assert_eq!(
             v(r#"{"commit": "abc1234", "x": 1}"#).as_deref(),

@@ -61,27 +61,42 @@ pub struct Ctx {
     pub expect_version: Option<String>,
 }
 
-/// What the run found: the wait stage's result, then one per step in spec order.
+/// What the run found: the wait stage's result, the version check's, then one per step in spec
+/// order.
 pub struct RunResult {
     pub wait: Option<StepResult>,
+    pub version: Option<StepResult>,
     pub steps: Vec<StepResult>,
 }
 
+/// Readiness, then the version, then the user path: a step run against the old version proves
+/// nothing about the new one.
 pub async fn run(ctx: &Ctx, plan: &Plan) -> RunResult {
     let wait = match &plan.wait {
         Some(w) => Some(with_deadline(ctx, run_wait(ctx, w)).await),
         None => None,
     };
+    let passed = |r: &Option<StepResult>| r.as_ref().is_none_or(|r| r.outcome == Outcome::Passed);
+    let ready = passed(&wait);
+    let version = match &plan.version {
+        Some(_) if !ready => Some(StepResult::skipped("the service never became ready".into())),
+        Some(v) => Some(with_deadline(ctx, run_version(ctx, v, plan.wait.as_ref())).await),
+        None => None,
+    };
     let n = plan.steps.len();
     let mut results: Vec<Option<StepResult>> = vec![None; n];
-    if let Some(w) = &wait
-        && w.outcome != Outcome::Passed
-    {
+    let not_started = match (ready, passed(&version)) {
+        (false, _) => Some("the service never became ready"),
+        (true, false) => Some("the service does not report the expected version"),
+        (true, true) => None,
+    };
+    if let Some(why) = not_started {
         for r in results.iter_mut() {
-            *r = Some(StepResult::skipped("the service never became ready".into()));
+            *r = Some(StepResult::skipped(why.into()));
         }
         return RunResult {
             wait,
+            version,
             steps: results.into_iter().flatten().collect(),
         };
     }
@@ -130,6 +145,7 @@ pub async fn run(ctx: &Ctx, plan: &Plan) -> RunResult {
     }
     RunResult {
         wait,
+        version,
         steps: results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| StepResult::skipped("not started".into())))
@@ -168,35 +184,63 @@ fn lookup<'a>(
 
 /// Polls the wait stage until it passes, `within` ends, or the deadline does.
 async fn run_wait(ctx: &Ctx, planned: &Planned) -> StepResult {
-    let start = Instant::now();
     let every = planned.step.every.map_or(DEFAULT_WAIT_EVERY, |d| d.0);
     let until = planned
         .step
         .within
-        .map_or(ctx.deadline, |w| (start + w.0).min(ctx.deadline));
+        .map_or(ctx.deadline, |w| (Instant::now() + w.0).min(ctx.deadline));
+    let result = poll(ctx, planned, every, until, None).await;
+    let note = format!(
+        "not ready after {} poll(s) in {}",
+        result.attempts,
+        check::human(result.elapsed)
+    );
+    let outcome = match result.outcome {
+        Outcome::Failed(f) => Outcome::Failed(std::iter::once(note).chain(f).collect()),
+        Outcome::Unreachable(u) => Outcome::Unreachable(format!("{note}: {u}")),
+        other => other,
+    };
+    StepResult { outcome, ..result }
+}
+
+/// Polls the version endpoint, at the wait stage's pace, until it reports the expected version
+/// or the deadline comes: a rollout may still be replacing the old version.
+async fn run_version(ctx: &Ctx, planned: &Planned, wait: Option<&Planned>) -> StepResult {
+    let every = wait
+        .and_then(|w| w.step.every)
+        .map_or(DEFAULT_WAIT_EVERY, |d| d.0);
+    let json = planned.version.as_ref().map(|v| v.json.clone());
+    let result = poll(ctx, planned, every, ctx.deadline, json).await;
+    let note = format!(
+        "still so after {} poll(s) in {}",
+        result.attempts,
+        check::human(result.elapsed)
+    );
+    let outcome = match result.outcome {
+        Outcome::Failed(f) => Outcome::Failed(f.into_iter().chain([note]).collect()),
+        Outcome::Unreachable(u) => Outcome::Unreachable(format!("{u}; {note}")),
+        other => other,
+    };
+    StepResult { outcome, ..result }
+}
+
+/// One request, repeated every `every` until it passes or `until` comes; the last attempt's
+/// outcome.
+async fn poll(
+    ctx: &Ctx,
+    planned: &Planned,
+    every: Duration,
+    until: Instant,
+    version: Option<Option<String>>,
+) -> StepResult {
+    let start = Instant::now();
     let vars = BTreeMap::new();
     let step = resolve(&planned.step, &ctx.defaults.headers, &lookup(ctx, &vars));
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (outcome, status, _) = attempt_http(ctx, &step, until, None).await;
-        let done = outcome == Outcome::Passed || Instant::now() + every >= until;
-        if done {
-            let outcome = match outcome {
-                Outcome::Failed(f) => Outcome::Failed(
-                    std::iter::once(format!(
-                        "not ready after {attempts} poll(s) in {}",
-                        check::human(start.elapsed())
-                    ))
-                    .chain(f)
-                    .collect(),
-                ),
-                Outcome::Unreachable(u) => Outcome::Unreachable(format!(
-                    "not ready after {attempts} poll(s) in {}: {u}",
-                    check::human(start.elapsed())
-                )),
-                other => other,
-            };
+        let (outcome, status, _) = attempt_http(ctx, &step, until, version.clone()).await;
+        if outcome == Outcome::Passed || Instant::now() + every >= until {
             return StepResult {
                 outcome,
                 elapsed: start.elapsed(),
@@ -229,8 +273,7 @@ async fn run_step(ctx: &Ctx, planned: &Planned, vars: &BTreeMap<String, String>)
         let (outcome, status, captures) = if let Some(ws) = &step.websocket {
             attempt_ws(ctx, &step, ws).await
         } else {
-            let version = planned.version.as_ref().map(|v| v.json.clone());
-            attempt_http(ctx, &step, ctx.deadline, version).await
+            attempt_http(ctx, &step, ctx.deadline, None).await
         };
         let delay = crate::http::backoff(attempt, &policy);
         if outcome == Outcome::Passed

@@ -47,7 +47,7 @@ pub struct Args {
     /// Where to write a JUnit XML report (one test case per step).
     #[arg(long, env = "INPUT_JUNIT")]
     pub junit: Option<String>,
-    /// A built-in spec: `health` waits for /readyz, then checks /healthz and /version.
+    /// A built-in spec: `health` waits for /readyz, then checks /version, then /healthz.
     #[arg(long, env = "INPUT_PRESET")]
     pub preset: Option<String>,
 }
@@ -147,8 +147,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let plan = spec::plan(spec, &text, &known, base_url.is_some());
     let mut plan = plan.map_err(|e| spec_error(&file, e))?;
     statics.extend(given);
-    add_version_step(&mut plan, version, expect_version.is_some(), &file)?;
-    if plan.steps.is_empty() && plan.wait.is_none() {
+    add_version_check(&mut plan, version, expect_version.is_some(), &file)?;
+    if plan.steps.is_empty() && plan.wait.is_none() && plan.version.is_none() {
         return Err(Failure::invalid_at(
             "the spec has no steps and no wait stage: nothing to check",
             Location::file(&file),
@@ -179,6 +179,9 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let mut rows: Vec<Row> = Vec::new();
     if let (Some(p), Some(r)) = (&plan.wait, &result.wait) {
         rows.push((p, r, true));
+    }
+    if let (Some(p), Some(r)) = (&plan.version, &result.version) {
+        rows.push((p, r, false));
     }
     rows.extend(
         plan.steps
@@ -231,9 +234,9 @@ fn health_preset() -> Spec {
     }
 }
 
-/// With `expect-version` (or a `version:` block), a step that reads the version endpoint and
-/// compares what it reports.
-fn add_version_step(
+/// With `expect-version` (or a `version:` block), the check that reads the version endpoint and
+/// compares what it reports; it runs after the wait stage and before the steps.
+fn add_version_check(
     plan: &mut Plan,
     version: Option<VersionCheck>,
     expect_version: bool,
@@ -262,34 +265,46 @@ fn add_version_step(
             Location::file(file),
         ));
     }
-    plan.steps.insert(
-        0,
-        Planned {
-            name: "version".into(),
-            line: None,
-            end_line: None,
-            step: Step {
-                name: Some("version".into()),
-                path,
-                url,
-                expect: spec::Expect {
-                    status: Some(spec::StatusSet::One(200)),
-                    ..Default::default()
-                },
+    plan.version = Some(Planned {
+        name: "version".into(),
+        line: None,
+        end_line: None,
+        step: Step {
+            name: Some("version".into()),
+            path,
+            url,
+            expect: spec::Expect {
+                status: Some(spec::StatusSet::One(200)),
                 ..Default::default()
             },
-            needs: Vec::new(),
-            uses: Default::default(),
-            version: Some(check),
+            ..Default::default()
         },
-    );
-    // Indexes moved by one.
-    for s in plan.steps.iter_mut().skip(1) {
-        for n in s.needs.iter_mut() {
-            *n += 1;
-        }
-    }
+        needs: Vec::new(),
+        uses: Default::default(),
+        version: Some(check),
+    });
     Ok(())
+}
+
+/// What a step sends, as the spec writes it: `POST /drafts`, `WS /drafts/${draft}/room`.
+fn request_cell(step: &Step) -> String {
+    let (method, path, url) = match &step.websocket {
+        Some(ws) => ("WS".to_string(), &ws.path, &ws.url),
+        None => (
+            step.method.as_deref().unwrap_or("GET").to_uppercase(),
+            &step.path,
+            &step.url,
+        ),
+    };
+    let target = match (path, url) {
+        (Some(path), _) => path.clone(),
+        // An absolute URL may carry credentials: never shown.
+        (None, Some(url)) => reqwest::Url::parse(url)
+            .map(|u| crate::http::redacted_url(&u))
+            .unwrap_or_else(|_| url.clone()),
+        (None, None) => String::new(),
+    };
+    format!("{method} {target}")
 }
 
 fn outcome_words(o: &Outcome) -> (&'static str, String) {
@@ -350,7 +365,9 @@ fn build_report(
         (_, None) => format!("{passed} of {} checks passed", rows.len()),
     };
     let mut report = Report::new("smoke", verdict, headline);
-    let mut table = Table::new(["Step", "Result", "Status", "Time", "Attempts", "Detail"]);
+    let mut table = Table::new([
+        "Step", "Request", "Result", "Status", "Time", "Attempts", "Detail",
+    ]);
     for (p, r, is_wait) in rows {
         let (word, detail) = outcome_words(&r.outcome);
         let icon = match r.outcome {
@@ -361,6 +378,7 @@ fn build_report(
         };
         table.row([
             p.name.clone(),
+            request_cell(&p.step),
             icon.to_string(),
             r.status.map(|s| s.to_string()).unwrap_or_default(),
             check::human(r.elapsed),

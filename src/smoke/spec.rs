@@ -404,10 +404,13 @@ pub struct Planned {
     pub version: Option<VersionCheck>,
 }
 
-/// The run plan: the wait stage, the steps with their dependencies, and the static variables.
+/// The run plan: the wait stage, the version check, the steps with their dependencies, and the
+/// static variables.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub wait: Option<Planned>,
+    /// The version check, after the wait stage and before the steps (set by the caller).
+    pub version: Option<Planned>,
     pub steps: Vec<Planned>,
     pub concurrency: usize,
     pub defaults: Defaults,
@@ -549,6 +552,7 @@ pub fn plan(
     }
     Ok(Plan {
         wait,
+        version: None,
         steps,
         concurrency,
         defaults: spec.defaults,
