@@ -105,6 +105,7 @@ impl Client {
             .filter(|t| !t.is_empty());
         if let Some(token) = &token {
             crate::gha::secrets::register(token);
+            crate::gha::secrets::check_one_line("`github-token` (or GITHUB_TOKEN)", token)?;
         }
         Ok(Client {
             http,
