@@ -172,10 +172,22 @@ fn basic_auth_registry() {
         .lines()
         .take_while(|l| l.starts_with("::add-mask::"))
         .collect::<Vec<_>>();
-    assert!(masks.contains(&format!("::add-mask::{basic}").as_str()), "{masks:?}");
-    let rest = run.stdout.lines().skip(masks.len()).collect::<Vec<_>>().join("\n");
+    assert!(
+        masks.contains(&format!("::add-mask::{basic}").as_str()),
+        "{masks:?}"
+    );
+    let rest = run
+        .stdout
+        .lines()
+        .skip(masks.len())
+        .collect::<Vec<_>>()
+        .join("\n");
     for form in [PASSWORD, basic] {
-        assert!(!rest.contains(form) && !run.summary.contains(form), "{form}: {}", run.stdout);
+        assert!(
+            !rest.contains(form) && !run.summary.contains(form),
+            "{form}: {}",
+            run.stdout
+        );
     }
     let run = support::ready(
         &[

@@ -1027,7 +1027,13 @@ fn a_secret_with_xml_characters_appears_in_no_form_in_junit() {
     assert!(junit.contains("you sent token=***"), "{junit}");
     assert_junit_valid(&junit);
     let all = run.everything();
-    for form in [secret, "p&amp;ss&lt;w&gt;rd&apos;-77", "p%26ss%3Cw%3Erd", "ss<w>", "ss&lt;w"] {
+    for form in [
+        secret,
+        "p&amp;ss&lt;w&gt;rd&apos;-77",
+        "p%26ss%3Cw%3Erd",
+        "ss<w>",
+        "ss&lt;w",
+    ] {
         assert!(!all.contains(form), "{form} shows:\n{all}");
     }
 }
@@ -1053,8 +1059,15 @@ fn credentials_in_the_base_url_are_masked_in_every_form() {
         .take_while(|l| l.starts_with("::add-mask::"))
         .collect();
     assert!(masks.contains(&"::add-mask::url-pass-word-77"), "{masks:?}");
-    assert!(masks.contains(&format!("::add-mask::{basic}").as_str()), "{masks:?}");
-    let rest: String = run.everything().lines().filter(|l| !l.starts_with("::add-mask::")).collect();
+    assert!(
+        masks.contains(&format!("::add-mask::{basic}").as_str()),
+        "{masks:?}"
+    );
+    let rest: String = run
+        .everything()
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
     for form in [password, basic] {
         assert!(!rest.contains(form), "{form} shows:\n{rest}");
     }
@@ -1078,12 +1091,27 @@ fn a_redirect_to_another_origin_carries_no_credentials_tenant_or_referer() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     let same = here.shared.seen.lock().unwrap().clone();
     assert_eq!(same.len(), 1, "{same:?}");
-    assert_eq!(same[0].get("x-api-key").map(String::as_str), Some("redirect-key-123456"));
-    assert_eq!(same[0].get("x-scope-orgid").map(String::as_str), Some("tenant-7"));
+    assert_eq!(
+        same[0].get("x-api-key").map(String::as_str),
+        Some("redirect-key-123456")
+    );
+    assert_eq!(
+        same[0].get("x-scope-orgid").map(String::as_str),
+        Some("tenant-7")
+    );
     let crossed = other.shared.seen.lock().unwrap().clone();
     assert_eq!(crossed.len(), 1, "{crossed:?}");
-    for name in ["x-api-key", "private-token", "x-scope-orgid", "authorization", "referer"] {
-        assert!(!crossed[0].contains_key(name), "{name} reached the other origin: {crossed:?}");
+    for name in [
+        "x-api-key",
+        "private-token",
+        "x-scope-orgid",
+        "authorization",
+        "referer",
+    ] {
+        assert!(
+            !crossed[0].contains_key(name),
+            "{name} reached the other origin: {crossed:?}"
+        );
     }
     assert!(!same[0].contains_key("referer"), "{same:?}");
 }

@@ -158,7 +158,11 @@ fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
             // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
             let credential = value.split_once(' ').map_or(value, |(_, c)| c.trim());
             crate::gha::secrets::check_maskable(
-                &format!("prometheus-headers line {}: the value of {}", i + 1, name.trim()),
+                &format!(
+                    "prometheus-headers line {}: the value of {}",
+                    i + 1,
+                    name.trim()
+                ),
                 credential,
             )
             .map_err(Failure::invalid)?;

@@ -77,7 +77,11 @@ pub fn register_url_credentials(url: &reqwest::Url) {
     let Some(password) = url.password() else {
         return;
     };
-    let decode = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned();
+    let decode = |v: &str| {
+        percent_encoding::percent_decode_str(v)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     register_basic(&decode(url.username()), &decode(password));
 }
 
@@ -119,7 +123,7 @@ pub fn register_to(value: &str, out: &mut dyn Write, in_actions: bool) {
         .filter(|p| !p.is_empty())
         .flat_map(derived_forms)
     {
-        if secrets.iter().any(|s| *s == form) {
+        if secrets.contains(&form) {
             continue;
         }
         if in_actions {

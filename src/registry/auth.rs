@@ -149,7 +149,10 @@ mod tests {
         assert!(check_realm(&url("https://auth.docker.io/token"), "https").is_ok());
         assert!(check_realm(&url("http://127.0.0.1:5000/token"), "http").is_ok());
         let e = check_realm(&url("http://evil.test/token?x=1"), "https").unwrap_err();
-        assert!(e.contains("http://evil.test/token?") && e.contains("not https"), "{e}");
+        assert!(
+            e.contains("http://evil.test/token?") && e.contains("not https"),
+            "{e}"
+        );
     }
 
     #[test]
