@@ -398,6 +398,22 @@ mod tests {
     }
 
     #[test]
+    fn credential_headers_by_name() {
+        for name in [
+            "Authorization",
+            "Cookie",
+            "X-Api-Key",
+            "Private-Token",
+            "X-Vault-Token",
+        ] {
+            assert!(is_credential_header(name), "{name}");
+        }
+        for name in ["X-Scope-OrgID", "Accept", "X-Request-Id"] {
+            assert!(!is_credential_header(name), "{name}");
+        }
+    }
+
+    #[test]
     fn urls_lose_credentials_and_query() {
         let url = reqwest::Url::parse("https://user:pw@example.test/a?token=abc").unwrap();
         assert_eq!(redacted_url(&url), "https://example.test/a?%E2%80%A6");
