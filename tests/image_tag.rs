@@ -525,7 +525,7 @@ fn a_failed_api_call_is_not_called_a_missing_token_and_a_pasted_newline_is_inval
         ("GITHUB_ACTIONS", "true"),
         // Nothing listens there: the call fails.
         ("GITHUB_API_URL", "http://127.0.0.1:9/"),
-        ("INPUT_TAGS", "type=ref,event=branch"),
+        ("INPUT_TAGS", "type=ref,event=branch\ntype=edge"),
     ];
     let mut env = base.to_vec();
     env.push(("INPUT_GITHUB_TOKEN", "t0ken-for-test"));
@@ -536,7 +536,13 @@ fn a_failed_api_call_is_not_called_a_missing_token_and_a_pasted_newline_is_inval
         "{}",
         r.stdout
     );
+    assert!(
+        r.stdout.contains("Default branch unknown::"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("no github-token"), "{}", r.stdout);
+    assert!(!r.stdout.contains("pass `github-token`"), "{}", r.stdout);
 
     let mut env = base.to_vec();
     env.push(("INPUT_GITHUB_TOKEN", "t0ken-for-test\nline-two"));
