@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the `ready` binary that matches this checkout of ready-actions and prints its path.
 #
-# Order: the runner's tool cache; else the release archive for this runner's OS and architecture,
-# verified against SHA256SUMS (and its provenance with `gh attestation verify` where gh exists);
-# else, when the release has no such asset (a branch or SHA pin), a build from this checkout with
-# cargo. Nothing is put on PATH unless every step succeeded.
+# Order: the runner's tool cache, re-verified; else the release archive for this runner's OS and
+# architecture, verified against the checksums pinned in this checkout (scripts/SHA256SUMS, which
+# the release writes into the release commit) or, in a checkout without them, the release's
+# SHA256SUMS, and its provenance with `gh attestation verify` where gh exists; else, when the
+# release has no such asset (a branch or SHA pin), a build from this checkout with cargo. Nothing
+# is put on PATH unless every step succeeded. Downloads are https only (plain http only from a
+# loopback host, which is how the tests serve a release).
 #
 # Environment (all optional):
 #   READY_DOWNLOAD_BASE        base URL of release downloads (GitHub Enterprise Server, mirrors);
@@ -67,7 +70,11 @@ asset="ready-$target.$archive_ext"
 
 cache_root="${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}/ready"
 install_dir="$cache_root/$version/$target"
+# Holds the SHA-256 of the installed binary, written once the archive it came from was verified.
 marker="$install_dir.complete"
+# The release's checksums, committed into the release commit: what a download and the tool cache
+# are checked against, so the release server alone cannot change what is installed.
+pinned_sums="$root/scripts/SHA256SUMS"
 
 publish() {
   local bin="$1"
@@ -92,10 +99,17 @@ sha256_of() {
   fi
 }
 
-# Fetches $1 into $2; prints the HTTP status (000 when the server could not be reached).
+# The SHA-256 that the sums file $1 lists for the name $2, or nothing.
+listed_sum() {
+  awk -v name="$2" '$2 == name || $2 == "*" name { print $1; exit }' "$1"
+}
+
+# Fetches $1 into $2 over https only (redirects too), with a bounded retry; prints the HTTP
+# status (000 when the server could not be reached).
 fetch() {
   local status
-  status="$(curl --silent --show-error --location --retry 3 --retry-delay 1 \
+  status="$(curl --silent --show-error --location --proto "$protocols" --proto-redir =https \
+    --retry 3 --retry-delay 1 --retry-max-time 60 \
     --connect-timeout 10 --max-time 300 --output "$2" --write-out '%{http_code}' "$1")" || status="${status:-000}"
   echo "$status"
 }
@@ -116,13 +130,33 @@ build_from_source() {
 }
 
 if [[ -f "$marker" && -x "$install_dir/$exe" ]]; then
-  say "using the tool cache"
-  publish "$install_dir/$exe"
-  exit 0
+  # Re-verified on every use: against the binary's sum pinned in this checkout where there is
+  # one, else against the sum recorded when it was installed.
+  expected=""
+  if [[ -f "$pinned_sums" ]]; then
+    expected="$(listed_sum "$pinned_sums" "ready-$target/$exe")"
+  fi
+  expected="${expected:-$(head -n 1 "$marker")}"
+  if [[ -n "$expected" && "$(sha256_of "$install_dir/$exe")" == "$expected" ]]; then
+    say "using the tool cache (checksum verified)"
+    publish "$install_dir/$exe"
+    exit 0
+  fi
+  say "the cached $exe does not match its checksum: downloading it again"
+  rm -rf "$install_dir" "$marker"
 fi
 
 base="${READY_DOWNLOAD_BASE:-${GITHUB_SERVER_URL:-https://github.com}/$repository/releases/download}"
 base="${base%/}/v$version"
+loopback='^http://(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost|\[::1\])(:[0-9]+)?/'
+if [[ "$base" == https://* ]]; then
+  protocols='=https'
+elif [[ "$base" =~ $loopback ]]; then
+  # Plain http only from this machine's own loopback address (the tests' release server).
+  protocols='=http,https'
+else
+  fail "the release download base $base is not an https URL (plain http is allowed only on loopback)"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -134,15 +168,24 @@ case "$status" in
   *) fail "downloading $base/$asset failed with HTTP $status" ;;
 esac
 
-status="$(fetch "$base/SHA256SUMS" "$work/SHA256SUMS")"
-[[ "$status" == 200 ]] || fail "downloading $base/SHA256SUMS failed with HTTP $status: cannot verify $asset, refusing to install"
-expected="$(awk -v name="$asset" '$2 == name || $2 == "*" name { print $1; exit }' "$work/SHA256SUMS")"
-[[ -n "$expected" ]] || fail "SHA256SUMS has no entry for $asset: refusing to install"
+if [[ -f "$pinned_sums" ]]; then
+  sums="$pinned_sums"
+  sums_name="the checksums pinned in this checkout (scripts/SHA256SUMS)"
+else
+  sums="$work/SHA256SUMS"
+  sums_name="the release's SHA256SUMS"
+  status="$(fetch "$base/SHA256SUMS" "$sums")"
+  [[ "$status" == 200 ]] || fail "downloading $base/SHA256SUMS failed with HTTP $status: cannot verify $asset, refusing to install"
+fi
+expected="$(listed_sum "$sums" "$asset")"
+[[ -n "$expected" ]] || fail "$sums_name has no entry for $asset: refusing to install"
 actual="$(sha256_of "$work/$asset")"
 [[ "$actual" == "$expected" ]] ||
-  fail "checksum mismatch for $asset: expected $expected, got $actual. Refusing to install."
+  fail "checksum mismatch for $asset against $sums_name: expected $expected, got $actual. Refusing to install."
 
-if [[ "${READY_VERIFY_PROVENANCE:-true}" != "false" ]] && command -v gh >/dev/null 2>&1; then
+if [[ "${READY_VERIFY_PROVENANCE:-true}" == "false" ]]; then
+  say "provenance not checked (READY_VERIFY_PROVENANCE=false; checksum verified)"
+elif command -v gh >/dev/null 2>&1; then
   gh attestation verify "$work/$asset" --repo "$repository" >&2 ||
     fail "provenance of $asset could not be verified with gh attestation verify: refusing to install"
 else
@@ -158,17 +201,24 @@ else
   tar -xzf "$work/$asset" -C "$staging" || fail "could not unpack $asset"
 fi
 [[ -f "$staging/$exe" ]] || fail "$asset does not contain $exe"
+binary_sum="$(sha256_of "$staging/$exe")"
+if [[ -f "$pinned_sums" ]]; then
+  pinned_binary="$(listed_sum "$pinned_sums" "ready-$target/$exe")"
+  [[ -z "$pinned_binary" || "$pinned_binary" == "$binary_sum" ]] ||
+    fail "checksum mismatch for $exe in $asset against scripts/SHA256SUMS: refusing to install"
+fi
 chmod +x "$staging/$exe"
-# One rename, never a removal: jobs that share a tool cache (self-hosted runners, act) and install
-# the same version at once must not delete the binary another job is about to run. Where another
-# job's copy is there first, it is used (a rename that lost the race lands inside it: removed).
-[[ -x "$install_dir/$exe" ]] || rm -rf "$install_dir" # a broken earlier install, never a used one
-if [[ -x "$install_dir/$exe" ]]; then
-  say "another job installed ready $version meanwhile: using its copy"
-else
+# Jobs that share a tool cache (self-hosted runners, act) may install the same version at once:
+# never remove a copy of this very binary, which another job may be about to run. A rename that
+# lost the race lands inside the winner's directory, and is removed.
+if [[ ! -e "$install_dir" ]]; then
   mv "$staging" "$install_dir"
 fi
-rm -rf "$staging" "${install_dir:?}/$(basename "$staging")"
-[[ -x "$install_dir/$exe" ]] || fail "$install_dir holds no $exe: remove it and run again"
-touch "$marker"
+rm -rf "${install_dir:?}/$(basename "$staging")"
+if [[ ! -x "$install_dir/$exe" || "$(sha256_of "$install_dir/$exe")" != "$binary_sum" ]]; then
+  rm -rf "$install_dir" # an older or broken copy, not this binary
+  mv "$staging" "$install_dir"
+fi
+rm -rf "$staging"
+echo "$binary_sum" >"$marker"
 publish "$install_dir/$exe"

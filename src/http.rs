@@ -42,15 +42,97 @@ impl Default for Policy {
 
 pub const USER_AGENT: &str = concat!("ready-actions/", env!("CARGO_PKG_VERSION"));
 
-/// A client with the policy's timeouts, our user agent, and at most 10 redirects.
+/// Redirects `send` follows for one request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// A client with the policy's timeouts and our user agent. It follows no redirects itself:
+/// `send` does, because reqwest carries every header but Authorization and Cookie to another
+/// host, and a Referer with the query string.
 pub fn client(policy: &Policy) -> reqwest::Result<reqwest::Client> {
     install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .timeout(policy.timeout)
         .connect_timeout(policy.connect_timeout)
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
         .build()
+}
+
+/// Headers whose values are credentials: masked when an input sets them, never quoted.
+pub fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "cookie",
+        "token",
+        "secret",
+        "password",
+        "api-key",
+        "apikey",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// The only headers a redirect to another origin keeps: any other may carry a credential or a
+/// tenant (`X-Api-Key`, `Private-Token`, `X-Scope-OrgID`) that the new host must not see.
+const CROSS_ORIGIN_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "user-agent",
+    "content-type",
+    "content-length",
+];
+
+/// Sends one request and follows up to `MAX_REDIRECTS` redirects. Another origin (scheme, host
+/// or port) gets only `CROSS_ORIGIN_HEADERS`; no hop gets a Referer. 303 (and 301/302 after a
+/// POST) continue as GET without a body, as browsers and reqwest do. A redirect that cannot be
+/// followed (no usable Location, a body that cannot be sent twice, too many hops) is returned
+/// as it is, for the caller to report its status.
+async fn send_following(builder: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
+    let (client, request) = builder.build_split();
+    let mut request = request?;
+    for _ in 0..MAX_REDIRECTS {
+        let again = request.try_clone();
+        let response = client.execute(request).await?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| response.url().join(l).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let (Some(next_url), Some(mut next)) = (location, again) else {
+            return Ok(response);
+        };
+        if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+            return Ok(response);
+        }
+        let to_get = status == 303 && next.method() != reqwest::Method::HEAD
+            || matches!(status, 301 | 302) && next.method() == reqwest::Method::POST;
+        if to_get {
+            *next.method_mut() = reqwest::Method::GET;
+            *next.body_mut() = None;
+            next.headers_mut().remove(reqwest::header::CONTENT_TYPE);
+            next.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+        }
+        if next_url.origin() != next.url().origin() {
+            let dropped: Vec<_> = next
+                .headers()
+                .keys()
+                .filter(|name| !CROSS_ORIGIN_HEADERS.contains(&name.as_str()))
+                .cloned()
+                .collect();
+            for name in dropped {
+                next.headers_mut().remove(name);
+            }
+        }
+        *next.url_mut() = next_url;
+        request = next;
+    }
+    client.execute(request).await
 }
 
 /// A transport failure that outlasted the retries.
@@ -73,8 +155,7 @@ pub async fn send(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let request = make();
-        let outcome = request.send().await;
+        let outcome = send_following(make()).await;
         let delay = match &outcome {
             Ok(response) => retry_delay(
                 response.status().as_u16(),
@@ -223,9 +304,10 @@ pub async fn read_limited(
 }
 
 /// A bounded, single-line excerpt of a body for messages: at most `max_chars` characters, with
-/// line breaks as spaces, and a note of what was left out.
+/// line breaks as spaces, and a note of what was left out. Secrets are redacted before the cut,
+/// which could otherwise leave the first characters of one that `redact` no longer recognises.
 pub fn excerpt(body: &[u8], max_chars: usize, truncated: bool) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::gha::secrets::redact(&String::from_utf8_lossy(body));
     let flat: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -313,6 +395,22 @@ mod tests {
         let third = backoff(3, &p);
         assert!(third >= p.base_delay * 4);
         assert!(backoff(30, &p) <= p.max_delay.mul_f64(1.26));
+    }
+
+    #[test]
+    fn credential_headers_by_name() {
+        for name in [
+            "Authorization",
+            "Cookie",
+            "X-Api-Key",
+            "Private-Token",
+            "X-Vault-Token",
+        ] {
+            assert!(is_credential_header(name), "{name}");
+        }
+        for name in ["X-Scope-OrgID", "Accept", "X-Request-Id"] {
+            assert!(!is_credential_header(name), "{name}");
+        }
     }
 
     #[test]

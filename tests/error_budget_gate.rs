@@ -859,7 +859,7 @@ fn sloth_file_with_several_slos() {
 }
 
 #[test]
-fn header_values_are_masked_and_redacted() {
+fn credential_headers_are_masked_and_other_headers_are_not() {
     let Some(server) = server() else { return };
     let url = url(server);
     let (eq, tq) = (error_query("healthy"), total_query("healthy"));
@@ -867,7 +867,7 @@ fn header_values_are_masked_and_redacted() {
         ("prometheus-url", &url),
         (
             "prometheus-headers",
-            "Authorization: Bearer s3cr3t-budget-token\nX-Scope-OrgID: tenant-7",
+            "Authorization: Bearer s3cr3t-budget-token\nX-Scope-OrgID: 1",
         ),
         ("error-query", &eq),
         ("total-query", &tq),
@@ -876,9 +876,62 @@ fn header_values_are_masked_and_redacted() {
         ("at", AT),
     ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
+    let masks: Vec<&str> = r
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .collect();
     assert!(
+        masks.contains(&"::add-mask::Bearer s3cr3t-budget-token")
+            && masks.contains(&"::add-mask::s3cr3t-budget-token"),
+        "{}",
         r.stdout
-            .starts_with("::add-mask::Bearer s3cr3t-budget-token\n::add-mask::s3cr3t-budget-token\n::add-mask::tenant-7\n"),
+    );
+    // The tenant is no secret: a mask of `1` would turn every number into `***`.
+    assert!(!r.stdout.contains("::add-mask::1\n"), "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(!r.summary.contains("***"), "{}", r.summary);
+}
+
+#[test]
+fn a_credential_too_short_to_mask_is_refused() {
+    let r = gate(&[
+        ("prometheus-url", "http://127.0.0.1:9"),
+        ("prometheus-headers", "X-Api-Key: 12345"),
+        ("objective", "99.5"),
+        ("error-query", "a{x=\"{{.window}}\"}"),
+        ("total-query", "b{x=\"{{.window}}\"}"),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "prometheus-headers line 1: the value of X-Api-Key is a credential of fewer than 6 characters"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("add-mask"), "{}", r.stdout);
+}
+
+#[test]
+fn credentials_in_the_prometheus_url_are_masked_with_their_basic_form() {
+    let Some(server) = server() else { return };
+    let url = url(server).replace("http://", "http://gate:prom-pass-word-9@");
+    let (eq, tq) = (error_query("healthy"), total_query("healthy"));
+    let r = gate(&[
+        ("prometheus-url", &url),
+        ("error-query", &eq),
+        ("total-query", &tq),
+        ("objective", "99.5"),
+        ("window", "7d"),
+        ("at", AT),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // base64 of gate:prom-pass-word-9, which reqwest sends as `Authorization: Basic`.
+    assert!(
+        r.stdout.starts_with(
+            "::add-mask::prom-pass-word-9\n::add-mask::Z2F0ZTpwcm9tLXBhc3Mtd29yZC05\n"
+        ),
         "{}",
         r.stdout
     );

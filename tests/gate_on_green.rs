@@ -1125,6 +1125,22 @@ async fn cli_invalid_input_exits_2() {
 }
 
 #[tokio::test]
+async fn cli_a_token_with_a_line_break_is_invalid_input_naming_it() {
+    let gh = GitHub::start().await;
+    let pasted = format!("{TOKEN}\nsecond-line");
+    let run = ready(&gh, &[("INPUT_GITHUB_TOKEN", pasted.as_str())]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("invalid"));
+    assert!(
+        run.stdout
+            .contains("`github-token` (or GITHUB_TOKEN) has a line break"),
+        "{}",
+        run.stdout
+    );
+    assert!(gh.seen().is_empty(), "nothing is asked with such a token");
+}
+
+#[tokio::test]
 async fn cli_wait_false_with_pending_check_exits_1_naming_it() {
     let gh = GitHub::start().await;
     gh.with(|w| w.runs = vec![green(1, "build"), RunSpec::new(2, "e2e")]);

@@ -513,6 +513,55 @@ fn github_token_fills_metadata_and_a_failing_api_is_a_warning() {
     assert!(r.outputs["labels"].contains("org.opencontainers.image.title=app"));
 }
 
+#[test]
+fn a_failed_api_call_is_not_called_a_missing_token_and_a_pasted_newline_is_invalid() {
+    let event = data("schedule/event.json");
+    let base = [
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_REF", "refs/heads/trunk"),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_REPOSITORY", "octo-org/app"),
+        ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ("GITHUB_ACTIONS", "true"),
+        // Nothing listens there: the call fails.
+        ("GITHUB_API_URL", "http://127.0.0.1:9/"),
+        ("INPUT_TAGS", "type=ref,event=branch\ntype=edge"),
+    ];
+    let mut env = base.to_vec();
+    env.push(("INPUT_GITHUB_TOKEN", "t0ken-for-test"));
+    let r = run(&env);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the GitHub API call failed), so the"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Default branch unknown::"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("no github-token"), "{}", r.stdout);
+    assert!(!r.stdout.contains("pass `github-token`"), "{}", r.stdout);
+
+    let mut env = base.to_vec();
+    env.push(("INPUT_GITHUB_TOKEN", "t0ken-for-test\nline-two"));
+    let r = run(&env);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("`github-token` has a line break"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .all(|l| l.starts_with("::add-mask::") || !l.contains("t0ken-for-test")),
+        "{}",
+        r.stdout
+    );
+}
+
 /// action.yml's inputs are exactly the subcommand's flags, each passed as `INPUT_<NAME>`.
 #[test]
 fn action_yml_inputs_match_the_flags() {

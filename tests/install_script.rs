@@ -74,6 +74,18 @@ impl ReleaseServer {
     }
 }
 
+fn sha256(path: &Path) -> String {
+    let sum = Command::new("sha256sum").arg(path).output().unwrap();
+    let sum = String::from_utf8(sum.stdout).unwrap();
+    sum.split_whitespace().next().unwrap().to_string()
+}
+
+/// The SHA256SUMS lines the release pins in its commit: the archive's and the binary's.
+fn pinned_sums(dir: &Path, archive_line: &str) -> String {
+    let binary = sha256(&dir.join("stage/ready"));
+    format!("{archive_line}{binary}  ready-{TARGET}/ready\n")
+}
+
 /// A release archive holding a stand-in `ready`, and its SHA256SUMS line.
 fn fake_release(dir: &Path) -> (Vec<u8>, String) {
     let stage = dir.join("stage");
@@ -119,6 +131,25 @@ impl Runner {
 
     fn run(&self, base: &str, extra: &[(&str, &str)]) -> Output {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh");
+        self.run_script(&script, base, extra)
+    }
+
+    /// A checkout of this repository as a release commit has it: with `scripts/SHA256SUMS`.
+    fn release_checkout(&self, pinned_sums: &str) -> PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let checkout = self.path("checkout");
+        std::fs::create_dir_all(checkout.join("scripts")).unwrap();
+        std::fs::copy(root.join("Cargo.toml"), checkout.join("Cargo.toml")).unwrap();
+        std::fs::copy(
+            root.join("scripts/install.sh"),
+            checkout.join("scripts/install.sh"),
+        )
+        .unwrap();
+        std::fs::write(checkout.join("scripts/SHA256SUMS"), pinned_sums).unwrap();
+        checkout.join("scripts/install.sh")
+    }
+
+    fn run_script(&self, script: &Path, base: &str, extra: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new("bash");
         cmd.arg(script)
             .env_clear()
@@ -193,7 +224,7 @@ fn downloads_verifies_caches_and_then_uses_the_cache_without_a_request() {
 
     let second = runner.run(&server.base, &[]);
     assert!(second.status.success(), "{}", text(&second));
-    assert!(text(&second).contains("using the tool cache"));
+    assert!(text(&second).contains("using the tool cache (checksum verified)"));
     assert_eq!(server.requests().len(), 2, "the cached run made a request");
 }
 
@@ -320,4 +351,101 @@ fn missing_asset_falls_back_to_a_source_build() {
             .starts_with(&format!("ready {}", env!("CARGO_PKG_VERSION")))
     );
     assert_eq!(server.requests().len(), 1, "only the asset was asked for");
+}
+
+#[test]
+fn the_checksums_pinned_in_the_checkout_decide_and_the_server_sums_are_not_asked() {
+    let server = ReleaseServer::start();
+    let runner = Runner::new();
+    let (archive, sums) = fake_release(runner.tmp.path());
+    server.serve(ASSET, archive);
+    // The server's own sums agree with its archive; the checkout pins another archive.
+    server.serve("SHA256SUMS", sums.clone().into_bytes());
+    let wrong = format!("{}  {ASSET}\n", "1".repeat(64));
+    let script = runner.release_checkout(&pinned_sums(runner.tmp.path(), &wrong));
+    let out = runner.run_script(&script, &server.base, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!(
+            "checksum mismatch for {ASSET} against the checksums pinned in this checkout (scripts/SHA256SUMS)"
+        )),
+        "{said}"
+    );
+    assert!(!runner.installed().exists());
+    assert!(runner.file("path").is_empty());
+    let asked = server.requests();
+    assert!(
+        !asked.iter().any(|p| p.ends_with("/SHA256SUMS")),
+        "{asked:?}"
+    );
+
+    // Pinned right: installed, with one request, the archive.
+    let script = runner.release_checkout(&pinned_sums(runner.tmp.path(), &sums));
+    let before = server.requests().len();
+    let out = runner.run_script(&script, &server.base, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(server.requests().len(), before + 1);
+    assert!(runner.installed().exists());
+}
+
+#[test]
+fn a_cached_binary_that_no_longer_matches_is_downloaded_again() {
+    let server = ReleaseServer::start();
+    let runner = Runner::new();
+    let (archive, sums) = fake_release(runner.tmp.path());
+    server.serve(ASSET, archive);
+    server.serve("SHA256SUMS", sums.into_bytes());
+    let first = runner.run(&server.base, &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    std::fs::write(runner.installed(), "#!/bin/sh\necho 'tampered'\n").unwrap();
+
+    let second = runner.run(&server.base, &[]);
+    let said = text(&second);
+    assert!(second.status.success(), "{said}");
+    assert!(
+        said.contains("the cached ready does not match its checksum: downloading it again"),
+        "{said}"
+    );
+    assert!(!said.contains("using the tool cache"), "{said}");
+    assert_eq!(server.requests().len(), 4, "downloaded again");
+    let shown = Command::new(runner.installed()).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout),
+        "ready (fake release)\n"
+    );
+}
+
+#[test]
+fn plain_http_is_refused_unless_the_host_is_loopback() {
+    let runner = Runner::new();
+    for base in [
+        "http://releases.example.test/releases",
+        "http://127.0.0.1.example.test/releases",
+    ] {
+        let out = runner.run(base, &[]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains("is not an https URL (plain http is allowed only on loopback)"),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn gh_is_only_missed_when_provenance_is_checked() {
+    let server = ReleaseServer::start();
+    let runner = Runner::new();
+    let (archive, sums) = fake_release(runner.tmp.path());
+    server.serve(ASSET, archive);
+    server.serve("SHA256SUMS", sums.into_bytes());
+    let out = runner.run(&server.base, &[("READY_VERIFY_PROVENANCE", "false")]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("gh not found"), "{said}");
+    assert!(
+        said.contains("provenance not checked (READY_VERIFY_PROVENANCE=false; checksum verified)"),
+        "{said}"
+    );
 }

@@ -259,10 +259,13 @@ fn a_release_pins_the_pipelines_own_actions_to_its_commit() {
     }
     assert!(pinned >= 8, "{pinned} lines pinned");
     assert_eq!(before.lines().count(), after.lines().count());
-    // release.yml runs it, and moves the tags onto the pinned commit.
+    // The release commit pins them, and release.yml moves the tags onto that commit.
+    let commit = std::fs::read_to_string(root().join("scripts/release-commit.sh")).unwrap();
+    assert!(commit.contains("scripts/pin-inner-refs.sh \"$SHA\" \"$TAG\""));
+    assert!(commit.contains(".github/workflows/ready-*.yml"));
     let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
-    assert!(release.contains("scripts/pin-inner-refs.sh \"$SHA\" \"$TAG\""));
-    assert!(release.contains("-f sha=\"$RELEASE_SHA\""));
+    assert!(release.contains("source/scripts/release-commit.sh"));
+    assert!(release.contains("SHA: ${{ steps.pin.outputs.sha }}"));
     // A bad commit is refused.
     let out = std::process::Command::new("bash")
         .arg(root().join("scripts/pin-inner-refs.sh"))

@@ -74,6 +74,25 @@ fn bad_inputs_are_refused_before_any_request() {
             ],
             "`registry-password` is not",
         ),
+        (
+            vec!["--image", "127.0.0.1:99999/app", "--from", "a", "--to", "b"],
+            "`image` \"127.0.0.1:99999/app\": the registry \"127.0.0.1:99999\" is not a host with an optional port",
+        ),
+        (
+            vec![
+                "--image",
+                "127.0.0.1:9/app",
+                "--from",
+                "a",
+                "--to",
+                "b",
+                "--registry-username",
+                "u",
+                "--registry-password",
+                "pasted-token\nsecond-line",
+            ],
+            "`registry-password` has a line break or another control character inside",
+        ),
     ] {
         let mut full = vec!["promote"];
         full.extend(args);
@@ -146,6 +165,30 @@ fn basic_auth_registry() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.output("digest"), d1);
+    // The `Basic` credential sent is base64 of user:password: masked at once, shown nowhere.
+    let basic = "Y2ktYm90OnMzY3JldC1SZWdpc3RyeS1wdw==";
+    let masks = run
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>();
+    assert!(
+        masks.contains(&format!("::add-mask::{basic}").as_str()),
+        "{masks:?}"
+    );
+    let rest = run
+        .stdout
+        .lines()
+        .skip(masks.len())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for form in [PASSWORD, basic] {
+        assert!(
+            !rest.contains(form) && !run.summary.contains(form),
+            "{form}: {}",
+            run.stdout
+        );
+    }
     let run = support::ready(
         &[
             "promote", "--image", &image, "--from", "sha-2", "--to", "prod",

@@ -30,6 +30,8 @@ struct Shared {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     drafts: Mutex<HashMap<String, Draft>>,
+    /// The headers of each request to /seen, names in lower case.
+    seen: Mutex<Vec<HashMap<String, String>>>,
 }
 
 #[derive(Default, Clone)]
@@ -199,6 +201,29 @@ async fn new_only(State(s): S) -> Response {
     }
 }
 
+/// A secret that starts 290 bytes into a 500 body, just before the excerpt is cut.
+const CUT_SECRET: &str = "cut-secret-value-0042";
+
+async fn cut500() -> Response {
+    let body = format!("{}{CUT_SECRET} and the rest", "x".repeat(290));
+    (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+}
+
+/// Redirects to `to`, as an open redirect would.
+async fn away(Query(q): Query<HashMap<String, String>>) -> Response {
+    let to = q.get("to").cloned().unwrap_or_default();
+    (StatusCode::FOUND, [("location", to)]).into_response()
+}
+
+async fn seen(State(s): S, headers: HeaderMap) -> Response {
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    s.seen.lock().unwrap().push(headers);
+    axum::Json(json!({"ok": true})).into_response()
+}
+
 async fn big500() -> Response {
     let body = "internal error: stack frame\n".repeat(80_000);
     (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
@@ -272,6 +297,9 @@ fn server() -> Server {
         )
         .route("/hang", get(std::future::pending::<&'static str>))
         .route("/big500", get(big500))
+        .route("/cut500", get(cut500))
+        .route("/away", get(away))
+        .route("/seen", get(seen))
         .route("/echo", get(echo))
         .route(
             "/session",
@@ -1092,4 +1120,126 @@ fn a_capture_marked_secret_is_redacted_in_later_steps() {
         run.everything()
     );
     assert!(run.stdout.starts_with("::add-mask::tok-live-5555\n"));
+}
+
+#[test]
+fn a_secret_just_before_the_excerpt_cut_shows_none_of_its_characters() {
+    let s = server();
+    let spec = "steps:\n  - name: cut\n    path: /cut500\n    expect: {status: 200}\n";
+    let secrets = format!("cut={CUT_SECRET}");
+    let run = smoke(
+        Some(spec),
+        &[("INPUT_BASE_URL", &s.url), ("INPUT_SECRETS", &secrets)],
+        false,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("body: xxxxxxxxxx"), "{}", run.stdout);
+    let all = run.everything();
+    assert!(!all.contains("cut-s"), "the first characters show:\n{all}");
+    assert!(run.junit.unwrap().contains("***"));
+}
+
+#[test]
+fn a_secret_with_xml_characters_appears_in_no_form_in_junit() {
+    let s = server();
+    let secret = "p&ss<w>rd'-77";
+    let spec = "steps:\n  - name: echo\n    path: /echo\n    headers: {X-Token: '${api}'}\n    expect: {status: 200}\n";
+    let secrets = format!("api={secret}");
+    let run = smoke(
+        Some(spec),
+        &[("INPUT_BASE_URL", &s.url), ("INPUT_SECRETS", &secrets)],
+        false,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let junit = run.junit.clone().unwrap();
+    assert!(junit.contains("you sent token=***"), "{junit}");
+    assert_junit_valid(&junit);
+    let all = run.everything();
+    for form in [
+        secret,
+        "p&amp;ss&lt;w&gt;rd&apos;-77",
+        "p%26ss%3Cw%3Erd",
+        "ss<w>",
+        "ss&lt;w",
+    ] {
+        assert!(!all.contains(form), "{form} shows:\n{all}");
+    }
+}
+
+#[test]
+fn credentials_in_the_base_url_are_masked_in_every_form() {
+    let s = server();
+    let password = "url-pass-word-77";
+    // What reqwest sends for the URL's user info, and what /echo then quotes.
+    let basic = "Y2ktdXNlcjp1cmwtcGFzcy13b3JkLTc3";
+    let base = s.url.replace("http://", "http://ci-user:url-pass-word-77@");
+    let spec = "steps:\n  - name: echo\n    path: /echo\n    expect: {status: 200}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &base)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("authorization=Basic ***"),
+        "{}",
+        run.stdout
+    );
+    let masks: Vec<&str> = run
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .collect();
+    assert!(masks.contains(&"::add-mask::url-pass-word-77"), "{masks:?}");
+    assert!(
+        masks.contains(&format!("::add-mask::{basic}").as_str()),
+        "{masks:?}"
+    );
+    let rest: String = run
+        .everything()
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    for form in [password, basic] {
+        assert!(!rest.contains(form), "{form} shows:\n{rest}");
+    }
+}
+
+#[test]
+fn a_redirect_to_another_origin_carries_no_credentials_tenant_or_referer() {
+    let here = server();
+    let other = server();
+    let spec = "steps:\n  - name: same origin\n    path: /away?to=/seen\n    headers: {X-Api-Key: '${key}', X-Scope-OrgID: tenant-7}\n    expect: {status: 200}\n  - name: other origin\n    path: /away?to=${other}/seen&token=${key}\n    headers: {X-Api-Key: '${key}', Private-Token: '${key}', X-Scope-OrgID: tenant-7, Authorization: 'Bearer ${key}'}\n    expect: {status: 200}\n";
+    let vars = format!("other={}", other.url);
+    let run = smoke(
+        Some(spec),
+        &[
+            ("INPUT_BASE_URL", &here.url),
+            ("INPUT_VARS", &vars),
+            ("INPUT_SECRETS", "key=redirect-key-123456"),
+        ],
+        false,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let same = here.shared.seen.lock().unwrap().clone();
+    assert_eq!(same.len(), 1, "{same:?}");
+    assert_eq!(
+        same[0].get("x-api-key").map(String::as_str),
+        Some("redirect-key-123456")
+    );
+    assert_eq!(
+        same[0].get("x-scope-orgid").map(String::as_str),
+        Some("tenant-7")
+    );
+    let crossed = other.shared.seen.lock().unwrap().clone();
+    assert_eq!(crossed.len(), 1, "{crossed:?}");
+    for name in [
+        "x-api-key",
+        "private-token",
+        "x-scope-orgid",
+        "authorization",
+        "referer",
+    ] {
+        assert!(
+            !crossed[0].contains_key(name),
+            "{name} reached the other origin: {crossed:?}"
+        );
+    }
+    assert!(!same[0].contains_key("referer"), "{same:?}");
 }

@@ -63,8 +63,8 @@ pub struct Args {
     #[arg(long, env = "INPUT_PROMETHEUS_URL")]
     pub prometheus_url: Option<String>,
 
-    /// Extra request headers, one `Name: value` per line (Authorization, X-Scope-OrgID). Values are
-    /// secrets: masked and redacted.
+    /// Extra request headers, one `Name: value` per line (Authorization, X-Scope-OrgID). The
+    /// values of credential headers (Authorization, X-Api-Key, …) are secrets: masked and redacted.
     #[arg(long, env = "INPUT_PROMETHEUS_HEADERS")]
     pub prometheus_headers: Option<String>,
 
@@ -152,7 +152,9 @@ enum Source {
     File(BTreeMap<u64, Observed>, PathBuf),
 }
 
-/// `Name: value` lines; every value is registered as a secret before anything else happens.
+/// `Name: value` lines. The values of credential headers (Authorization, X-Api-Key, …) are
+/// registered as secrets before anything else happens, and refused when too short to mask; the
+/// others (X-Scope-OrgID) are not secrets, so that masking them does not hide digits everywhere.
 fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
     use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
     let mut map = HeaderMap::new();
@@ -168,9 +170,20 @@ fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
             )));
         };
         let value = value.trim();
-        crate::gha::secrets::register(value);
-        // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
-        if let Some((_, credential)) = value.split_once(' ') {
+        let secret = crate::http::is_credential_header(name.trim());
+        if secret {
+            // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
+            let credential = value.split_once(' ').map_or(value, |(_, c)| c.trim());
+            crate::gha::secrets::check_maskable(
+                &format!(
+                    "prometheus-headers line {}: the value of {}",
+                    i + 1,
+                    name.trim()
+                ),
+                credential,
+            )
+            .map_err(Failure::invalid)?;
+            crate::gha::secrets::register(value);
             crate::gha::secrets::register(credential);
         }
         let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
@@ -186,7 +199,7 @@ fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
                 i + 1
             ))
         })?;
-        value.set_sensitive(true);
+        value.set_sensitive(secret);
         map.append(name, value);
     }
     Ok(map)
@@ -213,9 +226,7 @@ fn source(args: &Args) -> Result<Source, Failure> {
                         )
                     ))
                 })?;
-            if let Some(pw) = parsed.password() {
-                crate::gha::secrets::register(pw);
-            }
+            crate::gha::secrets::register_url_credentials(&parsed);
             let headers = match given(&args.prometheus_headers) {
                 Some(h) => parse_headers(h)?,
                 None => reqwest::header::HeaderMap::new(),

@@ -130,7 +130,11 @@ pub enum AnswerError {
 
 fn envelope(body: &str) -> Result<(Data, Vec<String>), AnswerError> {
     let env: Envelope = serde_json::from_str(body).map_err(|e| {
-        let start: String = body.chars().take(120).collect();
+        // Redacted before the cut, which could leave the start of a secret unrecognised.
+        let start: String = crate::gha::secrets::redact(body)
+            .chars()
+            .take(120)
+            .collect();
         AnswerError::Malformed(format!("not a Prometheus API answer ({e}): {start}"))
     })?;
     if env.status != "success" {
@@ -231,6 +235,16 @@ pub fn series(body: &str) -> Result<Vec<(i64, f64)>, AnswerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_answer_is_redacted_before_it_is_cut() {
+        crate::gha::secrets::register("prom-secret-past-the-cut");
+        let body = format!("<html>{}prom-secret-past-the-cut", "p".repeat(110));
+        let Err(AnswerError::Malformed(m)) = series(&body) else {
+            panic!("not malformed")
+        };
+        assert!(m.ends_with("***") && !m.contains("prom-s"), "{m}");
+    }
 
     fn events() -> Sli {
         Sli::Events {

@@ -108,6 +108,7 @@ impl Client {
             .filter(|t| !t.is_empty());
         if let Some(token) = &token {
             crate::gha::secrets::register(token);
+            crate::gha::secrets::check_one_line("`github-token` (or GITHUB_TOKEN)", token)?;
         }
         Ok(Client {
             http,
@@ -467,16 +468,18 @@ fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// GitHub's `{"message": …}` error body, shortened.
+/// GitHub's `{"message": …}` error body, shortened; redacted before the cut, which could
+/// otherwise leave the start of a secret that `redact` no longer recognises.
 fn error_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Message {
         message: Option<String>,
     }
-    serde_json::from_slice::<Message>(body)
+    let message = serde_json::from_slice::<Message>(body)
         .ok()
         .and_then(|m| m.message)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    crate::gha::secrets::redact(&message)
         .chars()
         .take(200)
         .collect()
@@ -485,6 +488,18 @@ fn error_message(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_message_is_redacted_before_it_is_cut() {
+        crate::gha::secrets::register("gh-secret-past-the-cut");
+        let body =
+            serde_json::json!({"message": format!("{}gh-secret-past-the-cut", "m".repeat(195))});
+        let shown = error_message(body.to_string().as_bytes());
+        assert!(
+            shown.ends_with("***") && !shown.contains("gh-se"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn repo_parses_owner_and_name_only() {

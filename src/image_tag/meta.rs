@@ -383,7 +383,7 @@ impl Run<'_> {
                     self.findings.push(Finding::warning(
                         "default-branch-unknown",
                         "Default branch unknown",
-                        "`type=edge` needs the default branch: the event payload does not name it; set `branch=` on the entry or pass `github-token`.",
+                        "`type=edge` needs the default branch: neither the event payload nor the GitHub API (asked only with `github-token`) named it; set `branch=` on the entry.",
                     ));
                     return Ok(None);
                 }

@@ -87,8 +87,11 @@ pub struct Args {
 const ACTION: &str = "image-tag";
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    if !args.github_token.is_empty() {
-        crate::gha::secrets::register(&args.github_token);
+    let github_token = args.github_token.trim();
+    if !github_token.is_empty() {
+        crate::gha::secrets::register(github_token);
+        crate::gha::secrets::check_one_line("`github-token`", github_token)
+            .map_err(Failure::invalid)?;
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let or_env = |value: &str, name: &str| {
@@ -267,6 +270,7 @@ fn read_context(
     pr_head_sha: bool,
     findings: &mut Vec<Finding>,
 ) -> Result<Context, Failure> {
+    let github_token = args.github_token.trim();
     let payload = match env("GITHUB_EVENT_PATH") {
         None => json!({}),
         Some(path) => match std::fs::read_to_string(&path) {
@@ -353,19 +357,23 @@ fn read_context(
         || repo.html_url.is_empty()
         || repo.default_branch.is_none()
         || (commit_date.is_none() && source_date_epoch.is_none()))
-        && !args.github_token.is_empty()
+        && !github_token.is_empty()
         && repository.contains('/');
+    let mut api_failed = false;
     if needs_api {
-        match fetch_from_api(&args.github_token, &repository, &sha, commit_date.is_none()) {
+        match fetch_from_api(github_token, &repository, &sha, commit_date.is_none()) {
             Ok((api_repo, api_date)) => {
                 repo.fill_from(api_repo);
                 commit_date = commit_date.or(api_date);
             }
-            Err(e) => findings.push(Finding::warning(
+            Err(e) => {
+                api_failed = true;
+                findings.push(Finding::warning(
                 "github-api-failed",
                 "GitHub API unavailable",
                 format!("Could not read repository metadata from the GitHub API ({e}); the labels use what the event payload has."),
-            )),
+            ));
+            }
         }
     }
     if let Some((_, name)) = repository.split_once('/') {
@@ -389,10 +397,17 @@ fn read_context(
     }
     let created = source_date_epoch.or(commit_date);
     if created.is_none() {
+        let api = if github_token.is_empty() {
+            "no github-token"
+        } else if api_failed {
+            "the GitHub API call failed"
+        } else {
+            "no commit date from the GitHub API"
+        };
         findings.push(Finding::warning(
             "created-unknown",
             "Creation date unknown",
-            "Neither SOURCE_DATE_EPOCH nor the commit date is known (no push payload, no git checkout of the commit, no github-token), so the `org.opencontainers.image.created` label is left out rather than set to the wall clock.",
+            format!("Neither SOURCE_DATE_EPOCH nor the commit date is known (no push payload, no git checkout of the commit, {api}), so the `org.opencontainers.image.created` label is left out rather than set to the wall clock."),
         ));
     }
     Ok(Context {

@@ -1,5 +1,6 @@
 //! Registry authentication challenges (`WWW-Authenticate`, RFC 7235) and token answers, as Docker
-//! Hub, GHCR and the distribution server send them. Pure.
+//! Hub, GHCR and the distribution server send them, and which realms may receive credentials.
+//! Pure.
 
 use std::collections::BTreeMap;
 
@@ -79,6 +80,19 @@ pub fn default_scope(repository: &str, push: bool) -> String {
     format!("repository:{repository}:{actions}")
 }
 
+/// Refuses a token realm that would carry the credentials in clear: it must be https, unless the
+/// registry itself is plain http (a loopback registry).
+pub fn check_realm(realm: &reqwest::Url, registry_scheme: &str) -> Result<(), String> {
+    let shown = crate::http::redacted_url(realm);
+    match realm.scheme() {
+        "https" => Ok(()),
+        "http" if registry_scheme == "http" => Ok(()),
+        _ => Err(format!(
+            "the registry sends for a token to {shown}, which is not https: the credentials would travel in clear, so none are sent"
+        )),
+    }
+}
+
 /// The token in a token endpoint's JSON answer: `token`, or OAuth2's `access_token`.
 pub fn token_from_answer(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
@@ -127,6 +141,18 @@ mod tests {
         assert!(parse_challenges("").is_empty());
         assert!(parse_challenges("realm=\"x\"").is_empty());
         assert_eq!(parse_challenges("Bearer").len(), 1);
+    }
+
+    #[test]
+    fn realms_over_plain_http_only_for_a_plain_http_registry() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        assert!(check_realm(&url("https://auth.docker.io/token"), "https").is_ok());
+        assert!(check_realm(&url("http://127.0.0.1:5000/token"), "http").is_ok());
+        let e = check_realm(&url("http://evil.test/token?x=1"), "https").unwrap_err();
+        assert!(
+            e.contains("http://evil.test/token?") && e.contains("not https"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -22,8 +22,9 @@ pub struct Credentials {
 
 impl Credentials {
     /// The credentials from `registry-username` and `registry-password` (empty means unset),
-    /// registering the password as a secret at once. For ghcr.io without a password, the
-    /// workflow's `GITHUB_TOKEN` (from the environment) is used, and never for another host.
+    /// registering the password, and the `Basic` credential made of both, as secrets at once.
+    /// For ghcr.io without a password, the workflow's `GITHUB_TOKEN` (from the environment) is
+    /// used, and never for another host.
     pub fn from_inputs(
         repo: &Repository,
         username: Option<String>,
@@ -36,8 +37,16 @@ impl Credentials {
         if let Some(p) = &password {
             crate::gha::secrets::register(p);
         }
+        for (what, value) in [
+            ("`registry-username`", &username),
+            ("`registry-password`", &password),
+        ] {
+            if let Some(value) = value {
+                crate::gha::secrets::check_one_line(what, value).map_err(Failure::invalid)?;
+            }
+        }
         let github_user = || set(env("GITHUB_ACTOR")).unwrap_or_else(|| "github-actions".into());
-        match (username, password) {
+        let credentials = match (username, password) {
             (Some(username), Some(password)) => Ok(Some(Credentials { username, password })),
             (None, Some(password)) if repo.host == "ghcr.io" => Ok(Some(Credentials {
                 username: github_user(),
@@ -49,15 +58,24 @@ impl Credentials {
             (Some(_), None) => Err(Failure::invalid(
                 "`registry-username` is set but `registry-password` is not",
             )),
-            (None, None) if repo.host == "ghcr.io" => Ok(set(env("GITHUB_TOKEN")).map(|token| {
-                crate::gha::secrets::register(&token);
-                Credentials {
-                    username: github_user(),
-                    password: token,
+            (None, None) if repo.host == "ghcr.io" => match set(env("GITHUB_TOKEN")) {
+                Some(token) => {
+                    crate::gha::secrets::register(&token);
+                    crate::gha::secrets::check_one_line("GITHUB_TOKEN", &token)
+                        .map_err(Failure::invalid)?;
+                    Ok(Some(Credentials {
+                        username: github_user(),
+                        password: token,
+                    }))
                 }
-            })),
+                None => Ok(None),
+            },
             (None, None) => Ok(None),
+        }?;
+        if let Some(c) = &credentials {
+            crate::gha::secrets::register_basic(&c.username, &c.password);
         }
+        Ok(credentials)
     }
 }
 
@@ -219,6 +237,7 @@ impl Client {
         let mut url = reqwest::Url::parse(realm).map_err(|e| {
             RegistryError::Inconsistent(format!("the token realm {realm:?} is not a URL: {e}"))
         })?;
+        auth::check_realm(&url, self.repo.scheme).map_err(RegistryError::Inconsistent)?;
         {
             let mut query = url.query_pairs_mut();
             if let Some(service) = challenge.param("service") {
@@ -255,12 +274,15 @@ impl Client {
         if !status.is_success() {
             return Err(status_error(status, &body, "getting a registry token"));
         }
-        auth::token_from_answer(&body).ok_or_else(|| {
+        let token = auth::token_from_answer(&body).ok_or_else(|| {
             RegistryError::Inconsistent(format!(
                 "{}: the token service's answer has no token",
                 self.repo.host
             ))
-        })
+        })?;
+        // A bearer token is a credential like the password it was bought with.
+        crate::gha::secrets::register(&token);
+        Ok(token)
     }
 
     /// The digest a tag (or digest) points at, or None when there is no such manifest.

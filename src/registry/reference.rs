@@ -75,12 +75,21 @@ pub fn parse_image(image: &str) -> Result<Repository, String> {
         rest.to_string()
     };
     let scheme = if is_loopback(&host) { "http" } else { "https" };
-    Ok(Repository {
+    let repository = Repository {
         image: image.to_string(),
         host,
         path,
         scheme,
-    })
+    };
+    // Refused here, naming the input: a host that makes no URL (port 99999) would otherwise
+    // fail every request later, with no URL to show.
+    reqwest::Url::parse(&repository.api_base()).map_err(|e| {
+        format!(
+            "`image` {image:?}: the registry {:?} is not a host with an optional port ({e})",
+            repository.host
+        )
+    })?;
+    Ok(repository)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -256,6 +265,11 @@ mod tests {
         assert!(parse_image("ghcr.io/a-b__c.d/e---f").is_ok());
         assert!(parse_image("ghcr.io/a_-b").is_err());
         assert!(parse_image("  ").is_err());
+        assert!(
+            parse_image("127.0.0.1:99999/app")
+                .unwrap_err()
+                .contains("is not a host with an optional port")
+        );
     }
 
     #[test]

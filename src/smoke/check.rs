@@ -48,10 +48,7 @@ impl Observed {
 
 /// Headers whose values are credentials: never quoted.
 pub fn is_sensitive_header(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "x-api-key"
-    )
+    crate::http::is_credential_header(name)
 }
 
 /// Every expectation that does not hold, in words. Empty means the step passed.

@@ -1,5 +1,6 @@
 //! JUnit XML with one test case per step, in the shape CI tools read (Ant/Jenkins `testsuites`).
-//! Pure: the caller redacts and writes it.
+//! Every piece of text is redacted before it is escaped: an escaped secret (`&` as `&amp;`) no
+//! longer matches the registered value. The caller writes the document.
 
 use std::fmt::Write;
 
@@ -87,8 +88,10 @@ pub fn render(suite: &str, timestamp: &str, cases: &[Case]) -> String {
     x
 }
 
-/// Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold.
+/// Redacts, then escapes text for XML content and attributes, dropping characters XML 1.0
+/// cannot hold.
 pub fn esc(text: &str) -> String {
+    let text = crate::gha::secrets::redact(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
