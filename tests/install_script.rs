@@ -449,3 +449,50 @@ fn gh_is_only_missed_when_provenance_is_checked() {
         "{said}"
     );
 }
+
+#[test]
+fn jobs_installing_into_one_tool_cache_at_once_all_run_the_binary() {
+    // Self-hosted runners and act share a tool cache between jobs: a job that finished installing
+    // must never have its binary removed by another job that finishes later.
+    let server = ReleaseServer::start();
+    let runner = Runner::new();
+    let (archive, sums) = fake_release(runner.tmp.path());
+    server.serve(ASSET, archive);
+    server.serve("SHA256SUMS", sums.into_bytes());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh");
+    let jobs: Vec<_> = (0..8)
+        .map(|i| {
+            let mut cmd = Command::new("bash");
+            cmd.arg("-c")
+                .arg(r#"bin="$(bash "$1")" || exit 10; for _ in $(seq 20); do "$bin" >/dev/null || exit 11; done"#)
+                .arg("job")
+                .arg(&script)
+                .env_clear()
+                .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+                .env("HOME", runner.tmp.path())
+                .env("RUNNER_OS", "Linux")
+                .env("RUNNER_ARCH", "X64")
+                .env("RUNNER_TOOL_CACHE", runner.path("toolcache"))
+                .env("GITHUB_OUTPUT", runner.path(&format!("output-{i}")))
+                .env("READY_DOWNLOAD_BASE", &server.base)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for job in jobs {
+        let out = job.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "exit {:?}: {}",
+            out.status.code(),
+            text(&out)
+        );
+    }
+    let staged: Vec<_> = std::fs::read_dir(runner.installed().parent().unwrap().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(staged.is_empty(), "left behind: {staged:?}");
+}
