@@ -124,11 +124,7 @@ pub fn retry_delay(
     let rate_limited = header("x-ratelimit-remaining") == Some("0");
     let reset = header("x-ratelimit-reset")
         .and_then(|v| v.parse::<u64>().ok())
-        .map(|epoch| {
-            (SystemTime::UNIX_EPOCH + Duration::from_secs(epoch))
-                .duration_since(now)
-                .unwrap_or(Duration::ZERO)
-        });
+        .map(|epoch| until_epoch(epoch, now));
     let retryable = matches!(status, 408 | 429 | 500..=599)
         || (status == 403 && (retry_after.is_some() || rate_limited));
     if !retryable {
@@ -142,13 +138,33 @@ pub fn retry_delay(
     (wait <= policy.max_retry_after).then_some(wait)
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date.
+/// The longest wait any header can ask for. Servers may send any number; capping every
+/// header-derived time here keeps the sums callers make with `Instant` and `SystemTime` from
+/// overflowing, and no caller waits anywhere near this long.
+pub const MAX_HEADER_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// `Retry-After` as delta-seconds or an HTTP date, at most `MAX_HEADER_WAIT`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(MAX_HEADER_WAIT));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_HEADER_WAIT),
+    )
+}
+
+/// The time from `now` until a header's epoch seconds (`x-ratelimit-reset`): zero when it has
+/// passed, at most `MAX_HEADER_WAIT` however far off it is.
+pub fn until_epoch(epoch_seconds: u64, now: SystemTime) -> Duration {
+    let since_epoch = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    Duration::from_secs(epoch_seconds)
+        .saturating_sub(since_epoch)
+        .min(MAX_HEADER_WAIT)
 }
 
 /// Exponential backoff after the given attempt, capped, with up to 25% random jitter so that
@@ -303,6 +319,25 @@ mod tests {
             retry_delay(403, &h, 1, &p, now),
             Some(Duration::from_secs(31))
         );
+    }
+
+    #[test]
+    fn header_times_saturate_instead_of_overflowing() {
+        let p = Policy::default();
+        let now = SystemTime::now();
+        let far = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "18446744073709551615"),
+        ]);
+        // Too far off to wait for: a final answer, not an overflow.
+        assert_eq!(retry_delay(403, &far, 1, &p, now), None);
+        assert_eq!(until_epoch(u64::MAX, now), MAX_HEADER_WAIT);
+        assert_eq!(until_epoch(0, now), Duration::ZERO);
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(MAX_HEADER_WAIT)
+        );
+        assert!(tokio::time::Instant::now().checked_add(MAX_HEADER_WAIT).is_some());
     }
 
     #[test]
