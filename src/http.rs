@@ -238,6 +238,40 @@ pub async fn read_limited(
     Ok((body, false))
 }
 
+/// A body larger than its cap, or one that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the response body is larger than {}, more than a valid answer needs", size(*.0))]
+    TooLarge(usize),
+    #[error("could not read the response body: {0}")]
+    Read(String),
+}
+
+/// Reads a whole body of at most `limit` bytes; a larger one is an error, found from its
+/// `Content-Length` before reading or after reading `limit` bytes, so it never costs more.
+pub async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge(limit));
+    }
+    match read_limited(response, limit).await {
+        Ok((_, true)) => Err(BodyError::TooLarge(limit)),
+        Ok((body, false)) => Ok(body),
+        Err(e) => Err(BodyError::Read(describe(&e))),
+    }
+}
+
+/// A byte count in words: `4 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// A bounded, single-line excerpt of a body for messages: at most `max_chars` characters, with
 /// line breaks as spaces, and a note of what was left out.
 pub fn excerpt(body: &[u8], max_chars: usize, truncated: bool) -> String {
