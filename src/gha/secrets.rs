@@ -12,7 +12,7 @@ pub const REDACTED: &str = "***";
 /// Registers a secret. Inside Actions, each of its lines is masked with `::add-mask::` at once,
 /// so the runner hides it even if it reaches the log some other way.
 pub fn register(value: &str) {
-    register_to(value, &mut std::io::stdout().lock(), super::is_actions());
+    register_to(value, &mut super::mask_stream(), super::is_actions());
 }
 
 /// `register`, writing any mask commands to `out`.

@@ -24,17 +24,22 @@ pub fn write_log(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for finding in annotated {
         crate::gha::annotate(out, &annotation(finding))?;
     }
-    writeln!(
+    // The headline and the rows carry text from outside: the runtime keeps it from being read
+    // as workflow commands.
+    crate::gha::write_text(
         out,
-        "{}: {} — {}",
-        report.action,
-        report.verdict.as_str(),
-        report.headline
+        &format!(
+            "{}: {} — {}",
+            report.action,
+            report.verdict.as_str(),
+            report.headline
+        ),
     )?;
     if let Some(table) = &report.table {
         crate::gha::start_group(out, "Details")?;
-        for row in &table.rows {
-            writeln!(out, "{}", row.join("  "))?;
+        let rows: Vec<String> = table.rows.iter().map(|row| row.join("  ")).collect();
+        if !rows.is_empty() {
+            crate::gha::write_text(out, &rows.join("\n"))?;
         }
         crate::gha::end_group(out)?;
     }
