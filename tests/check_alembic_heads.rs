@@ -674,3 +674,36 @@ fn a_long_cycle_is_one_finding() {
     assert!(run.stdout.contains("181 revisions: "), "{}", run.stdout);
     assert!(run.summary.len() < 64 * 1024, "{}", run.summary.len());
 }
+
+#[test]
+fn brackets_nested_past_cpythons_limit_are_a_syntax_error_as_python_says() {
+    let Some(alembic) = alembic() else { return };
+    let python = alembic.with_file_name("python");
+    for (depth, python_accepts) in [(200, true), (201, false)] {
+        let source = format!(
+            "revision = 'a'\ndown_revision = None\nx = {}1{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let dir = tree_of(&[]);
+        let file = dir.path().join("migrations/versions/a.py");
+        std::fs::write(&file, &source).unwrap();
+        let compiled = std::process::Command::new(&python)
+            .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(compiled.status.success(), python_accepts, "{compiled:?}");
+        let run = ready(dir.path(), &[], &[("GITHUB_ACTIONS", "true")]);
+        if python_accepts {
+            assert_eq!(run.code, 0, "{}", run.stdout);
+        } else {
+            assert_eq!(run.code, 1, "{}", run.stdout);
+            assert!(
+                run.stdout.contains("line=3::migrations/versions/a.py does not parse: too many nested parentheses at line 3, column 205"),
+                "{}",
+                run.stdout
+            );
+        }
+    }
+}
