@@ -209,3 +209,43 @@ fn json_inside_actions_is_one_document_and_masks_still_reach_the_runner() {
     );
     assert!(!stdout.contains(TOKEN));
 }
+
+// ---- deep YAML
+
+#[test]
+fn deeply_nested_yaml_is_refused_at_once_in_every_yaml_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("deep.yml");
+    std::fs::write(
+        &deep,
+        format!("a: 1\nb: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let deep = deep.to_str().unwrap();
+    let metrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/error_budget_gate/metrics-healthy.json");
+    let metrics = metrics.to_str().unwrap();
+    let budget = |input: &'static str| {
+        let mut env = vec![("INPUT_METRICS_FILE", metrics), (input, deep), ("INPUT_WINDOW", "7d")];
+        if input != "INPUT_SLO_FILE" {
+            env.push(("INPUT_OBJECTIVE", "99.5"));
+        }
+        env
+    };
+    let runs = [
+        ("predeploy", support::ready(&["predeploy", "--config", deep], &[])),
+        ("smoke", support::ready(&["smoke", "--spec", deep, "--base-url", "http://127.0.0.1:9"], &[])),
+        ("freeze", support::ready(&["error-budget-gate"], &budget("INPUT_FREEZE_FILE"))),
+        ("slo", support::ready(&["error-budget-gate"], &budget("INPUT_SLO_FILE"))),
+    ];
+    for (what, run) in runs {
+        assert_eq!(run.code, 2, "{what}: {}", run.stdout);
+        assert_eq!(run.output("result"), "invalid", "{what}");
+        assert!(
+            run.stdout.contains("nested more than 128 levels deep"),
+            "{what}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("line=2"), "{what}: {}", run.stdout);
+    }
+}
