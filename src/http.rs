@@ -371,7 +371,11 @@ mod tests {
             parse_retry_after("18446744073709551615", now),
             Some(MAX_HEADER_WAIT)
         );
-        assert!(tokio::time::Instant::now().checked_add(MAX_HEADER_WAIT).is_some());
+        assert!(
+            tokio::time::Instant::now()
+                .checked_add(MAX_HEADER_WAIT)
+                .is_some()
+        );
     }
 
     #[test]

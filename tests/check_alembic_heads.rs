@@ -621,7 +621,9 @@ fn tree_of(revisions: &[(String, String, Option<String>)]) -> tempfile::TempDir 
     let versions = dir.path().join("migrations/versions");
     std::fs::create_dir_all(&versions).unwrap();
     for (stem, id, down) in revisions {
-        let down = down.as_ref().map_or("None".to_string(), |d| format!("'{d}'"));
+        let down = down
+            .as_ref()
+            .map_or("None".to_string(), |d| format!("'{d}'"));
         std::fs::write(
             versions.join(format!("{stem}.py")),
             format!("revision = '{id}'\ndown_revision = {down}\n"),
@@ -638,18 +640,28 @@ fn rule_count(run: &Run, rule: &str) -> usize {
 #[test]
 fn many_heads_are_one_finding_and_the_summary_stays_under_1_mib() {
     let heads: Vec<_> = (0..20_000)
-        .map(|i| (format!("h{i:05}_{}", "x".repeat(40)), format!("h{i:05}"), None))
+        .map(|i| {
+            (
+                format!("h{i:05}_{}", "x".repeat(40)),
+                format!("h{i:05}"),
+                None,
+            )
+        })
         .collect();
     let dir = tree_of(&heads);
     let run = ready(dir.path(), &[], &[("GITHUB_ACTIONS", "true")]);
     assert_eq!(run.code, 1, "{}", &run.stdout[..2000.min(run.stdout.len())]);
     assert_eq!(rule_count(&run, "multiple-heads"), 1);
-    assert!(run.stdout.contains("20000 heads where at most 1 is allowed"));
+    assert!(
+        run.stdout
+            .contains("20000 heads where at most 1 is allowed")
+    );
     assert!(run.stdout.contains("and 19980 more"));
     assert_eq!(run.outputs["head-count"], "20000");
     assert!(run.summary.len() < 1024 * 1024, "{}", run.summary.len());
     assert!(
-        run.summary.contains("This summary was cut to stay under GitHub's 1 MiB limit"),
+        run.summary
+            .contains("This summary was cut to stay under GitHub's 1 MiB limit"),
         "{}",
         &run.summary[run.summary.len() - 2000..]
     );

@@ -126,7 +126,10 @@ fn a_panic_ends_with_result_error_and_exit_3() {
         vec![("result".to_string(), "error".to_string())]
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("internal error at src/main.rs:"), "{stderr}");
+    assert!(
+        stderr.contains("internal error at src/main.rs:"),
+        "{stderr}"
+    );
     // The panic's own message is not printed: it could hold a secret.
     assert!(!stderr.contains("READY_TEST_PANIC is set"), "{stderr}");
 }

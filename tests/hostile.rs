@@ -99,7 +99,11 @@ fn assert_not_forged(run: &support::Run, secrets: &[&str]) {
     let forged = forged_commands(&run.stdout, secrets);
     assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.stdout);
     // Still there for the reader, as text.
-    assert!(run.stdout.contains("::set-output name=result::passed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::set-output name=result::passed"),
+        "{}",
+        run.stdout
+    );
     assert_ne!(run.output("result"), "passed");
 }
 
@@ -138,7 +142,9 @@ fn a_freeze_reason_cannot_forge_commands() {
     let reason = serde_json::to_string(FORGED).unwrap();
     std::fs::write(
         &freezes,
-        format!("freezes:\n  - reason: {reason}\n    start: \"2024-01-01\"\n    end: \"2025-01-01\"\n"),
+        format!(
+            "freezes:\n  - reason: {reason}\n    start: \"2024-01-01\"\n    end: \"2025-01-01\"\n"
+        ),
     )
     .unwrap();
     let metrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -170,11 +176,20 @@ fn text_format_inside_actions_cannot_forge_commands() {
     let config = freeze_dir.path().join("ready.yml");
     std::fs::write(
         &config,
-        format!("required-env: [{}]\n", serde_json::to_string(FORGED).unwrap()),
+        format!(
+            "required-env: [{}]\n",
+            serde_json::to_string(FORGED).unwrap()
+        ),
     )
     .unwrap();
     let run = support::ready(
-        &["--format", "text", "predeploy", "--config", config.to_str().unwrap()],
+        &[
+            "--format",
+            "text",
+            "predeploy",
+            "--config",
+            config.to_str().unwrap(),
+        ],
         &[],
     );
     assert_ne!(run.code, 0, "{}", run.stdout);
@@ -200,7 +215,8 @@ fn json_inside_actions_is_one_document_and_masks_still_reach_the_runner() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).expect("stdout is one JSON document");
     assert_eq!(doc["outputs"]["result"], "invalid");
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -226,17 +242,36 @@ fn deeply_nested_yaml_is_refused_at_once_in_every_yaml_input() {
         .join("tests/data/error_budget_gate/metrics-healthy.json");
     let metrics = metrics.to_str().unwrap();
     let budget = |input: &'static str| {
-        let mut env = vec![("INPUT_METRICS_FILE", metrics), (input, deep), ("INPUT_WINDOW", "7d")];
+        let mut env = vec![
+            ("INPUT_METRICS_FILE", metrics),
+            (input, deep),
+            ("INPUT_WINDOW", "7d"),
+        ];
         if input != "INPUT_SLO_FILE" {
             env.push(("INPUT_OBJECTIVE", "99.5"));
         }
         env
     };
     let runs = [
-        ("predeploy", support::ready(&["predeploy", "--config", deep], &[])),
-        ("smoke", support::ready(&["smoke", "--spec", deep, "--base-url", "http://127.0.0.1:9"], &[])),
-        ("freeze", support::ready(&["error-budget-gate"], &budget("INPUT_FREEZE_FILE"))),
-        ("slo", support::ready(&["error-budget-gate"], &budget("INPUT_SLO_FILE"))),
+        (
+            "predeploy",
+            support::ready(&["predeploy", "--config", deep], &[]),
+        ),
+        (
+            "smoke",
+            support::ready(
+                &["smoke", "--spec", deep, "--base-url", "http://127.0.0.1:9"],
+                &[],
+            ),
+        ),
+        (
+            "freeze",
+            support::ready(&["error-budget-gate"], &budget("INPUT_FREEZE_FILE")),
+        ),
+        (
+            "slo",
+            support::ready(&["error-budget-gate"], &budget("INPUT_SLO_FILE")),
+        ),
     ];
     for (what, run) in runs {
         assert_eq!(run.code, 2, "{what}: {}", run.stdout);

@@ -278,15 +278,18 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
                 } else {
                     "down_revision"
                 };
-                let places = members.iter().map(|&n| {
-                    let sc = &scripts[file_of(n)];
-                    let line = if *dependency && sc.depends_on.line().is_some() {
-                        sc.depends_on.line()
-                    } else {
-                        sc.down_revision.line()
-                    };
-                    (file_of(n), line)
-                }).collect();
+                let places = members
+                    .iter()
+                    .map(|&n| {
+                        let sc = &scripts[file_of(n)];
+                        let line = if *dependency && sc.depends_on.line().is_some() {
+                            sc.depends_on.line()
+                        } else {
+                            sc.down_revision.line()
+                        };
+                        (file_of(n), line)
+                    })
+                    .collect();
                 if let Some((file, line)) = first_unsilenced(places, "revision-cycle") {
                     let shown = if ids.len() > MAX_LISTED {
                         format!("{} revisions: {}", ids.len(), listing(&ids))
@@ -628,15 +631,24 @@ mod tests {
             check(
                 &[
                     src("a.py", "revision = 'a'\ndown_revision = None\n"),
-                    src("b.py", &format!("revision = 'b'{ignored}\ndown_revision = 'a'\n")),
-                    src("c.py", &format!("revision = 'c'{c_comment}\ndown_revision = 'a'\n")),
+                    src(
+                        "b.py",
+                        &format!("revision = 'b'{ignored}\ndown_revision = 'a'\n"),
+                    ),
+                    src(
+                        "c.py",
+                        &format!("revision = 'c'{c_comment}\ndown_revision = 'a'\n"),
+                    ),
                 ],
                 &opts(),
             )
         };
         let r = tree("");
         assert_eq!(rules(&r), ["multiple-heads"]);
-        assert_eq!(r.findings[0].location, Some(Location::line("versions/c.py", 1)));
+        assert_eq!(
+            r.findings[0].location,
+            Some(Location::line("versions/c.py", 1))
+        );
         assert_eq!(tree(ignored).verdict, Verdict::Passed);
     }
 

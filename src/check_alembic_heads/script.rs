@@ -226,9 +226,7 @@ pub fn read(source: &str) -> Script {
             column: lines.column(start),
             message: "too many nested parentheses".into(),
         });
-        script
-            .syntax_errors
-            .sort_by_key(|e| (e.line, e.column));
+        script.syntax_errors.sort_by_key(|e| (e.line, e.column));
     }
     for stmt in &parsed.syntax().body {
         let (targets, value): (Vec<&Expr>, Option<&Expr>) = match stmt {
@@ -319,15 +317,18 @@ mod tests {
         let nested = |n: usize| {
             format!(
                 "revision = 'a'\ndown_revision = None\nx = {}1{}\n",
-                "([{".repeat(n)[..n].to_string(),
-                "}])".repeat(n)[2 * n..].to_string()
+                &"([{".repeat(n)[..n],
+                &"}])".repeat(n)[2 * n..]
             )
         };
         assert!(read(&nested(MAX_NESTING)).syntax_errors.is_empty());
         let s = read(&nested(MAX_NESTING + 1));
         assert_eq!(s.syntax_errors.len(), 1);
         assert_eq!(s.syntax_errors[0].message, "too many nested parentheses");
-        assert_eq!((s.syntax_errors[0].line, s.syntax_errors[0].column), (3, 205));
+        assert_eq!(
+            (s.syntax_errors[0].line, s.syntax_errors[0].column),
+            (3, 205)
+        );
         // The file is still read: its revision is known.
         assert_eq!(s.revision.value().map(String::as_str), Some("a"));
     }

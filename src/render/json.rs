@@ -33,6 +33,9 @@ mod tests {
         let doc = serde_json::json!({"name": "x ##[set-output name=result;]passed ###["});
         let json = unreadable_as_command(&serde_json::to_string_pretty(&doc).unwrap());
         assert!(!json.contains("##["), "{json}");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap(), doc);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+            doc
+        );
     }
 }

@@ -123,6 +123,9 @@ mod tests {
         write_table(&table, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let row = text.lines().nth(1).unwrap();
-        assert_eq!(row, format!("  {}…  success", "x".repeat(MAX_CELL_CHARS - 1)));
+        assert_eq!(
+            row,
+            format!("  {}…  success", "x".repeat(MAX_CELL_CHARS - 1))
+        );
     }
 }
