@@ -196,6 +196,28 @@ fn text_format_inside_actions_cannot_forge_commands() {
     assert_not_forged(&run, &[]);
 }
 
+#[test]
+fn a_smoke_step_name_cannot_forge_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("smoke.yml");
+    let name = serde_json::to_string(FORGED).unwrap();
+    std::fs::write(&spec, format!("steps:\n  - name: {name}\n    path: /\n")).unwrap();
+    // Every answer is a 500: the step fails, and its name is in the log.
+    let server = Hostile::start(Fault::Answer(500, "{}".into()));
+    let run = support::ready(
+        &[
+            "smoke",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--base-url",
+            &server.url(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_not_forged(&run, &[]);
+}
+
 // ---- JSON stays JSON
 
 #[test]
