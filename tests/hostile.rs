@@ -9,7 +9,7 @@ use support::hostile::{Fault, Hostile, forged_commands};
 const SHA: &str = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 const TOKEN: &str = "ghs_hostileTestToken0123456789";
 /// Lines that the runner would run if they reached the log as they are.
-const FORGED: &str = "FORGED\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed\nx ##[set-output name=result;]passed";
+const FORGED: &str = "FORGED\n::add-mask::passed\r::error::FORGED\r\n::set-output name=result::passed\nx ##[set-output name=result;]passed";
 
 /// A Prometheus instant-vector answer with one sample of `value`.
 fn vector(value: &str) -> String {

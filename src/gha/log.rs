@@ -15,8 +15,8 @@ pub fn could_be_command(line: &str) -> bool {
 /// runs no command. The token is random and not in the text, so the text cannot end the fence.
 pub fn write_text(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
     let text = text.strip_suffix('\n').unwrap_or(text);
-    // The runner splits lines on LF; a CR alone does not start a new line for it.
-    if !text.split('\n').any(could_be_command) {
+    // The runner reads lines as .NET's ReadLine does: LF, CR and CRLF each end one.
+    if !text.split(['\n', '\r']).any(could_be_command) {
         return writeln!(out, "{text}");
     }
     let token = loop {
@@ -72,6 +72,7 @@ mod tests {
             "ok\n::add-mask::passed",
             "  ::error::forged",
             "\r::set-output name=result::passed",
+            "ok\r::add-mask::passed",
             "x ##[set-output name=result;]passed",
         ] {
             let out = text(forged);

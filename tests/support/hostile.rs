@@ -124,13 +124,13 @@ fn read_request(stream: &mut TcpStream) -> Option<()> {
     None
 }
 
-/// The workflow commands the runner would run from a step's log (stdout and stderr): `::name…::`
-/// after leading white space and the legacy `##[name…]` anywhere in a line, none between
-/// `::stop-commands::TOKEN` and `::TOKEN::`.
+/// The workflow commands the runner would run from a step's log (stdout and stderr): lines end
+/// at LF, CR or CRLF (.NET's ReadLine); `::name…::` after leading white space and the legacy
+/// `##[name…]` anywhere in a line, none between `::stop-commands::TOKEN` and `::TOKEN::`.
 pub fn commands_run(log: &str) -> Vec<String> {
     let mut commands = Vec::new();
     let mut stopped: Option<String> = None;
-    for line in log.split('\n') {
+    for line in log.split(['\n', '\r']) {
         let trimmed = line.trim_start();
         if let Some(token) = &stopped {
             if trimmed.trim_end() == format!("::{token}::") {
