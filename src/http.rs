@@ -205,11 +205,7 @@ pub fn retry_delay(
     let rate_limited = header("x-ratelimit-remaining") == Some("0");
     let reset = header("x-ratelimit-reset")
         .and_then(|v| v.parse::<u64>().ok())
-        .map(|epoch| {
-            (SystemTime::UNIX_EPOCH + Duration::from_secs(epoch))
-                .duration_since(now)
-                .unwrap_or(Duration::ZERO)
-        });
+        .map(|epoch| until_epoch(epoch, now));
     let retryable = matches!(status, 408 | 429 | 500..=599)
         || (status == 403 && (retry_after.is_some() || rate_limited));
     if !retryable {
@@ -223,13 +219,33 @@ pub fn retry_delay(
     (wait <= policy.max_retry_after).then_some(wait)
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date.
+/// The longest wait any header can ask for. Servers may send any number; capping every
+/// header-derived time here keeps the sums callers make with `Instant` and `SystemTime` from
+/// overflowing, and no caller waits anywhere near this long.
+pub const MAX_HEADER_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// `Retry-After` as delta-seconds or an HTTP date, at most `MAX_HEADER_WAIT`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(MAX_HEADER_WAIT));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_HEADER_WAIT),
+    )
+}
+
+/// The time from `now` until a header's epoch seconds (`x-ratelimit-reset`): zero when it has
+/// passed, at most `MAX_HEADER_WAIT` however far off it is.
+pub fn until_epoch(epoch_seconds: u64, now: SystemTime) -> Duration {
+    let since_epoch = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    Duration::from_secs(epoch_seconds)
+        .saturating_sub(since_epoch)
+        .min(MAX_HEADER_WAIT)
 }
 
 /// Exponential backoff after the given attempt, capped, with up to 25% random jitter so that
@@ -301,6 +317,40 @@ pub async fn read_limited(
         body.extend_from_slice(&chunk);
     }
     Ok((body, false))
+}
+
+/// A body larger than its cap, or one that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the response body is larger than {}, more than a valid answer needs", size(*.0))]
+    TooLarge(usize),
+    #[error("could not read the response body: {0}")]
+    Read(String),
+}
+
+/// Reads a whole body of at most `limit` bytes; a larger one is an error, found from its
+/// `Content-Length` before reading or after reading `limit` bytes, so it never costs more.
+pub async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge(limit));
+    }
+    match read_limited(response, limit).await {
+        Ok((_, true)) => Err(BodyError::TooLarge(limit)),
+        Ok((body, false)) => Ok(body),
+        Err(e) => Err(BodyError::Read(describe(&e))),
+    }
+}
+
+/// A byte count in words: `4 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// A bounded, single-line excerpt of a body for messages: at most `max_chars` characters, with
@@ -384,6 +434,29 @@ mod tests {
         assert_eq!(
             retry_delay(403, &h, 1, &p, now),
             Some(Duration::from_secs(31))
+        );
+    }
+
+    #[test]
+    fn header_times_saturate_instead_of_overflowing() {
+        let p = Policy::default();
+        let now = SystemTime::now();
+        let far = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "18446744073709551615"),
+        ]);
+        // Too far off to wait for: a final answer, not an overflow.
+        assert_eq!(retry_delay(403, &far, 1, &p, now), None);
+        assert_eq!(until_epoch(u64::MAX, now), MAX_HEADER_WAIT);
+        assert_eq!(until_epoch(0, now), Duration::ZERO);
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(MAX_HEADER_WAIT)
+        );
+        assert!(
+            tokio::time::Instant::now()
+                .checked_add(MAX_HEADER_WAIT)
+                .is_some()
         );
     }
 

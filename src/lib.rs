@@ -17,3 +17,4 @@ pub mod report;
 pub mod rollback;
 pub mod runtime;
 pub mod smoke;
+pub mod yaml;

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(no_verdict_on_panic));
     let cli = Cli::command()
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -21,21 +22,29 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    if cli.format == render::Format::Json {
+        gha::send_masks_to_stderr();
+    }
+    // Tests prove the panic hook on a real panic; release builds have no such door.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("READY_TEST_PANIC").is_some() {
+        panic!("READY_TEST_PANIC is set");
+    }
     let name = cli.command.name();
     let report = cli.command.run().unwrap_or_else(|f| f.into_report(name));
     finish(&report, cli.format)
 }
 
-/// Renders the report. If the outputs or summary cannot be written the step cannot be trusted,
-/// so it exits 3 rather than pretend.
+/// Renders the report. If the log, outputs or summary cannot be written the step cannot be
+/// trusted, so it sets `result=error` (last, so it wins) and exits 3 rather than pretend.
 fn finish(report: &Report, format: render::Format) -> ExitCode {
     let sinks = render::Sinks::from_env();
     let mut stdout = std::io::stdout().lock();
     match render::emit(report, format, &sinks, &mut stdout) {
         Ok(()) => ExitCode::from(report.verdict.exit_code()),
         Err(e) => {
-            eprintln!("ready: could not write the step's results: {e}");
-            ExitCode::from(Verdict::Error.exit_code())
+            gha::print_error(&format!("ready: could not write the step's results: {e}"));
+            set_result(Verdict::Error)
         }
     }
 }
@@ -43,15 +52,43 @@ fn finish(report: &Report, format: render::Format) -> ExitCode {
 /// Help and version exit 0; any other usage error exits 2 with `result=invalid` set.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    let _ = e.print();
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
         return ExitCode::SUCCESS;
     }
-    if let Some(path) = render::Sinks::from_env().output_file {
-        let _ = gha::write_outputs(
-            &path,
-            &[("result".into(), Verdict::Invalid.as_str().into())],
-        );
+    // The message quotes the value given, which inside Actions came from outside.
+    if gha::is_actions() {
+        gha::print_error(&e.to_string());
+    } else {
+        let _ = e.print();
     }
-    ExitCode::from(Verdict::Invalid.exit_code())
+    set_result(Verdict::Invalid)
+}
+
+/// Sets the `result` output, where the runner provides the file, and returns the exit code.
+fn set_result(verdict: Verdict) -> ExitCode {
+    write_result(verdict);
+    ExitCode::from(verdict.exit_code())
+}
+
+fn write_result(verdict: Verdict) {
+    if let Some(path) = render::Sinks::from_env().output_file {
+        let _ = gha::write_outputs(&path, &[("result".into(), verdict.as_str().into())]);
+    }
+}
+
+/// A panic is a bug, but the step must still end as the contract says: `result=error`, exit 3.
+/// The release build aborts on panic; exiting here, before the abort, keeps the contract. The
+/// panic's message is not printed: it may hold text from outside or a secret.
+fn no_verdict_on_panic(info: &std::panic::PanicHookInfo) {
+    let place = info
+        .location()
+        .filter(|l| !std::path::Path::new(l.file()).is_absolute())
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    gha::print_error(&format!(
+        "ready: internal error{place}; this is a bug in ready, please report it. No verdict: result=error"
+    ));
+    write_result(Verdict::Error);
+    std::process::exit(i32::from(Verdict::Error.exit_code()));
 }

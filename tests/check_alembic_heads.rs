@@ -607,3 +607,115 @@ fn changed_since_applies_contract_rules_to_new_files_only() {
     let bad = ready(dir.path(), &["--changed-since", "no-such-ref"], &[]);
     assert_eq!(bad.code, 2, "{}", bad.stdout);
 }
+
+// ---- bounds: findings and summary grow linearly, and the summary stays under GitHub's limit
+
+/// A tree of migration files written directly: (file stem, revision, down_revision).
+fn tree_of(revisions: &[(String, String, Option<String>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\n",
+    )
+    .unwrap();
+    let versions = dir.path().join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    for (stem, id, down) in revisions {
+        let down = down
+            .as_ref()
+            .map_or("None".to_string(), |d| format!("'{d}'"));
+        std::fs::write(
+            versions.join(format!("{stem}.py")),
+            format!("revision = '{id}'\ndown_revision = {down}\n"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn rule_count(run: &Run, rule: &str) -> usize {
+    run.stdout.matches(&format!("title={rule}%3A")).count()
+}
+
+#[test]
+fn many_heads_are_one_finding_and_the_summary_stays_under_1_mib() {
+    let heads: Vec<_> = (0..20_000)
+        .map(|i| {
+            (
+                format!("h{i:05}_{}", "x".repeat(40)),
+                format!("h{i:05}"),
+                None,
+            )
+        })
+        .collect();
+    let dir = tree_of(&heads);
+    let run = ready(dir.path(), &[], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(run.code, 1, "{}", &run.stdout[..2000.min(run.stdout.len())]);
+    assert_eq!(rule_count(&run, "multiple-heads"), 1);
+    assert!(
+        run.stdout
+            .contains("20000 heads where at most 1 is allowed")
+    );
+    assert!(run.stdout.contains("and 19980 more"));
+    assert_eq!(run.outputs["head-count"], "20000");
+    assert!(run.summary.len() < 1024 * 1024, "{}", run.summary.len());
+    assert!(
+        run.summary
+            .contains("This summary was cut to stay under GitHub's 1 MiB limit"),
+        "{}",
+        &run.summary[run.summary.len() - 2000..]
+    );
+}
+
+#[test]
+fn a_long_cycle_is_one_finding() {
+    let n = 181;
+    let members: Vec<_> = (0..n)
+        .map(|i| {
+            (
+                format!("c{i:03}"),
+                format!("c{i:03}"),
+                Some(format!("c{:03}", (i + 1) % n)),
+            )
+        })
+        .collect();
+    let dir = tree_of(&members);
+    let run = ready(dir.path(), &[], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(rule_count(&run, "revision-cycle"), 1);
+    assert!(run.stdout.contains("181 revisions: "), "{}", run.stdout);
+    assert!(run.summary.len() < 64 * 1024, "{}", run.summary.len());
+}
+
+#[test]
+fn brackets_nested_past_cpythons_limit_are_a_syntax_error_as_python_says() {
+    let Some(alembic) = alembic() else { return };
+    let python = alembic.with_file_name("python");
+    for (depth, python_accepts) in [(200, true), (201, false)] {
+        let source = format!(
+            "revision = 'a'\ndown_revision = None\nx = {}1{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let dir = tree_of(&[]);
+        let file = dir.path().join("migrations/versions/a.py");
+        std::fs::write(&file, &source).unwrap();
+        let compiled = std::process::Command::new(&python)
+            .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(compiled.status.success(), python_accepts, "{compiled:?}");
+        let run = ready(dir.path(), &[], &[("GITHUB_ACTIONS", "true")]);
+        if python_accepts {
+            assert_eq!(run.code, 0, "{}", run.stdout);
+        } else {
+            assert_eq!(run.code, 1, "{}", run.stdout);
+            assert!(
+                run.stdout.contains("line=3::migrations/versions/a.py does not parse: too many nested parentheses at line 3, column 205"),
+                "{}",
+                run.stdout
+            );
+        }
+    }
+}

@@ -75,3 +75,63 @@ fn an_empty_format_input_means_the_default() {
         String::from_utf8_lossy(&bad.stderr).contains("expected one of auto, text, github, json")
     );
 }
+
+/// `ready predeploy` with an empty checklist, as an Actions step; returns the command and the
+/// output file's path.
+fn passing_step(dir: &std::path::Path) -> (std::process::Command, std::path::PathBuf) {
+    let config = dir.join("ready.yml");
+    std::fs::write(&config, "required-env: []\n").unwrap();
+    let output = dir.join("output");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ready"));
+    cmd.env_clear()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .args(["predeploy", "--config"])
+        .arg(&config);
+    (cmd, output)
+}
+
+fn result_in(output: &std::path::Path) -> Vec<(String, String)> {
+    ready_actions::gha::read_outputs(&std::fs::read_to_string(output).unwrap()).unwrap()
+}
+
+#[test]
+fn closed_stdout_and_stderr_end_with_result_error_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut cmd, output) = passing_step(dir.path());
+    // Pipes whose reading ends are closed: every write fails (EPIPE).
+    let (out_reader, out_writer) = std::io::pipe().unwrap();
+    let (err_reader, err_writer) = std::io::pipe().unwrap();
+    drop((out_reader, err_reader));
+    let status = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+    // The log could not be written: the step says so rather than pass unseen.
+    assert_eq!(
+        result_in(&output).last(),
+        Some(&("result".to_string(), "error".to_string()))
+    );
+}
+
+#[test]
+fn a_panic_ends_with_result_error_and_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut cmd, output) = passing_step(dir.path());
+    let out = cmd.env("READY_TEST_PANIC", "1").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        result_in(&output),
+        vec![("result".to_string(), "error".to_string())]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("internal error at src/main.rs:"),
+        "{stderr}"
+    );
+    // The panic's own message is not printed: it could hold a secret.
+    assert!(!stderr.contains("READY_TEST_PANIC is set"), "{stderr}");
+}

@@ -110,3 +110,17 @@ fn json_has_outputs_and_exit_code() {
     assert_eq!(doc["findings"][0]["location"]["line"], 3);
     assert!(!json.contains("hunter2"));
 }
+
+#[test]
+fn terminal_text_cuts_a_cell_too_long_to_show() {
+    let mut report = Report::new("demo", Verdict::Passed, "one long check name");
+    let mut table = Table::new(["name", "state"]);
+    table.row(["c".repeat(70_000), "success".to_string()]);
+    report.table = Some(table);
+    let mut out = Vec::new();
+    emit(&report, Format::Text, &Sinks::default(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let row = text.lines().find(|l| l.contains("success")).unwrap();
+    assert!(row.len() < 200, "{row}");
+    assert!(row.contains("c…  success"), "{row}");
+}

@@ -88,6 +88,19 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
 
 /// The rules over files already read: `scripts[i]` is what `sources[i]` declares.
 pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> Report {
+    let silenced = |file: usize, line: Option<u32>, rule: &str| {
+        scripts[file]
+            .ignores
+            .get(&line.unwrap_or(1))
+            .is_some_and(|ids| ids.iter().any(|r| r == rule))
+    };
+    // A problem that involves several revisions (heads, a cycle, a duplicate id) is one finding,
+    // at the first of their lines that does not silence it: silenced only where all of them do.
+    let first_unsilenced = |places: Vec<(usize, Option<u32>)>, rule: &str| {
+        places
+            .into_iter()
+            .find(|&(file, line)| !silenced(file, line, rule))
+    };
     let mut pending: Vec<Pending> = Vec::new();
     let mut push = |file: usize, line: Option<u32>, finding: Finding| {
         pending.push(Pending {
@@ -184,17 +197,21 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
                     .iter()
                     .map(|&n| sources[file_of(n)].display.clone())
                     .collect();
-                for &n in dup {
+                let places = dup
+                    .iter()
+                    .map(|&n| (file_of(n), scripts[file_of(n)].revision.line()))
+                    .collect();
+                if let Some((file, line)) = first_unsilenced(places, "duplicate-revision") {
                     push(
-                        file_of(n),
-                        scripts[file_of(n)].revision.line(),
+                        file,
+                        line,
                         Finding::error(
                             "duplicate-revision",
                             "Duplicate revision id",
                             format!(
                                 "revision {id} is declared in {} files: {}",
                                 all.len(),
-                                all.join(", ")
+                                listing(&all)
                             ),
                         ),
                     );
@@ -261,20 +278,31 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
                 } else {
                     "down_revision"
                 };
-                for &n in members {
-                    let sc = &scripts[file_of(n)];
-                    let line = if *dependency && sc.depends_on.line().is_some() {
-                        sc.depends_on.line()
+                let places = members
+                    .iter()
+                    .map(|&n| {
+                        let sc = &scripts[file_of(n)];
+                        let line = if *dependency && sc.depends_on.line().is_some() {
+                            sc.depends_on.line()
+                        } else {
+                            sc.down_revision.line()
+                        };
+                        (file_of(n), line)
+                    })
+                    .collect();
+                if let Some((file, line)) = first_unsilenced(places, "revision-cycle") {
+                    let shown = if ids.len() > MAX_LISTED {
+                        format!("{} revisions: {}", ids.len(), listing(&ids))
                     } else {
-                        sc.down_revision.line()
+                        ids.join(" → ")
                     };
                     push(
-                        file_of(n),
+                        file,
                         line,
                         Finding::error(
                             "revision-cycle",
                             "Revision cycle",
-                            format!("revisions loop through {kind}: {}", ids.join(" → ")),
+                            format!("revisions loop through {kind}: {shown}"),
                         ),
                     );
                 }
@@ -314,10 +342,14 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
             )
         };
         let listed: Vec<String> = heads.iter().map(|&h| where_(h)).collect();
-        for &h in heads {
+        let places = heads
+            .iter()
+            .map(|&h| (file_of(h), scripts[file_of(h)].revision.line()))
+            .collect();
+        if let Some((file, line)) = first_unsilenced(places, "multiple-heads") {
             push(
-                file_of(h),
-                scripts[file_of(h)].revision.line(),
+                file,
+                line,
                 Finding::error(
                     "multiple-heads",
                     "Multiple heads",
@@ -326,7 +358,7 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
                         heads.len(),
                         options.max_heads,
                         if options.max_heads == 1 { "is" } else { "are" },
-                        listed.join(", ")
+                        listing(&listed)
                     ),
                 ),
             );
@@ -429,12 +461,7 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
     // Silence `# ready: ignore[rule]` on the finding's line.
     let findings: Vec<Finding> = pending
         .into_iter()
-        .filter(|p| {
-            !scripts[p.file]
-                .ignores
-                .get(&p.line)
-                .is_some_and(|ids| ids.iter().any(|r| r == &p.finding.rule))
-        })
+        .filter(|p| !silenced(p.file, Some(p.line), &p.finding.rule))
         .map(|p| {
             let loc = Location::line(sources[p.file].display.clone(), p.line);
             p.finding.at(loc)
@@ -501,6 +528,22 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
         }
     ));
     report
+}
+
+/// The most revisions a finding's message names; the rest are counted (all heads are in the
+/// `heads` output), so a finding stays small however large the tree.
+const MAX_LISTED: usize = 20;
+
+/// `items` joined with ", ", the first `MAX_LISTED` of them and a count of the rest.
+fn listing(items: &[String]) -> String {
+    if items.len() <= MAX_LISTED {
+        return items.join(", ");
+    }
+    format!(
+        "{}, and {} more",
+        items[..MAX_LISTED].join(", "),
+        items.len() - MAX_LISTED
+    )
 }
 
 fn non_literal(file: &str, name: &str) -> Finding {
@@ -572,13 +615,41 @@ mod tests {
             &opts(),
         );
         assert_eq!(r.verdict, Verdict::Blocked);
-        assert_eq!(rules(&r), ["multiple-heads", "multiple-heads"]);
+        assert_eq!(rules(&r), ["multiple-heads"]);
         assert!(
             r.findings[0]
                 .message
                 .contains("they branch from a (versions/a.py)")
         );
         assert_eq!(r.outputs[0], ("heads".into(), "b c".into()));
+    }
+
+    #[test]
+    fn multiple_heads_is_silenced_only_where_every_head_silences_it() {
+        let ignored = "  # ready: ignore[multiple-heads]";
+        let tree = |c_comment: &str| {
+            check(
+                &[
+                    src("a.py", "revision = 'a'\ndown_revision = None\n"),
+                    src(
+                        "b.py",
+                        &format!("revision = 'b'{ignored}\ndown_revision = 'a'\n"),
+                    ),
+                    src(
+                        "c.py",
+                        &format!("revision = 'c'{c_comment}\ndown_revision = 'a'\n"),
+                    ),
+                ],
+                &opts(),
+            )
+        };
+        let r = tree("");
+        assert_eq!(rules(&r), ["multiple-heads"]);
+        assert_eq!(
+            r.findings[0].location,
+            Some(Location::line("versions/c.py", 1))
+        );
+        assert_eq!(tree(ignored).verdict, Verdict::Passed);
     }
 
     #[test]

@@ -170,6 +170,30 @@ fn does_nothing(body: &[Stmt]) -> bool {
         .all(|s| matches!(s, Stmt::Pass(_) | Stmt::Raise(_)) || is_docstring(s))
 }
 
+/// CPython's tokenizer refuses a bracket nested deeper than this (`MAXLEVEL` in its
+/// tokenizer) with "too many nested parentheses", so Alembic could not import the file; ruff's
+/// parser reads it.
+pub const MAX_NESTING: usize = 200;
+
+/// The offset of the first `(`, `[` or `{` nested deeper than `MAX_NESTING`, if any.
+fn too_deeply_nested(tokens: &[ruff_python_ast::token::Token]) -> Option<usize> {
+    use ruff_python_ast::token::TokenKind::{Lbrace, Lpar, Lsqb, Rbrace, Rpar, Rsqb};
+    let mut depth = 0usize;
+    for token in tokens {
+        match token.kind() {
+            Lpar | Lsqb | Lbrace => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(token.range().start().to_usize());
+                }
+            }
+            Rpar | Rsqb | Rbrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Reads one migration file's declarations. Never panics.
 pub fn read(source: &str) -> Script {
     // Python skips a UTF-8 byte order mark; it sits on line 1 and moves no line.
@@ -195,6 +219,14 @@ pub fn read(source: &str) -> Script {
             column: lines.column(start),
             message: error.error.to_string(),
         });
+    }
+    if let Some(start) = too_deeply_nested(parsed.tokens()) {
+        script.syntax_errors.push(SyntaxError {
+            line: lines.line(start),
+            column: lines.column(start),
+            message: "too many nested parentheses".into(),
+        });
+        script.syntax_errors.sort_by_key(|e| (e.line, e.column));
     }
     for stmt in &parsed.syntax().body {
         let (targets, value): (Vec<&Expr>, Option<&Expr>) = match stmt {
@@ -278,6 +310,27 @@ mod tests {
         assert_eq!(s.revision, Attr::NonLiteral { line: 1 });
         assert_eq!(s.down_revision.value().unwrap(), &["b"]);
         assert_eq!(s.branch_labels, Attr::Missing);
+    }
+
+    #[test]
+    fn brackets_nested_deeper_than_cpython_allows_are_a_syntax_error() {
+        let nested = |n: usize| {
+            format!(
+                "revision = 'a'\ndown_revision = None\nx = {}1{}\n",
+                &"([{".repeat(n)[..n],
+                &"}])".repeat(n)[2 * n..]
+            )
+        };
+        assert!(read(&nested(MAX_NESTING)).syntax_errors.is_empty());
+        let s = read(&nested(MAX_NESTING + 1));
+        assert_eq!(s.syntax_errors.len(), 1);
+        assert_eq!(s.syntax_errors[0].message, "too many nested parentheses");
+        assert_eq!(
+            (s.syntax_errors[0].line, s.syntax_errors[0].column),
+            (3, 205)
+        );
+        // The file is still read: its revision is known.
+        assert_eq!(s.revision.value().map(String::as_str), Some("a"));
     }
 
     #[test]

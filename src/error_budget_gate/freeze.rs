@@ -137,7 +137,7 @@ fn weekday(text: &str) -> Result<Weekday, FreezeError> {
 
 /// Parses a freeze file.
 pub fn parse(text: &str) -> Result<Vec<Freeze>, FreezeError> {
-    let file: Option<FreezeFile> = yaml_serde::from_str(text).map_err(|e| FreezeError {
+    let file: Option<FreezeFile> = crate::yaml::from_str(text).map_err(|e| FreezeError {
         message: format!("not a freeze file: {e}"),
         line: e.location().map(|l| l.line() as u32),
     })?;

@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const NAME: &str = "error-budget-gate";
+/// The largest Prometheus answer read: the gate's queries return a few series, and reading
+/// without a cap lets one answer take all the runner's memory.
+pub const MAX_ANSWER: usize = 32 << 20;
 
 /// What to do when the SLO window has no data (no series, or no traffic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -414,13 +417,10 @@ async fn post(
     .await
     .map_err(|e| Failure::undecided(format!("Prometheus unreachable: {e}")))?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(|e| {
-        Failure::undecided(format!(
-            "Prometheus answer could not be read: {}",
-            crate::http::describe(&e)
-        ))
-    })?;
-    Ok((status, text))
+    let body = crate::http::read_capped(response, MAX_ANSWER)
+        .await
+        .map_err(|e| Failure::undecided(format!("Prometheus answer: {e}")))?;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 fn endpoint(base: &reqwest::Url, path: &str) -> reqwest::Url {

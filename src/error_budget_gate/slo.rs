@@ -133,7 +133,7 @@ impl SpecError {
 
 /// Reads a Sloth `prometheus/v1` spec and picks the SLO named `wanted`, or the only one.
 pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
-    let spec: SpecFile = yaml_serde::from_str(text).map_err(|e| SpecError {
+    let spec: SpecFile = crate::yaml::from_str(text).map_err(|e| SpecError {
         message: format!("not a Sloth spec: {e}"),
         line: e.location().map(|l| l.line() as u32),
     })?;

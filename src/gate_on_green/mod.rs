@@ -727,11 +727,9 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
             .count();
         let mut pause = backoff.next(progressed, running);
         let stats = client.stats();
-        let reset_in = stats.rate_reset.map(|epoch| {
-            (std::time::UNIX_EPOCH + Duration::from_secs(epoch))
-                .duration_since(std::time::SystemTime::now())
-                .unwrap_or(Duration::ZERO)
-        });
+        let reset_in = stats
+            .rate_reset
+            .map(|epoch| crate::http::until_epoch(epoch, std::time::SystemTime::now()));
         pause = pause.max(pace::rate_floor(stats.rate_remaining, reset_in, 2));
         let mut wake = (now + pause).min(deadline);
         if now < discovery_end

@@ -3,12 +3,34 @@
 
 mod command;
 mod files;
+mod log;
 pub mod secrets;
 
 pub use command::{Annotation, AnnotationLevel, escape_data};
 pub use files::{append_summary, read_outputs, write_outputs};
+pub use log::{could_be_command, print_error, write_text};
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static MASKS_ON_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Sends `::add-mask::` to stderr from now on, for `--format json`: stdout stays one JSON
+/// document, and the runner reads commands from stderr as well. Unbuffered, a mask reaches it
+/// when the secret is registered, long before the report that could contain the secret.
+pub fn send_masks_to_stderr() {
+    MASKS_ON_STDERR.store(true, Ordering::Relaxed);
+}
+
+/// Where `::add-mask::` goes: stdout, in order with the rest of the log, unless
+/// `send_masks_to_stderr` was called.
+pub fn mask_stream() -> Box<dyn Write> {
+    if MASKS_ON_STDERR.load(Ordering::Relaxed) {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
+}
 
 /// True when running as a step of a GitHub Actions job.
 pub fn is_actions() -> bool {

@@ -61,7 +61,7 @@ const FORM: &AsciiSet = &NON_ALPHANUMERIC
 /// masked with `::add-mask::` at once, so the runner hides it even if it reaches the log some
 /// other way.
 pub fn register(value: &str) {
-    register_to(value, &mut std::io::stdout().lock(), super::is_actions());
+    register_to(value, &mut super::mask_stream(), super::is_actions());
 }
 
 /// Registers `password` and the `Basic` credential built from it, base64 of `user:password`,

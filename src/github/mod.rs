@@ -22,6 +22,10 @@ pub const PER_PAGE: u32 = 100;
 /// list cannot keep the gate paging until its deadline.
 pub const MAX_PAGES: u32 = 1000;
 
+/// The largest answer read: a page of 100 check runs is well under 1 MiB, and reading without a
+/// cap lets one answer take all the runner's memory.
+pub const MAX_BODY: usize = 16 << 20;
+
 /// What the API answered that we cannot use.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -195,10 +199,13 @@ impl Client {
             .get("etag")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.bytes().await.map_err(|e| ApiError::Decode {
-            url: shown.clone(),
-            reason: crate::http::describe(&e),
-        })?;
+        let body = crate::http::read_capped(response, MAX_BODY)
+            .await
+            .map_err(|e| ApiError::Decode {
+                url: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        let body = bytes::Bytes::from(body);
         if !(200..300).contains(&status) {
             return Err(ApiError::Status {
                 url: shown,

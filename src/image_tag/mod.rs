@@ -471,10 +471,9 @@ fn fetch_from_api(
                 if !status.is_success() {
                     return Err(format!("{url}: HTTP {}", status.as_u16()));
                 }
-                let body = response
-                    .bytes()
+                let body = crate::http::read_capped(response, crate::github::MAX_BODY)
                     .await
-                    .map_err(|e| format!("{url}: {}", crate::http::describe(&e)))?;
+                    .map_err(|e| format!("{url}: {e}"))?;
                 serde_json::from_slice::<Value>(&body).map_err(|e| format!("{url}: {e}"))
             }
         };

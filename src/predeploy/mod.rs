@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             "cannot read the checklist {file}: {e} (pass --config)"
         ))
     })?;
-    let config: Option<Config> = yaml_serde::from_str(&text).map_err(|e| {
+    let config: Option<Config> = crate::yaml::from_str(&text).map_err(|e| {
         let mut location = Location::file(&file);
         location.line = e.location().map(|l| l.line() as u32);
         Failure::invalid_at(format!("{file} is not a valid checklist: {e}"), location)

@@ -13,6 +13,32 @@ use crate::report::Failure;
 use reference::Repository;
 use reqwest::{Method, StatusCode, header};
 
+/// Registries refuse manifests over 4 MiB (the distribution spec's minimum they must accept).
+pub const MAX_MANIFEST: usize = 4 << 20;
+/// The only blobs read are image configs, a few KiB; the cap keeps an endless one out of memory.
+pub const MAX_BLOB: usize = 16 << 20;
+/// Token answers, and error answers, which are read for their message only.
+const MAX_SMALL_ANSWER: usize = 1 << 20;
+
+/// A whole answer of at most `limit` bytes; a larger one, or a failed read, cannot be decided on.
+async fn read_body(
+    response: reqwest::Response,
+    limit: usize,
+    doing: &str,
+) -> Result<Vec<u8>, RegistryError> {
+    http::read_capped(response, limit)
+        .await
+        .map_err(|e| RegistryError::Unreachable(format!("{doing}: {e}")))
+}
+
+/// The start of an error answer, for its message: what follows the cap is not read.
+async fn error_body(response: reqwest::Response) -> Vec<u8> {
+    http::read_limited(response, MAX_SMALL_ANSWER)
+        .await
+        .map(|(body, _)| body)
+        .unwrap_or_default()
+}
+
 /// Username and password (or token) for the registry.
 #[derive(Clone)]
 pub struct Credentials {
@@ -258,7 +284,7 @@ impl Client {
             RegistryError::Unreachable(format!("the registry's token service is unreachable: {e}"))
         })?;
         let status = response.status();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = read_body(response, MAX_SMALL_ANSWER, "the registry's token answer").await?;
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(RegistryError::Denied(format!(
                 "{}: the token service refused the {} (HTTP {}) for {scope}: check registry-username and registry-password",
@@ -324,12 +350,12 @@ impl Client {
             .await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| {
-            RegistryError::Unreachable(format!(
-                "reading the manifest {reference}: {}",
-                http::describe(&e)
-            ))
-        })?;
+        let bytes = read_body(
+            response,
+            MAX_MANIFEST,
+            &format!("reading the manifest {reference}"),
+        )
+        .await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -366,7 +392,7 @@ impl Client {
         Ok(Some(Manifest {
             digest,
             media_type,
-            bytes: bytes.to_vec(),
+            bytes,
         }))
     }
 
@@ -383,7 +409,7 @@ impl Client {
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.bytes().await.unwrap_or_default();
+        let body = error_body(response).await;
         if !status.is_success() {
             return Err(self.describe(
                 status,
@@ -399,9 +425,7 @@ impl Client {
         let url = self.url(&format!("blobs/{digest}"));
         let response = self.request(Method::GET, &url, &[], None, false).await?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| {
-            RegistryError::Unreachable(format!("reading the blob {digest}: {}", http::describe(&e)))
-        })?;
+        let bytes = read_body(response, MAX_BLOB, &format!("reading the blob {digest}")).await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -414,7 +438,7 @@ impl Client {
                 "the registry served blob {digest} with sha256 {actual}"
             )));
         }
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(bytes))
     }
 
     /// The commit an image was built from, from its `org.opencontainers.image.revision` label
@@ -464,7 +488,7 @@ impl Client {
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.bytes().await.unwrap_or_default();
+        let body = error_body(response).await;
         if status != StatusCode::ACCEPTED {
             return Err(self.describe(
                 status,
@@ -487,7 +511,7 @@ impl Client {
             .request(Method::PUT, upload.as_str(), &headers, Some(bytes), true)
             .await?;
         let status = response.status();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = error_body(response).await;
         if !status.is_success() {
             return Err(self.describe(status, &body, &format!("uploading blob {digest}")));
         }

@@ -24,18 +24,24 @@ pub fn write_log(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for finding in annotated {
         crate::gha::annotate(out, &annotation(finding))?;
     }
-    writeln!(
+    // The headline and the rows carry text from outside: the runtime keeps it from being read
+    // as workflow commands.
+    crate::gha::write_text(
         out,
-        "{}: {} — {}",
-        report.action,
-        report.verdict.as_str(),
-        report.headline
+        &format!(
+            "{}: {} — {}",
+            report.action,
+            report.verdict.as_str(),
+            report.headline
+        ),
     )?;
     if let Some(table) = &report.table {
         crate::gha::start_group(out, "Details")?;
-        for row in std::iter::once(&table.headers).chain(&table.rows) {
-            writeln!(out, "{}", row.join("  "))?;
-        }
+        let rows: Vec<String> = std::iter::once(&table.headers)
+            .chain(&table.rows)
+            .map(|row| row.join("  "))
+            .collect();
+        crate::gha::write_text(out, &rows.join("\n"))?;
         crate::gha::end_group(out)?;
     }
     Ok(())
@@ -59,22 +65,40 @@ fn annotation(finding: &Finding) -> Annotation {
     a
 }
 
+/// GitHub drops a step's summary over 1 MiB. What the renderer writes stays under this, which
+/// leaves room for the notes that count what was cut.
+pub const MAX_SUMMARY_BYTES: usize = 1024 * 1024 - 16 * 1024;
+/// The longest headline shown in the summary, in characters.
+const MAX_HEADLINE_CHARS: usize = 2000;
+
 pub fn summary(report: &Report) -> String {
+    summary_within(report, MAX_SUMMARY_BYTES)
+}
+
+/// The job summary in at most `budget` bytes (and the notes of what was cut): verdict first,
+/// then the table, the findings, the unannotated ones and the extra sections, each as far as
+/// the budget goes.
+fn summary_within(report: &Report, budget: usize) -> String {
     let icon = match report.verdict {
         Verdict::Passed => "✅",
         Verdict::Blocked => "❌",
         Verdict::Invalid => "⚠️",
         Verdict::Error => "⛔",
     };
-    let mut md = format!(
+    let mut headline: String = report.headline.chars().take(MAX_HEADLINE_CHARS).collect();
+    if headline.len() < report.headline.len() {
+        headline.push('…');
+    }
+    let mut md = Budgeted::new(budget);
+    md.text(&format!(
         "### {icon} {}: {}\n\n{}\n\n",
         report.action,
         report.verdict.as_str(),
-        markdown::escape_cell(&report.headline)
-    );
+        markdown::escape_cell(&headline)
+    ));
     if let Some(table) = &report.table {
-        md.push_str(&markdown::table(table));
-        md.push('\n');
+        md.table(table);
+        md.text("\n");
     }
     if !report.findings.is_empty() {
         let open = if report.findings.len() <= 20 {
@@ -82,30 +106,89 @@ pub fn summary(report: &Report) -> String {
         } else {
             ""
         };
-        md.push_str(&format!(
+        md.text(&format!(
             "<details{open}><summary>{} finding(s)</summary>\n\n",
             report.findings.len()
         ));
-        md.push_str(&findings_table(report.findings.iter()));
-        md.push_str("\n</details>\n\n");
+        md.table(&findings_table(report.findings.iter()));
+        md.text("\n</details>\n\n");
     }
     let (_, unannotated) = split(report);
     if !unannotated.is_empty() {
-        md.push_str(&format!(
+        md.text(&format!(
             "> [!NOTE]\n> {} finding(s) were not annotated: GitHub shows at most {ANNOTATIONS_PER_TYPE} annotations of each type per step. They are:\n\n",
             unannotated.len()
         ));
-        md.push_str(&findings_table(unannotated.into_iter()));
-        md.push('\n');
+        md.table(&findings_table(unannotated.into_iter()));
+        md.text("\n");
     }
     for extra in &report.summary_extra {
-        md.push_str(extra);
-        md.push_str("\n\n");
+        if !md.section(&format!("{extra}\n\n")) {
+            md.cut_sections += 1;
+        }
     }
-    md
+    md.finish()
 }
 
-fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+/// Markdown that stops growing at its budget and counts what it left out.
+struct Budgeted {
+    md: String,
+    budget: usize,
+    cut_rows: usize,
+    cut_sections: usize,
+}
+
+impl Budgeted {
+    fn new(budget: usize) -> Self {
+        Budgeted {
+            md: String::new(),
+            budget,
+            cut_rows: 0,
+            cut_sections: 0,
+        }
+    }
+
+    fn left(&self) -> usize {
+        self.budget.saturating_sub(self.md.len())
+    }
+
+    /// Structure (headings, the opening and closing of a fold): small, and always written so
+    /// that the markdown stays well formed.
+    fn text(&mut self, text: &str) {
+        self.md.push_str(text);
+    }
+
+    /// A whole section if it fits; false if it does not.
+    fn section(&mut self, text: &str) -> bool {
+        let fits = text.len() <= self.left();
+        if fits {
+            self.md.push_str(text);
+        }
+        fits
+    }
+
+    fn table(&mut self, table: &crate::report::Table) {
+        let (text, cut) = markdown::table_within(table, self.left());
+        self.md.push_str(&text);
+        if cut > 0 {
+            self.md
+                .push_str(&format!("\n*{cut} more row(s) not shown here.*\n"));
+            self.cut_rows += cut;
+        }
+    }
+
+    fn finish(mut self) -> String {
+        if self.cut_rows > 0 || self.cut_sections > 0 {
+            self.md.push_str(&format!(
+                "> [!WARNING]\n> This summary was cut to stay under GitHub's 1 MiB limit for a step's summary: {} table row(s) and {} section(s) are not shown. `--format json` prints the whole report.\n\n",
+                self.cut_rows, self.cut_sections
+            ));
+        }
+        self.md
+    }
+}
+
+fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> crate::report::Table {
     let mut table = crate::report::Table::new(["Severity", "Rule", "Where", "Message"]);
     for f in findings {
         let place = f
@@ -128,7 +211,7 @@ fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
             f.message.clone(),
         ]);
     }
-    markdown::table(&table)
+    table
 }
 
 #[cfg(test)]
@@ -173,6 +256,35 @@ mod tests {
             note.contains("f.py:11") && note.contains("f.py:12") && note.contains("warning 10")
         );
         assert!(!note.contains("error 9 "));
+    }
+
+    #[test]
+    fn a_summary_stays_within_its_budget_and_counts_what_was_cut() {
+        let mut r = report_with(3000, 0);
+        let mut table = crate::report::Table::new(["Head", "File"]);
+        for i in 0..5000 {
+            table.row([format!("head{i}"), format!("versions/head{i}.py")]);
+        }
+        r.table = Some(table);
+        r.summary_extra.push("x".repeat(200_000));
+        let md = summary_within(&r, 100_000);
+        assert!(md.len() < 100_000 + 1_000, "{}", md.len());
+        let note = md.split("[!WARNING]").nth(1).unwrap();
+        let cut: usize = note
+            .split("limit for a step's summary: ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let shown = md.lines().filter(|l| l.starts_with("| ")).count();
+        // Every row of the three tables is either shown or counted (each has a header and a
+        // separator line too).
+        assert_eq!(shown + cut, 5000 + 3000 + (3000 - 10) + 3 * 2);
+        assert!(note.contains("and 1 section(s) are not shown"));
+        assert!(md.starts_with("### ❌ demo: blocked"));
     }
 
     #[test]

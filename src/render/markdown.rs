@@ -19,7 +19,9 @@ pub fn escape_cell(text: &str) -> String {
     out
 }
 
-pub fn table(table: &Table) -> String {
+/// The table with as many of its rows as fit in `budget` bytes, and how many were left out.
+/// The header always comes, so that a cut table still says what it is.
+pub fn table_within(table: &Table, budget: usize) -> (String, usize) {
     let mut md = String::new();
     md.push_str(&row(&table.headers));
     md.push('|');
@@ -27,10 +29,14 @@ pub fn table(table: &Table) -> String {
         md.push_str(" --- |");
     }
     md.push('\n');
-    for cells in &table.rows {
-        md.push_str(&row(cells));
+    for (shown, cells) in table.rows.iter().enumerate() {
+        let line = row(cells);
+        if md.len() + line.len() > budget {
+            return (md, table.rows.len() - shown);
+        }
+        md.push_str(&line);
     }
-    md
+    (md, 0)
 }
 
 fn row(cells: &[String]) -> String {
@@ -57,11 +63,23 @@ mod tests {
     }
 
     #[test]
+    fn a_table_keeps_to_its_budget_and_counts_what_it_left_out() {
+        let mut t = Table::new(["name"]);
+        for i in 0..10 {
+            t.row([format!("check {i}")]);
+        }
+        let (md, cut) = table_within(&t, 60);
+        assert!(md.len() <= 60, "{md}");
+        assert_eq!(md.lines().count() - 2 + cut, 10);
+        assert!(cut > 0);
+    }
+
+    #[test]
     fn renders_header_separator_and_rows() {
         let mut t = Table::new(["name", "state"]);
         t.row(["lint", "success"]);
         assert_eq!(
-            table(&t),
+            table_within(&t, usize::MAX).0,
             "| name | state |\n| --- | --- |\n| lint | success |\n"
         );
     }

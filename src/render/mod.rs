@@ -65,6 +65,12 @@ pub fn emit(
     match format {
         Format::Json => json::write(&report, out)?,
         Format::Github => github::write_log(&report, out)?,
+        // Inside Actions every log line goes through the runtime, the text renderer's too.
+        Format::Text | Format::Auto if sinks.in_actions => {
+            let mut text = Vec::new();
+            text::write(&report, false, &mut text)?;
+            crate::gha::write_text(out, &String::from_utf8_lossy(&text))?
+        }
         Format::Text | Format::Auto => text::write(&report, sinks.colour, out)?,
     }
     if let Some(path) = &sinks.output_file {

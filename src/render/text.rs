@@ -64,10 +64,29 @@ fn write_styled(report: &Report, mut out: &mut dyn Write) -> std::io::Result<()>
     Ok(())
 }
 
+/// The widest a table cell is shown. Values can be any length (a check name, a step path); a
+/// column as wide as the longest would make the table unreadable (and `format!` cannot pad past
+/// 65,535 characters), so longer ones are cut here, for display only.
+pub const MAX_CELL_CHARS: usize = 100;
+
+/// A cell as shown: on one line, at most `MAX_CELL_CHARS` characters, `…` where it was cut.
+fn shown_cell(cell: &str) -> String {
+    let flat = cell.replace(['\n', '\r'], " ");
+    if flat.chars().count() <= MAX_CELL_CHARS {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(MAX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
+    let shown = |row: &[String]| -> Vec<String> { row.iter().map(|c| shown_cell(c)).collect() };
+    let headers = shown(&table.headers);
+    let rows: Vec<Vec<String>> = table.rows.iter().map(|r| shown(r)).collect();
     let width = |i: usize| {
-        std::iter::once(&table.headers)
-            .chain(&table.rows)
+        std::iter::once(&headers)
+            .chain(&rows)
             .filter_map(|r| r.get(i))
             .map(|c| c.chars().count())
             .max()
@@ -85,9 +104,28 @@ fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
             .to_string()
     };
     let bold = Style::new().bold();
-    writeln!(out, "  {bold}{}{bold:#}", line(&table.headers))?;
-    for row in &table.rows {
+    writeln!(out, "  {bold}{}{bold:#}", line(&headers))?;
+    for row in &rows {
         writeln!(out, "  {}", line(row))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut_for_display() {
+        let mut table = Table::new(["name", "state"]);
+        table.row(["x".repeat(70_000), "success".to_string()]);
+        let mut out = Vec::new();
+        write_table(&table, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            format!("  {}…  success", "x".repeat(MAX_CELL_CHARS - 1))
+        );
+    }
 }

@@ -306,7 +306,7 @@ pub fn parse(text: &str) -> Result<Spec, SpecError> {
     if text.trim().is_empty() {
         return Err(SpecError::at("the spec is empty", None));
     }
-    yaml_serde::from_str::<Spec>(text).map_err(|e| {
+    crate::yaml::from_str::<Spec>(text).map_err(|e| {
         let line = e.location().map(|l| l.line() as u32);
         let message = e.to_string();
         // yaml_serde appends " at line N column M"; the line goes to the annotation instead.

@@ -3,6 +3,8 @@
 //! Drop; and a tiny independent pusher that uploads blobs and manifests over the API.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use assert_cmd::Command;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
