@@ -159,7 +159,7 @@ impl World {
         message: &str,
         change: impl FnOnce(&Path),
         prometheus: &Prometheus,
-        env: &[(&str, String)],
+        env: impl FnOnce(&str) -> Vec<(&'static str, String)>,
     ) -> (String, ActRun) {
         let repo = self.repo.path();
         let before = git(repo, &["rev-parse", "HEAD"]);
@@ -179,9 +179,10 @@ impl World {
             "pusher": {"name": "ada"},
             "head_commit": {"id": sha, "message": message},
         });
+        let env = env(&sha);
         let run = self
             .act
-            .run(repo, "push", &payload, &self.options(prometheus, env));
+            .run(repo, "push", &payload, &self.options(prometheus, &env));
         (sha, run)
     }
 
@@ -201,6 +202,11 @@ impl World {
     fn deploys(&self) -> Vec<String> {
         lines(&self.deploy_log)
     }
+}
+
+/// No extra environment for a push's run.
+fn no_env(_sha: &str) -> Vec<(&'static str, String)> {
+    Vec::new()
 }
 
 /// image-tag's immutable tag for a commit.
@@ -317,7 +323,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     // the alias moved to that digest.
     world.ci_says("success");
     let t = Instant::now();
-    let (sha_a, run) = world.push("Say hello", |_| {}, &world.healthy, none);
+    let (sha_a, run) = world.push("Say hello", |_| {}, &world.healthy, no_env);
     timings.push(("a: green push", t.elapsed()));
     let all = [
         "lint-and-test",
@@ -376,7 +382,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
             "READY_AFTER_SECONDS = None",
         ),
         &world.healthy,
-        none,
+        no_env,
     );
     timings.push(("b: never ready, rolled back", t.elapsed()));
     assert!(
@@ -433,7 +439,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
             "READY_AFTER_SECONDS = 0.2",
         ),
         &world.healthy,
-        none,
+        no_env,
     );
     timings.push(("c: red check, blocked", t.elapsed()));
     assert!(!run.success);
@@ -470,7 +476,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
             .unwrap();
         },
         &world.healthy,
-        none,
+        no_env,
     );
     timings.push(("d: destructive migration, approval", t.elapsed()));
     assert!(
@@ -489,7 +495,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
 
     // (e) The error budget is spent: blocked before the deploy.
     let t = Instant::now();
-    let (_, run) = world.push("Spend the budget", |_| {}, &world.burning, none);
+    let (_, run) = world.push("Spend the budget", |_| {}, &world.burning, no_env);
     timings.push(("e: budget spent, blocked", t.elapsed()));
     assert!(!run.success);
     assert_eq!(
@@ -559,31 +565,13 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     // (g) The deploy command fails after it started the new container: the alias does not move,
     // and the previous image runs again, verified.
     let t = Instant::now();
-    let (sha_g, run) = {
-        let repo = world.repo.path();
-        let before = git(repo, &["rev-parse", "HEAD"]);
-        git(
-            repo,
-            &[
-                "commit",
-                "--quiet",
-                "--allow-empty",
-                "--message",
-                "A deploy that breaks",
-            ],
-        );
-        let sha = git(repo, &["rev-parse", "HEAD"]);
-        world.github.with(|w| w.head_sha = sha.clone());
-        let payload = json!({
-            "ref": "refs/heads/main", "before": before, "after": sha,
-            "repository": repository(), "head_commit": {"id": sha, "message": "A deploy that breaks"},
-        });
-        let env = [("DEMO_FAIL_REVISION", sha.clone())];
-        let run = world
-            .act
-            .run(repo, "push", &payload, &world.options(&world.healthy, &env));
-        (sha, run)
-    };
+    // The deploy command fails for an image built from this very commit.
+    let (sha_g, run) = world.push(
+        "A deploy that breaks",
+        |_| {},
+        &world.healthy,
+        |sha| vec![("DEMO_FAIL_REVISION", sha.to_string())],
+    );
     timings.push(("g: deploy fails, previous restored", t.elapsed()));
     assert!(!run.success);
     assert_eq!(
