@@ -7,13 +7,13 @@
 //! the decisions are pure and live beside it.
 
 mod context;
-mod datefmt;
-mod input;
+pub mod datefmt;
+pub mod input;
 mod meta;
 pub mod oci;
-mod pep440;
-mod spec;
-mod template;
+pub mod pep440;
+pub mod spec;
+pub mod template;
 
 use crate::report::{Failure, Finding, Report, Table, Verdict};
 use context::{Context, Repo};

@@ -2,7 +2,7 @@
 //! with their inputs and the environment variables that must be present; the report is a
 //! checklist of items, each passed, blocked or skipped, and why. Values are never printed.
 
-mod config;
+pub mod config;
 
 use crate::cli::{Cli, Command};
 use crate::report::{Failure, Finding, Location, Report, Table, Verdict};

@@ -370,12 +370,17 @@ pub fn lines(text: &str) -> Lines {
     out
 }
 
-/// The first line in `from..=to` (1-based) whose text contains `needle`.
+/// The first line in `from..=to` (1-based) whose text contains `needle`. `to` may be
+/// `u32::MAX`, the end of a `wait:` that is the spec's last key.
 pub fn line_within(text: &str, from: u32, to: u32, needle: &str) -> Option<u32> {
+    let from = from.max(1);
+    let count = to
+        .checked_sub(from)
+        .map_or(0, |n| (n as usize).saturating_add(1));
     text.lines()
         .enumerate()
-        .skip(from.saturating_sub(1) as usize)
-        .take((to + 1).saturating_sub(from) as usize)
+        .skip(from as usize - 1)
+        .take(count)
         .find(|(_, l)| l.contains(needle))
         .map(|(i, _)| i as u32 + 1)
 }
@@ -926,5 +931,7 @@ steps:
         assert_eq!(l.wait, Some(11));
         assert_eq!(line_within(text, 3, 10, "$.x"), Some(6));
         assert_eq!(line_within(text, 7, 10, "$.x"), None);
+        assert_eq!(line_within(text, 3, u32::MAX, "$.x"), Some(6));
+        assert_eq!(line_within(text, 0, 0, "vars:"), None);
     }
 }

@@ -1,0 +1,46 @@
+//! Fuzzing every parser of outside input with proptest: spec, SLO, freeze and metrics files,
+//! ready.yml and env files, image references and the tags DSL, and the answers of GitHub,
+//! Prometheus and registries. Each test runs a fixed number of cases (see `inputs`), so a run is
+//! bounded and repeatable; a parser must return a value or a clean error, never panic. The
+//! Alembic parsers have their own file, check_alembic_heads_fuzz.rs.
+
+mod error_budget;
+mod github;
+mod image_tag;
+mod inputs;
+mod predeploy;
+mod registry;
+mod smoke;
+#[path = "../support/mod.rs"]
+mod support;
+
+use proptest::prelude::*;
+
+/// The binary answered as the action contract says: an exit code it documents, the `result`
+/// output that goes with it, no panic, and an error annotation when the use was invalid.
+pub fn answered(run: &support::Run) -> Result<(), TestCaseError> {
+    let expected = match run.code {
+        0 => "passed",
+        1 => "blocked",
+        2 => "invalid",
+        3 => "error",
+        other => {
+            return Err(TestCaseError::fail(format!(
+                "exit {other}:\n{}",
+                run.stdout
+            )));
+        }
+    };
+    prop_assert!(!run.stdout.contains("panicked"), "{}", run.stdout);
+    let result = run.outputs.iter().find(|(n, _)| n == "result");
+    prop_assert_eq!(
+        result.map(|(_, v)| v.as_str()),
+        Some(expected),
+        "{}",
+        run.stdout
+    );
+    if run.code == 2 {
+        prop_assert!(run.stdout.contains("::error"), "{}", run.stdout);
+    }
+    Ok(())
+}
