@@ -43,6 +43,12 @@ impl Step {
         Step { cmd, files }
     }
 
+    /// The step's own scratch directory (it holds the output and summary files); it lives as
+    /// long as the [`Run`], so a test can read what the step left there.
+    pub fn scratch(&self) -> &Path {
+        self.files.path()
+    }
+
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Step {
         self.cmd.arg(arg);
         self
@@ -108,6 +114,7 @@ impl Step {
                 .collect(),
             output_file,
             summary: read("summary").unwrap_or_default(),
+            scratch: self.files,
         }
     }
 }
@@ -121,6 +128,7 @@ pub struct Run {
     /// `$GITHUB_OUTPUT` as written, heredoc delimiters included.
     pub output_file: String,
     pub summary: String,
+    pub scratch: tempfile::TempDir,
 }
 
 impl Run {
