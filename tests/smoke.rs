@@ -1,7 +1,8 @@
 //! `ready smoke` end to end, against a real HTTP and WebSocket server (axum) that each test
 //! starts on 127.0.0.1:0. Timing is driven by request counts and in-flight counts, not sleeps.
 
-use assert_cmd::Command;
+mod support;
+
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -359,6 +360,7 @@ fn server() -> Server {
     }
 }
 
+/// A smoke step as the tests read it: its log (stdout then stderr), raw outputs and JUnit file.
 struct Run {
     code: i32,
     stdout: String,
@@ -394,40 +396,32 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs `ready smoke` with a clean environment plus `env`, writing the spec text to a file when
-/// given one.
+/// Runs `ready smoke` as a step (outside Actions unless `actions`) plus `env`, in its scratch
+/// directory, writing the spec text to a file there when given one.
 fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let summary = dir.path().join("summary");
-    let junit = dir.path().join("junit.xml");
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_OUTPUT", &out)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_JUNIT", &junit)
-        .current_dir(dir.path())
-        .arg("smoke");
-    if actions {
-        cmd.env("GITHUB_ACTIONS", "true");
+    let mut step = support::Step::new();
+    if !actions {
+        step = step.outside_actions();
     }
+    let dir = step.scratch().to_owned();
+    let junit = dir.join("junit.xml");
+    step = step.env("INPUT_JUNIT", &junit);
     if let Some(text) = spec {
-        let path = dir.path().join("smoke.yml");
-        std::fs::write(&path, text).unwrap();
-        cmd.env("INPUT_SPEC", "smoke.yml");
+        std::fs::write(dir.join("smoke.yml"), text).unwrap();
+        step = step.input("spec", "smoke.yml");
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+    let run = step
+        .current_dir(&dir)
+        .arg("smoke")
+        .envs(env)
+        .timeout(Duration::from_secs(60))
+        .run();
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr),
-        outputs: std::fs::read_to_string(&out).unwrap_or_default(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        code: run.code,
+        stdout: run.log(),
         junit: std::fs::read_to_string(&junit).ok(),
+        outputs: run.output_file,
+        summary: run.summary,
     }
 }
 
