@@ -425,6 +425,13 @@ fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
     }
 }
 
+/// Asserts that `text` (the step's `what`) shows every one of `needles`, naming the first missing.
+fn assert_shows(what: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}:\n{text}");
+    }
+}
+
 /// Validates the JUnit report against tests/data/smoke/junit.xsd with xmllint.
 fn assert_junit_valid(xml: &str) {
     let xmllint = std::env::var("READY_TEST_XMLLINT")
@@ -487,30 +494,22 @@ fn the_full_draft_path_passes() {
     assert_eq!(run.output("passed"), "7");
     assert_eq!(run.output("failed"), "0");
     assert!(run.output("report").ends_with("junit.xml"));
-    assert!(
-        run.summary
-            .contains("| Step | Request | Result | Status | Time | Attempts | Detail |")
-    );
-    for (step, request) in [
-        ("create draft", "POST /drafts"),
-        ("add collaborator", "POST /drafts/${draft}/collaborators"),
-        ("append segment", "POST /drafts/${draft}/segments"),
-        ("room event", "WS /drafts/${draft}/room"),
-        ("pass the ring", "POST /drafts/${draft}/ring"),
-        ("version", "GET /version"),
-        ("wait", "GET /readyz"),
-    ] {
-        assert!(
-            run.summary
-                .contains(&format!("| {step} | {request} | ✅ passed |")),
-            "{step}: {}",
-            run.summary
-        );
-    }
-    // readiness took READY_AFTER polls
-    assert!(
-        run.summary
-            .contains("| wait | GET /readyz | ✅ passed | 200 |")
+    let passed = |step: &str, request: &str| format!("| {step} | {request} | ✅ passed |");
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| Step | Request | Result | Status | Time | Attempts | Detail |",
+            &passed("create draft", "POST /drafts"),
+            &passed("add collaborator", "POST /drafts/${draft}/collaborators"),
+            &passed("append segment", "POST /drafts/${draft}/segments"),
+            &passed("room event", "WS /drafts/${draft}/room"),
+            &passed("pass the ring", "POST /drafts/${draft}/ring"),
+            &passed("version", "GET /version"),
+            &passed("wait", "GET /readyz"),
+            // readiness took READY_AFTER polls
+            "| wait | GET /readyz | ✅ passed | 200 |",
+        ],
     );
     assert_eq!(s.shared.readyz.load(Ordering::SeqCst), READY_AFTER);
     let junit = run.junit.clone().unwrap();
@@ -679,13 +678,14 @@ fn a_500_with_a_large_body_is_quoted_in_a_bounded_excerpt() {
     let spec = "steps:\n  - name: big\n    path: /big500\n    expect: {status: 200}\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout
-            .contains("expected status 200, got 500; body: internal error: stack frame"),
-        "{}",
-        run.stdout
+    assert_shows(
+        "log",
+        &run.stdout,
+        &[
+            "expected status 200, got 500; body: internal error: stack frame",
+            "bytes in all)",
+        ],
     );
-    assert!(run.stdout.contains("bytes in all)"), "{}", run.stdout);
     assert!(
         run.stdout.len() < 4_000,
         "output is bounded: {} bytes",
@@ -707,13 +707,14 @@ fn a_websocket_that_never_sends_hits_its_time_limit() {
     let spec = "steps:\n  - name: quiet room\n    websocket: {path: /silent, within: 200ms, send: [{text: hi}]}\n    expect:\n      json: [{path: $.type, exists: true}]\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("no matching message within 200ms (0 message(s) seen)"),
-        "{}",
-        run.stdout
+    assert_shows(
+        "log",
+        &run.stdout,
+        &[
+            "no matching message within 200ms (0 message(s) seen)",
+            "/silent",
+        ],
     );
-    assert!(run.stdout.contains("/silent"));
 }
 
 #[test]
