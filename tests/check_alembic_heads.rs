@@ -4,9 +4,10 @@
 //! Alembic comes from the venv scripts/test.sh makes (`.tools/venv`, pinned in
 //! scripts/requirements-tools.txt) or `READY_TEST_ALEMBIC`.
 
-use assert_cmd::Command;
-use std::collections::BTreeMap;
+mod support;
+
 use std::path::{Path, PathBuf};
+use support::Run;
 
 fn alembic_bin() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("READY_TEST_ALEMBIC").filter(|p| !p.is_empty()) {
@@ -112,41 +113,15 @@ impl Tree {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    outputs: BTreeMap<String, String>,
-    summary: String,
-}
-
+/// `ready check-alembic-heads` in `dir`, outside Actions unless `env` sets GITHUB_ACTIONS.
 fn ready(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out_file = dir.join(".gh-output");
-    let summary_file = dir.join(".gh-summary");
-    let _ = std::fs::remove_file(&out_file);
-    let _ = std::fs::remove_file(&summary_file);
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GITHUB_OUTPUT", &out_file)
-        .env("GITHUB_STEP_SUMMARY", &summary_file)
+    support::Step::new()
+        .outside_actions()
         .current_dir(dir)
         .arg("check-alembic-heads")
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: ready_actions::gha::read_outputs(
-            &std::fs::read_to_string(&out_file).unwrap_or_default(),
-        )
-        .unwrap()
-        .into_iter()
-        .collect(),
-        summary: std::fs::read_to_string(&summary_file).unwrap_or_default(),
-    }
+        .args(args)
+        .envs(env)
+        .run()
 }
 
 /// Our heads, with and without --resolve-dependencies, agree with Alembic's; returns our run.

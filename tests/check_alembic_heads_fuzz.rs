@@ -1,6 +1,8 @@
 //! The front door must not panic on any input: migration sources, alembic.ini and
 //! pyproject.toml text, and whole trees through the rules.
 
+mod support;
+
 use proptest::prelude::*;
 use ready_actions::check_alembic_heads::{config, rules, script};
 
@@ -128,18 +130,11 @@ fn deeply_nested_source_does_not_crash_the_binary() {
     );
     std::fs::write(versions.join("a.py"), text).unwrap();
     std::fs::write(versions.join("b.py"), "[".repeat(depth)).unwrap();
-    let out = assert_cmd::Command::cargo_bin("ready")
-        .unwrap()
-        .env_clear()
+    let run = support::Step::new()
+        .outside_actions()
         .current_dir(dir.path())
         .arg("check-alembic-heads")
-        .output()
-        .unwrap();
-    let code = out.status.code();
-    assert!(
-        code == Some(0) || code == Some(1),
-        "exit {code:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    let code = run.code;
+    assert!(code == 0 || code == 1, "exit {code}: {}", run.log());
 }

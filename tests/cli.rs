@@ -1,5 +1,7 @@
 //! The binary's front door: version, help, usage errors and the `result` output.
 
+mod support;
+
 use assert_cmd::Command;
 
 fn ready() -> Command {
@@ -31,16 +33,9 @@ fn help_lists_exit_codes() {
 
 #[test]
 fn usage_errors_exit_2_and_set_result_invalid() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = dir.path().join("output");
-    let out = ready()
-        .arg("no-such-action")
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_OUTPUT", &output)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let written = std::fs::read_to_string(&output).unwrap();
+    let run = support::Step::new().arg("no-such-action").run();
+    assert_eq!(run.code, 2);
+    let written = &run.output_file;
     let mut lines = written.lines();
     let head = lines.next().unwrap();
     assert!(head.starts_with("result<<ghadelimiter_"), "{written}");
@@ -120,14 +115,19 @@ fn closed_stdout_and_stderr_end_with_result_error_not_an_abort() {
 #[test]
 fn a_panic_ends_with_result_error_and_exit_3() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut cmd, output) = passing_step(dir.path());
-    let out = cmd.env("READY_TEST_PANIC", "1").output().unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    let config = dir.path().join("ready.yml");
+    std::fs::write(&config, "required-env: []\n").unwrap();
+    let run = support::Step::new()
+        .args(["predeploy", "--config"])
+        .arg(&config)
+        .env("READY_TEST_PANIC", "1")
+        .run();
+    assert_eq!(run.code, 3);
     assert_eq!(
-        result_in(&output),
+        ready_actions::gha::read_outputs(&run.output_file).unwrap(),
         vec![("result".to_string(), "error".to_string())]
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = &run.stderr;
     assert!(
         stderr.contains("internal error at src/main.rs:"),
         "{stderr}"

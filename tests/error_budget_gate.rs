@@ -4,13 +4,15 @@
 //! on a free loopback port, shared by every test in this file. Freezes and the metrics-file
 //! source need no server.
 
-use assert_cmd::Command;
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+use support::Run;
 
 /// The newest sample: Friday 2024-06-07 12:00:00 UTC. Every test evaluates `at` this instant.
 const END: i64 = 1_717_761_600;
@@ -373,22 +375,11 @@ fn partial_server() -> Option<&'static Server> {
 
 // ---------------------------------------------------------------- running the binary
 
-struct Run {
-    code: i32,
-    stdout: String,
-    outputs: Vec<(String, String)>,
-    summary: String,
+trait Numeric {
+    fn num(&self, name: &str) -> f64;
 }
 
-impl Run {
-    fn output(&self, name: &str) -> &str {
-        self.outputs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("no output {name} in {:?}", self.outputs))
-    }
-
+impl Numeric for Run {
     fn num(&self, name: &str) -> f64 {
         self.output(name).parse().unwrap()
     }
@@ -396,32 +387,13 @@ impl Run {
 
 /// Runs the gate inside a simulated Actions step with the given inputs (as INPUT_* variables).
 fn gate(inputs: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let output = dir.path().join("output");
-    let summary = dir.path().join("summary");
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .arg("error-budget-gate");
-    for (name, value) in inputs {
-        cmd.env(
-            format!("INPUT_{}", name.to_uppercase().replace('-', "_")),
-            value,
-        );
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: ready_actions::gha::read_outputs(
-            &std::fs::read_to_string(&output).unwrap_or_default(),
+    inputs
+        .iter()
+        .fold(
+            support::Step::new().arg("error-budget-gate"),
+            |step, (name, value)| step.input(name, value),
         )
-        .unwrap(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
-    }
+        .run()
 }
 
 fn url(server: &Server) -> String {

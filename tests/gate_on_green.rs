@@ -4,6 +4,7 @@
 
 #[path = "gate_on_green/mock.rs"]
 mod mock;
+mod support;
 
 use mock::{Fault, GitHub, RunSpec, SHA, StatusSpec, TOKEN, WorkflowRunSpec};
 use ready_actions::gate_on_green::{self, Args, Config, Ending, Outcome};
@@ -12,6 +13,7 @@ use ready_actions::report::Verdict;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
+use support::Run;
 
 fn client(gh: &GitHub) -> Client {
     ready_actions::http::install_crypto_provider();
@@ -960,51 +962,22 @@ async fn benchmark_20_checks_over_10_minutes() {
 
 // ---- End to end: the `ready` binary, real (short) time, clean environment. ----
 
-struct Run {
-    code: i32,
-    stdout: String,
-    outputs: String,
-    summary: String,
-}
-
+/// `ready gate-on-green` as a step, pointed at the mock, for the default repository and commit.
 fn ready(gh: &GitHub, extra_env: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let output = dir.path().join("output");
-    let summary = dir.path().join("summary");
-    let mut cmd = assert_cmd::Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_ACTIONS", "true")
+    support::Step::new()
         .env("GITHUB_API_URL", gh.base())
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_GITHUB_TOKEN", TOKEN)
-        .env("INPUT_REPOSITORY", "octo-org/octo-repo")
-        .env("INPUT_SHA", SHA)
-        .env("INPUT_BRANCH", "main")
-        .arg("gate-on-green");
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: std::fs::read_to_string(&output).unwrap_or_default(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
-    }
+        .input("github-token", TOKEN)
+        .input("repository", "octo-org/octo-repo")
+        .input("sha", SHA)
+        .input("branch", "main")
+        .arg("gate-on-green")
+        .envs(extra_env)
+        .run()
 }
 
-/// The value of one output in a `$GITHUB_OUTPUT` file (heredoc form).
+/// The value of one output, if the step set it.
 fn output(run: &Run, name: &str) -> Option<String> {
-    let mut lines = run.outputs.lines();
-    while let Some(line) = lines.next() {
-        if let Some(delim) = line.strip_prefix(&format!("{name}<<")) {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
-            return Some(value.join("\n"));
-        }
-    }
-    None
+    run.outputs.get(name).cloned()
 }
 
 #[tokio::test]
@@ -1029,7 +1002,7 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
         1,
         "only in the mask command"
     );
-    assert!(!run.summary.contains(TOKEN) && !run.outputs.contains(TOKEN));
+    assert!(!run.summary.contains(TOKEN) && !run.output_file.contains(TOKEN));
     assert_eq!(output(&run, "result").as_deref(), Some("passed"));
     assert_eq!(output(&run, "state").as_deref(), Some("success"));
     assert_eq!(output(&run, "blocking").as_deref(), Some(""));

@@ -60,7 +60,7 @@ fn a_rate_limit_reset_past_any_clock_still_gives_a_verdict() {
     let server = Hostile::start(Fault::FarRateLimitReset(vector("1")));
     // Every request answers 100% errors: a spent budget, decided, not an abort.
     let run = budget_gate(&server.url(), &[]);
-    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.code, 1, "{}", run.log());
     assert_eq!(run.output("result"), "blocked");
 }
 
@@ -70,39 +70,39 @@ fn a_rate_limit_reset_past_any_clock_still_gives_a_verdict() {
 fn an_endless_prometheus_answer_cannot_decide() {
     let server = Hostile::start(Fault::EndlessBody);
     let run = budget_gate(&server.url(), &[]);
-    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.code, 3, "{}", run.log());
     assert_eq!(run.output("result"), "error");
-    assert!(run.stdout.contains("larger than 32 MiB"), "{}", run.stdout);
+    assert!(run.log().contains("larger than 32 MiB"), "{}", run.log());
 }
 
 #[test]
 fn an_endless_github_answer_cannot_decide() {
     let server = Hostile::start(Fault::EndlessBody);
     let run = gate_on_green(&server.url());
-    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.code, 3, "{}", run.log());
     assert_eq!(run.output("result"), "error");
-    assert!(run.stdout.contains("larger than 16 MiB"), "{}", run.stdout);
+    assert!(run.log().contains("larger than 16 MiB"), "{}", run.log());
 }
 
 #[test]
 fn an_endless_manifest_cannot_decide() {
     let server = Hostile::start(Fault::EndlessBody);
     let run = promote(&server.url());
-    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.code, 3, "{}", run.log());
     assert_eq!(run.output("result"), "error");
-    assert!(run.stdout.contains("larger than 4 MiB"), "{}", run.stdout);
+    assert!(run.log().contains("larger than 4 MiB"), "{}", run.log());
 }
 
 // ---- forged workflow commands
 
 fn assert_not_forged(run: &support::Run, secrets: &[&str]) {
-    let forged = forged_commands(&run.stdout, secrets);
-    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.stdout);
+    let forged = forged_commands(&run.log(), secrets);
+    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
     // Still there for the reader, as text.
     assert!(
-        run.stdout.contains("::set-output name=result::passed"),
+        run.log().contains("::set-output name=result::passed"),
         "{}",
-        run.stdout
+        run.log()
     );
     assert_ne!(run.output("result"), "passed");
 }
@@ -112,7 +112,7 @@ fn a_prometheus_error_message_cannot_forge_commands() {
     let body = serde_json::json!({"status": "error", "errorType": "bad_data", "error": FORGED});
     let server = Hostile::start(Fault::Answer(400, body.to_string()));
     let run = budget_gate(&server.url(), &[]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
@@ -122,7 +122,7 @@ fn a_github_error_message_cannot_forge_commands() {
     let server = Hostile::start(Fault::Answer(404, body.to_string()));
     let run = gate_on_green(&server.url());
     // A 404 here means the token cannot see the checks: the user's setup.
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_not_forged(&run, &[TOKEN]);
 }
 
@@ -131,7 +131,7 @@ fn a_registry_error_message_cannot_forge_commands() {
     let body = serde_json::json!({"errors": [{"code": "UNSUPPORTED", "message": FORGED}]});
     let server = Hostile::start(Fault::Answer(400, body.to_string()));
     let run = promote(&server.url());
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
@@ -159,14 +159,14 @@ fn a_freeze_reason_cannot_forge_commands() {
             ("INPUT_AT", "2024-06-05T12:00:00Z"),
         ],
     );
-    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.code, 1, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
 #[test]
 fn a_usage_error_cannot_forge_commands() {
     let run = support::ready(&["--format", FORGED, "predeploy"], &[]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
@@ -192,7 +192,7 @@ fn text_format_inside_actions_cannot_forge_commands() {
         ],
         &[],
     );
-    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert_ne!(run.code, 0, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
@@ -214,7 +214,7 @@ fn a_smoke_step_name_cannot_forge_commands() {
         ],
         &[],
     );
-    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.code, 1, "{}", run.log());
     assert_not_forged(&run, &[]);
 }
 
@@ -223,24 +223,18 @@ fn a_smoke_step_name_cannot_forge_commands() {
 #[test]
 fn json_inside_actions_is_one_document_and_masks_still_reach_the_runner() {
     let server = Hostile::start(Fault::Answer(404, r#"{"message":"Not Found"}"#.into()));
-    let out = assert_cmd::Command::cargo_bin("ready")
-        .unwrap()
-        .env_clear()
-        .env("GITHUB_ACTIONS", "true")
+    let run = support::Step::new()
         .env("GITHUB_API_URL", server.url())
-        .env("INPUT_GITHUB_TOKEN", TOKEN)
-        .env("INPUT_REPOSITORY", "octo-org/octo-repo")
-        .env("INPUT_SHA", SHA)
-        .env("INPUT_WAIT", "false")
+        .input("github-token", TOKEN)
+        .input("repository", "octo-org/octo-repo")
+        .input("sha", SHA)
+        .input("wait", "false")
         .args(["--format", "json", "gate-on-green"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let doc: serde_json::Value =
-        serde_json::from_str(&stdout).expect("stdout is one JSON document");
+        .run();
+    assert_eq!(run.code, 2);
+    let (stdout, stderr) = (&run.stdout, &run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(stdout).expect("stdout is one JSON document");
     assert_eq!(doc["outputs"]["result"], "invalid");
-    let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains(&format!("::add-mask::{TOKEN}\n")),
         "{stderr}"
@@ -296,13 +290,13 @@ fn deeply_nested_yaml_is_refused_at_once_in_every_yaml_input() {
         ),
     ];
     for (what, run) in runs {
-        assert_eq!(run.code, 2, "{what}: {}", run.stdout);
+        assert_eq!(run.code, 2, "{what}: {}", run.log());
         assert_eq!(run.output("result"), "invalid", "{what}");
         assert!(
-            run.stdout.contains("nested more than 128 levels deep"),
+            run.log().contains("nested more than 128 levels deep"),
             "{what}: {}",
-            run.stdout
+            run.log()
         );
-        assert!(run.stdout.contains("line=2"), "{what}: {}", run.stdout);
+        assert!(run.log().contains("line=2"), "{what}: {}", run.log());
     }
 }

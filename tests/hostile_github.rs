@@ -47,11 +47,11 @@ async fn check_names_cannot_forge_workflow_commands() {
         ]
     });
     let run = run(&gh, true).await;
-    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.code, 1, "{}", run.log());
     assert_eq!(run.output("result"), "blocked");
-    let forged = forged_commands(&run.stdout, &[TOKEN]);
-    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.stdout);
-    assert!(run.stdout.contains("\n::warning::FORGED"), "{}", run.stdout);
+    let forged = forged_commands(&run.log(), &[TOKEN]);
+    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
+    assert!(run.log().contains("\n::warning::FORGED"), "{}", run.log());
 }
 
 #[tokio::test]
@@ -60,9 +60,9 @@ async fn a_check_name_too_long_for_a_table_is_cut_in_the_terminal() {
     let long = "n".repeat(70_000);
     gh.with(|w| w.runs = vec![RunSpec::new(1, &long).done(0, "success")]);
     let run = run(&gh, false).await;
-    assert_eq!(run.code, 0, "{}", &run.stdout[..2000.min(run.stdout.len())]);
-    assert!(run.stdout.contains(&format!("{}…", "n".repeat(99))));
-    assert!(!run.stdout.contains(&"n".repeat(101)));
+    assert_eq!(run.code, 0, "{}", &run.log()[..2000.min(run.log().len())]);
+    assert!(run.log().contains(&format!("{}…", "n".repeat(99))));
+    assert!(!run.log().contains(&"n".repeat(101)));
 }
 
 #[tokio::test]
@@ -76,6 +76,6 @@ async fn a_rate_limit_reset_past_any_clock_still_gives_a_verdict() {
     gh.fault("checks/list-for-ref", fault);
     let run = run(&gh, true).await;
     // The answer (no check runs) is decided on: nothing to wait for, not an abort.
-    assert!([0, 1].contains(&run.code), "{}", run.stdout);
+    assert!([0, 1].contains(&run.code), "{}", run.log());
     assert_ne!(run.output("result"), "error");
 }

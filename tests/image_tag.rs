@@ -1,10 +1,13 @@
 //! End-to-end tests of `ready image-tag`: the binary with a clean environment, an event payload
 //! fixture per event, outputs read back from `$GITHUB_OUTPUT`.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use support::Run;
 
 const TAGS: &str = "type=schedule
 type=ref,event=branch
@@ -21,35 +24,16 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    outputs: BTreeMap<String, String>,
-    _dir: tempfile::TempDir,
-}
-
-/// Runs `ready image-tag` in an empty directory (no git checkout) with only `env` set.
+/// Runs `ready image-tag` outside Actions, in an empty directory (no git checkout) that is also
+/// its RUNNER_TEMP, with only `env` set.
 fn run(env: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let output = dir.path().join("output");
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .current_dir(dir.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_OUTPUT", &output)
-        .env("RUNNER_TEMP", dir.path())
-        .arg("image-tag");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let text = std::fs::read_to_string(&output).unwrap_or_default();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        outputs: parse_outputs(&text),
-        _dir: dir,
-    }
+    let step = support::Step::new().outside_actions();
+    let dir = step.scratch().to_owned();
+    step.current_dir(&dir)
+        .env("RUNNER_TEMP", &dir)
+        .arg("image-tag")
+        .envs(env)
+        .run()
 }
 
 fn parse_outputs(text: &str) -> BTreeMap<String, String> {

@@ -1,35 +1,17 @@
 //! `ready predeploy`: the checklist, item by item, and required variables named but never shown.
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::Path;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    summary: String,
-    outputs: String,
-}
+use support::Run;
 
-fn predeploy(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let summary = dir.join("summary.md");
-    let outputs = dir.join("outputs");
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("GITHUB_OUTPUT", &outputs)
+fn predeploy(args: &[&str], env: &[(&str, &str)]) -> Run {
+    support::Step::new()
         .arg("predeploy")
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        summary: std::fs::read_to_string(summary).unwrap_or_default(),
-        outputs: std::fs::read_to_string(outputs).unwrap_or_default(),
-    }
+        .args(args)
+        .envs(env)
+        .run()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -52,7 +34,6 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         "required-env: [SENTRY_DSN]\nrequired-env-from: .env.example\n",
     );
     let run = predeploy(
-        dir.path(),
         &["--config", &config],
         &[
             ("DATABASE_URL", "postgres://user:pw-VALUE-123@db/app"),
@@ -60,7 +41,7 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    for text in [&run.stdout, &run.summary, &run.outputs] {
+    for text in [&run.stdout, &run.summary, &run.output_file] {
         assert!(
             !text.contains("pw-VALUE-123"),
             "a value was printed:\n{text}"
@@ -86,11 +67,7 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
 fn all_variables_present_passes() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), "ready.yml", "required-env: [A, B]\n");
-    let run = predeploy(
-        dir.path(),
-        &["--config", &config],
-        &[("A", "1"), ("B", "2")],
-    );
+    let run = predeploy(&["--config", &config], &[("A", "1"), ("B", "2")]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.summary
@@ -98,7 +75,7 @@ fn all_variables_present_passes() {
         "{}",
         run.summary
     );
-    assert!(run.outputs.contains("\npassed\n") || run.outputs.contains("passed<<"));
+    assert!(run.output_file.contains("\npassed\n") || run.output_file.contains("passed<<"));
 }
 
 #[test]
@@ -109,7 +86,7 @@ fn gates_that_need_a_network_or_token_are_skipped_with_the_reason() {
         "ready.yml",
         "gates:\n  gate-on-green: {}\n  smoke:\n    base-url: https://example.test\n  error-budget-gate:\n    prometheus-url: https://prom.example.test\n",
     );
-    let run = predeploy(dir.path(), &["--config", &config, "--offline"], &[]);
+    let run = predeploy(&["--config", &config, "--offline"], &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.summary
@@ -125,7 +102,7 @@ fn gates_that_need_a_network_or_token_are_skipped_with_the_reason() {
         run.summary
             .contains("| error-budget-gate | skipped | needs Prometheus (--offline)")
     );
-    assert!(run.outputs.contains("skipped<<"));
+    assert!(run.output_file.contains("skipped<<"));
 }
 
 #[test]
@@ -136,7 +113,7 @@ fn a_bad_checklist_is_invalid_with_its_line() {
         "ready.yml",
         "required-env: [A]\nrequired_env_from: x\n",
     );
-    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    let run = predeploy(&["--config", &config], &[]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
         run.stdout.contains("unknown field `required_env_from`"),
@@ -146,7 +123,7 @@ fn a_bad_checklist_is_invalid_with_its_line() {
     assert!(run.stdout.contains(",line=2::"), "{}", run.stdout);
 
     let config = write(dir.path(), "ready.yml", "gates:\n  promote: {}\n");
-    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    let run = predeploy(&["--config", &config], &[]);
     assert_eq!(run.code, 2);
     assert!(
         run.stdout.contains("promote is not a pre-deploy gate"),
@@ -155,7 +132,7 @@ fn a_bad_checklist_is_invalid_with_its_line() {
     );
 
     let config = write(dir.path(), "ready.yml", "gates:\n  no-such-gate: {}\n");
-    let run = predeploy(dir.path(), &["--config", &config], &[]);
+    let run = predeploy(&["--config", &config], &[]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("no-such-gate"), "{}", run.stdout);
 }
@@ -164,14 +141,14 @@ fn a_bad_checklist_is_invalid_with_its_line() {
 fn a_missing_checklist_says_what_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.yml");
-    let run = predeploy(dir.path(), &["--config", missing.to_str().unwrap()], &[]);
+    let run = predeploy(&["--config", missing.to_str().unwrap()], &[]);
     assert_eq!(run.code, 2);
     assert!(
         run.stdout.contains("cannot read the checklist"),
         "{}",
         run.stdout
     );
-    assert!(run.outputs.contains("invalid"));
+    assert!(run.output_file.contains("invalid"));
 }
 
 fn demo() -> String {
@@ -184,8 +161,7 @@ fn demo() -> String {
 /// The README's first command: the demo, with no network and no token.
 #[test]
 fn the_demo_gives_a_real_verdict_offline() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = predeploy(dir.path(), &["--config", &demo(), "--offline"], &[]);
+    let run = predeploy(&["--config", &demo(), "--offline"], &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
         run.summary
@@ -213,7 +189,6 @@ fn the_demo_gives_a_real_verdict_offline() {
     );
 
     let run = predeploy(
-        dir.path(),
         &["--config", &demo(), "--offline"],
         &[
             ("DATABASE_URL", "postgres://db/drafts"),
@@ -223,7 +198,7 @@ fn the_demo_gives_a_real_verdict_offline() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(!run.stdout.contains("s3ssion-VALUE") && !run.summary.contains("s3ssion-VALUE"));
     let checklist = run
-        .outputs
+        .output_file
         .split("checklist<<")
         .nth(1)
         .unwrap()
@@ -243,9 +218,8 @@ fn the_demo_smoke_spec_is_valid() {
     // Port 9 on loopback refuses connections: a valid spec gets as far as the network (exit 3);
     // an invalid one would stop before any request (exit 2).
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/smoke.yml");
-    let out = Command::cargo_bin("ready")
-        .unwrap()
-        .env_clear()
+    let run = support::Step::new()
+        .outside_actions()
         .args([
             "smoke",
             "--base-url",
@@ -255,14 +229,8 @@ fn the_demo_smoke_spec_is_valid() {
             "--spec",
         ])
         .arg(&spec)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+        .run();
+    assert_eq!(run.code, 3, "{}", run.stdout);
 }
 
 #[test]
@@ -270,9 +238,9 @@ fn a_checklist_with_nothing_to_check_is_invalid() {
     let dir = tempfile::tempdir().unwrap();
     for text in ["", "{}\n", "# to do\n", "gates: {}\nrequired-env: []\n"] {
         let config = write(dir.path(), "ready.yml", text);
-        let run = predeploy(dir.path(), &["--config", &config], &[]);
+        let run = predeploy(&["--config", &config], &[]);
         assert_eq!(run.code, 2, "{text:?}: {}", run.stdout);
-        assert!(run.outputs.contains("invalid"), "{}", run.outputs);
+        assert!(run.output_file.contains("invalid"), "{}", run.output_file);
         assert!(
             run.stdout.contains("lists nothing to check"),
             "{}",

@@ -3,11 +3,11 @@
 
 mod support;
 
-use support::{OCI_MANIFEST, PASSWORD, USER};
+use support::registry::{OCI_MANIFEST, PASSWORD, USER};
 
 #[test]
 fn a_missing_source_tag_is_invalid_use_and_changes_nothing() {
-    let Some(registry) = support::start(false) else {
+    let Some(registry) = support::registry::start(false) else {
         return;
     };
     let image = registry.image("app");
@@ -19,13 +19,13 @@ fn a_missing_source_tag_is_invalid_use_and_changes_nothing() {
         ],
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_eq!(run.output("result"), "invalid");
     assert!(
-        run.stdout
+        run.log()
             .contains(&format!("{image}:sha-404 does not exist")),
         "{}",
-        run.stdout
+        run.log()
     );
     assert_eq!(push.digest_of("prod").unwrap(), d1);
     assert!(push.get("ready-history.prod").is_none());
@@ -97,14 +97,14 @@ fn bad_inputs_are_refused_before_any_request() {
         let mut full = vec!["promote"];
         full.extend(args);
         let run = support::ready(&full, &[]);
-        assert_eq!(run.code, 2, "{full:?}: {}", run.stdout);
-        assert!(run.stdout.contains(expected), "{full:?}: {}", run.stdout);
+        assert_eq!(run.code, 2, "{full:?}: {}", run.log());
+        assert!(run.log().contains(expected), "{full:?}: {}", run.log());
     }
 }
 
 #[test]
 fn basic_auth_registry() {
-    let Some(registry) = support::start(true) else {
+    let Some(registry) = support::registry::start(true) else {
         return;
     };
     let image = registry.image("team/app");
@@ -119,9 +119,9 @@ fn basic_auth_registry() {
         ],
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("denied (HTTP 401)"), "{}", run.stdout);
-    assert!(run.stdout.contains("anonymous access"), "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.log().contains("denied (HTTP 401)"), "{}", run.log());
+    assert!(run.log().contains("anonymous access"), "{}", run.log());
 
     // A wrong password: denied, and never printed.
     let run = support::ready(
@@ -133,14 +133,15 @@ fn basic_auth_registry() {
             ("INPUT_REGISTRY_PASSWORD", "wrong-Password-123"),
         ],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert!(
-        run.stdout
+        run.log()
             .contains("denied (HTTP 401) for the credentials given"),
         "{}",
-        run.stdout
+        run.log()
     );
-    let mut lines = run.stdout.lines();
+    let log = run.log();
+    let mut lines = log.lines();
     assert_eq!(
         lines.next(),
         Some("::add-mask::wrong-Password-123"),
@@ -149,7 +150,7 @@ fn basic_auth_registry() {
     assert!(
         lines.all(|l| !l.contains("wrong-Password-123")),
         "{}",
-        run.stdout
+        run.log()
     );
     assert!(push.get("prod").is_none());
 
@@ -163,12 +164,12 @@ fn basic_auth_registry() {
         ],
         &creds,
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d1);
     // The `Basic` credential sent is base64 of user:password: masked at once, shown nowhere.
     let basic = "Y2ktYm90OnMzY3JldC1SZWdpc3RyeS1wdw==";
-    let masks = run
-        .stdout
+    let log = run.log();
+    let masks = log
         .lines()
         .take_while(|l| l.starts_with("::add-mask::"))
         .collect::<Vec<_>>();
@@ -176,17 +177,12 @@ fn basic_auth_registry() {
         masks.contains(&format!("::add-mask::{basic}").as_str()),
         "{masks:?}"
     );
-    let rest = run
-        .stdout
-        .lines()
-        .skip(masks.len())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let rest = log.lines().skip(masks.len()).collect::<Vec<_>>().join("\n");
     for form in [PASSWORD, basic] {
         assert!(
             !rest.contains(form) && !run.summary.contains(form),
             "{form}: {}",
-            run.stdout
+            run.log()
         );
     }
     let run = support::ready(
@@ -195,17 +191,17 @@ fn basic_auth_registry() {
         ],
         &creds,
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("previous-digest"), d1);
     let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &creds);
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d1);
     assert_eq!(run.output("previous-digest"), d2);
     assert_eq!(push.digest_of("prod").unwrap(), d1);
     assert!(
-        run.stdout.lines().skip(1).all(|l| !l.contains(PASSWORD)),
+        run.log().lines().skip(1).all(|l| !l.contains(PASSWORD)),
         "{}",
-        run.stdout
+        run.log()
     );
 }
 
@@ -221,14 +217,14 @@ fn an_unreachable_registry_could_not_decide() {
         &["promote", "--image", &image, "--from", "a", "--to", "b"],
         &[],
     );
-    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.code, 3, "{}", run.log());
     assert_eq!(run.output("result"), "error");
-    assert!(run.stdout.contains("unreachable"), "{}", run.stdout);
+    assert!(run.log().contains("unreachable"), "{}", run.log());
 }
 
 #[test]
 fn a_refused_push_is_invalid_use_and_changes_nothing() {
-    let Some(registry) = support::start(false) else {
+    let Some(registry) = support::registry::start(false) else {
         return;
     };
     let image = registry.image("app");
@@ -241,7 +237,7 @@ fn a_refused_push_is_invalid_use_and_changes_nothing() {
         ],
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     let history = push.digest_of("ready-history.prod").unwrap();
 
     let registry = registry.restart_read_only();
@@ -253,13 +249,9 @@ fn a_refused_push_is_invalid_use_and_changes_nothing() {
         ],
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_eq!(run.output("result"), "invalid");
-    assert!(
-        run.stdout.contains("refused it (HTTP 405)"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.log().contains("refused it (HTTP 405)"), "{}", run.log());
     assert_eq!(push.digest_of("prod").unwrap(), d1);
     assert_eq!(push.digest_of("ready-history.prod").unwrap(), history);
     let run = support::ready(
@@ -268,6 +260,6 @@ fn a_refused_push_is_invalid_use_and_changes_nothing() {
         ],
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_eq!(push.digest_of("prod").unwrap(), d1);
 }

@@ -3,11 +3,11 @@
 
 mod support;
 
-use support::{DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use support::registry::{DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 
 #[test]
 fn promote_three_times_then_roll_back_twice() {
-    let Some(registry) = support::start(false) else {
+    let Some(registry) = support::registry::start(false) else {
         return;
     };
     let image = registry.image("team/app");
@@ -30,7 +30,7 @@ fn promote_three_times_then_roll_back_twice() {
         ],
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("result"), "passed");
     assert_eq!(run.output("digest"), d1);
     assert_eq!(run.output("previous-digest"), "");
@@ -54,7 +54,7 @@ fn promote_three_times_then_roll_back_twice() {
             ("INPUT_REGISTRY_PASSWORD", ""),
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d2);
     assert_eq!(run.output("previous-digest"), d1);
     assert_eq!(push.get("prod").unwrap().1, DOCKER_MANIFEST);
@@ -64,7 +64,7 @@ fn promote_three_times_then_roll_back_twice() {
         &["promote", "--image", &image, "--from", &d3, "--to", "prod"],
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("previous-digest"), d2);
     assert_eq!(push.digest_of("prod").unwrap(), d3);
     // Promoting the same again changes nothing and records nothing.
@@ -74,13 +74,13 @@ fn promote_three_times_then_roll_back_twice() {
         ],
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("nothing changed"), "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(run.log().contains("nothing changed"), "{}", run.log());
     assert_eq!(run.output("previous-digest"), d3);
 
     // Rollback, twice: back two steps, not back and forth.
     let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &[]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d2);
     assert_eq!(run.output("previous-digest"), d3);
     assert_eq!(run.output("image-ref"), format!("{image}@{d2}"));
@@ -94,7 +94,7 @@ fn promote_three_times_then_roll_back_twice() {
             ("INPUT_TO", ""),
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d1);
     assert_eq!(run.output("previous-digest"), d2);
     let (digest, content_type, _) = push.get("prod").unwrap();
@@ -107,9 +107,9 @@ fn promote_three_times_then_roll_back_twice() {
 
     // Nothing left to go back to: exit 2, and prod stays where it is.
     let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &[]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert_eq!(run.output("result"), "invalid");
-    assert!(run.stdout.contains("no earlier image"), "{}", run.stdout);
+    assert!(run.log().contains("no earlier image"), "{}", run.log());
     assert_eq!(push.digest_of("prod").unwrap(), d1);
 
     // Rollback to a named sha tag works without history.
@@ -119,7 +119,7 @@ fn promote_three_times_then_roll_back_twice() {
         ],
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("digest"), d3);
     assert_eq!(run.output("previous-digest"), d1);
     assert_eq!(push.digest_of("prod").unwrap(), d3);
@@ -136,7 +136,7 @@ fn promote_three_times_then_roll_back_twice() {
 
 #[test]
 fn rollback_errors_are_invalid_use_and_change_nothing() {
-    let Some(registry) = support::start(false) else {
+    let Some(registry) = support::registry::start(false) else {
         return;
     };
     let image = registry.image("app");
@@ -145,18 +145,18 @@ fn rollback_errors_are_invalid_use_and_change_nothing() {
 
     // An alias that does not exist.
     let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &[]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
     assert!(
-        run.stdout.contains(&format!("{image}:prod does not exist")),
+        run.log().contains(&format!("{image}:prod does not exist")),
         "{}",
-        run.stdout
+        run.log()
     );
 
     // An alias with no history (tagged by someone else).
     push.manifest("prod", OCI_MANIFEST, &push.get("sha-1").unwrap().2);
     let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &[]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("no earlier image"), "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.log().contains("no earlier image"), "{}", run.log());
     assert!(push.get("ready-history.prod").is_none());
 
     // A `to` that does not exist.
@@ -166,12 +166,8 @@ fn rollback_errors_are_invalid_use_and_change_nothing() {
         ],
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("sha-9 does not exist"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.log().contains("sha-9 does not exist"), "{}", run.log());
     assert_eq!(push.digest_of("prod").unwrap(), d1);
 
     // Required inputs, empty meaning unset.
@@ -179,6 +175,6 @@ fn rollback_errors_are_invalid_use_and_change_nothing() {
         &["rollback"],
         &[("INPUT_IMAGE", &image), ("INPUT_ALIAS", "")],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("`alias` is required"), "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.log().contains("`alias` is required"), "{}", run.log());
 }

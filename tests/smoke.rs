@@ -1,7 +1,8 @@
 //! `ready smoke` end to end, against a real HTTP and WebSocket server (axum) that each test
 //! starts on 127.0.0.1:0. Timing is driven by request counts and in-flight counts, not sleeps.
 
-use assert_cmd::Command;
+mod support;
+
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -359,6 +360,7 @@ fn server() -> Server {
     }
 }
 
+/// A smoke step as the tests read it: its log (stdout then stderr), raw outputs and JUnit file.
 struct Run {
     code: i32,
     stdout: String,
@@ -394,40 +396,39 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs `ready smoke` with a clean environment plus `env`, writing the spec text to a file when
-/// given one.
+/// Runs `ready smoke` as a step (outside Actions unless `actions`) plus `env`, in its scratch
+/// directory, writing the spec text to a file there when given one.
 fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let summary = dir.path().join("summary");
-    let junit = dir.path().join("junit.xml");
-    let mut cmd = Command::cargo_bin("ready").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_OUTPUT", &out)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_JUNIT", &junit)
-        .current_dir(dir.path())
-        .arg("smoke");
-    if actions {
-        cmd.env("GITHUB_ACTIONS", "true");
+    let mut step = support::Step::new();
+    if !actions {
+        step = step.outside_actions();
     }
+    let dir = step.scratch().to_owned();
+    let junit = dir.join("junit.xml");
+    step = step.env("INPUT_JUNIT", &junit);
     if let Some(text) = spec {
-        let path = dir.path().join("smoke.yml");
-        std::fs::write(&path, text).unwrap();
-        cmd.env("INPUT_SPEC", "smoke.yml");
+        std::fs::write(dir.join("smoke.yml"), text).unwrap();
+        step = step.input("spec", "smoke.yml");
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+    let run = step
+        .current_dir(&dir)
+        .arg("smoke")
+        .envs(env)
+        .timeout(Duration::from_secs(60))
+        .run();
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr),
-        outputs: std::fs::read_to_string(&out).unwrap_or_default(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        code: run.code,
+        stdout: run.log(),
         junit: std::fs::read_to_string(&junit).ok(),
+        outputs: run.output_file,
+        summary: run.summary,
+    }
+}
+
+/// Asserts that `text` (the step's `what`) shows every one of `needles`, naming the first missing.
+fn assert_shows(what: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}:\n{text}");
     }
 }
 
@@ -493,30 +494,22 @@ fn the_full_draft_path_passes() {
     assert_eq!(run.output("passed"), "7");
     assert_eq!(run.output("failed"), "0");
     assert!(run.output("report").ends_with("junit.xml"));
-    assert!(
-        run.summary
-            .contains("| Step | Request | Result | Status | Time | Attempts | Detail |")
-    );
-    for (step, request) in [
-        ("create draft", "POST /drafts"),
-        ("add collaborator", "POST /drafts/${draft}/collaborators"),
-        ("append segment", "POST /drafts/${draft}/segments"),
-        ("room event", "WS /drafts/${draft}/room"),
-        ("pass the ring", "POST /drafts/${draft}/ring"),
-        ("version", "GET /version"),
-        ("wait", "GET /readyz"),
-    ] {
-        assert!(
-            run.summary
-                .contains(&format!("| {step} | {request} | ✅ passed |")),
-            "{step}: {}",
-            run.summary
-        );
-    }
-    // readiness took READY_AFTER polls
-    assert!(
-        run.summary
-            .contains("| wait | GET /readyz | ✅ passed | 200 |")
+    let passed = |step: &str, request: &str| format!("| {step} | {request} | ✅ passed |");
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| Step | Request | Result | Status | Time | Attempts | Detail |",
+            &passed("create draft", "POST /drafts"),
+            &passed("add collaborator", "POST /drafts/${draft}/collaborators"),
+            &passed("append segment", "POST /drafts/${draft}/segments"),
+            &passed("room event", "WS /drafts/${draft}/room"),
+            &passed("pass the ring", "POST /drafts/${draft}/ring"),
+            &passed("version", "GET /version"),
+            &passed("wait", "GET /readyz"),
+            // readiness took READY_AFTER polls
+            "| wait | GET /readyz | ✅ passed | 200 |",
+        ],
     );
     assert_eq!(s.shared.readyz.load(Ordering::SeqCst), READY_AFTER);
     let junit = run.junit.clone().unwrap();
@@ -685,13 +678,14 @@ fn a_500_with_a_large_body_is_quoted_in_a_bounded_excerpt() {
     let spec = "steps:\n  - name: big\n    path: /big500\n    expect: {status: 200}\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout
-            .contains("expected status 200, got 500; body: internal error: stack frame"),
-        "{}",
-        run.stdout
+    assert_shows(
+        "log",
+        &run.stdout,
+        &[
+            "expected status 200, got 500; body: internal error: stack frame",
+            "bytes in all)",
+        ],
     );
-    assert!(run.stdout.contains("bytes in all)"), "{}", run.stdout);
     assert!(
         run.stdout.len() < 4_000,
         "output is bounded: {} bytes",
@@ -713,13 +707,14 @@ fn a_websocket_that_never_sends_hits_its_time_limit() {
     let spec = "steps:\n  - name: quiet room\n    websocket: {path: /silent, within: 200ms, send: [{text: hi}]}\n    expect:\n      json: [{path: $.type, exists: true}]\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("no matching message within 200ms (0 message(s) seen)"),
-        "{}",
-        run.stdout
+    assert_shows(
+        "log",
+        &run.stdout,
+        &[
+            "no matching message within 200ms (0 message(s) seen)",
+            "/silent",
+        ],
     );
-    assert!(run.stdout.contains("/silent"));
 }
 
 #[test]
