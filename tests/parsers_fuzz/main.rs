@@ -25,22 +25,19 @@ pub fn answered(run: &support::Run) -> Result<(), TestCaseError> {
         2 => "invalid",
         3 => "error",
         other => {
-            return Err(TestCaseError::fail(format!(
-                "exit {other}:\n{}",
-                run.stdout
-            )));
+            return Err(TestCaseError::fail(format!("exit {other}:\n{}", run.log())));
         }
     };
-    prop_assert!(!run.stdout.contains("panicked"), "{}", run.stdout);
-    let result = run.outputs.iter().find(|(n, _)| n == "result");
+    let log = run.log();
+    prop_assert!(!log.contains("panicked"), "{}", log);
     prop_assert_eq!(
-        result.map(|(_, v)| v.as_str()),
+        run.outputs.get("result").map(String::as_str),
         Some(expected),
         "{}",
-        run.stdout
+        log
     );
     if run.code == 2 {
-        prop_assert!(run.stdout.contains("::error"), "{}", run.stdout);
+        prop_assert!(log.contains("::error"), "{}", log);
     }
     Ok(())
 }
