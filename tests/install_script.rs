@@ -114,6 +114,16 @@ fn fake_release(dir: &Path) -> (Vec<u8>, String) {
     )
 }
 
+/// A release server serving the stand-in release and its sums, and a runner to install from it.
+fn served_release() -> (ReleaseServer, Runner) {
+    let server = ReleaseServer::start();
+    let runner = Runner::new();
+    let (archive, sums) = fake_release(runner.tmp.path());
+    server.serve(ASSET, archive);
+    server.serve("SHA256SUMS", sums.into_bytes());
+    (server, runner)
+}
+
 struct Runner {
     tmp: tempfile::TempDir,
 }
@@ -190,11 +200,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn downloads_verifies_caches_and_then_uses_the_cache_without_a_request() {
-    let server = ReleaseServer::start();
-    let runner = Runner::new();
-    let (archive, sums) = fake_release(runner.tmp.path());
-    server.serve(ASSET, archive);
-    server.serve("SHA256SUMS", sums.into_bytes());
+    let (server, runner) = served_release();
 
     let first = runner.run(&server.base, &[]);
     assert!(first.status.success(), "{}", text(&first));
@@ -391,11 +397,7 @@ fn the_checksums_pinned_in_the_checkout_decide_and_the_server_sums_are_not_asked
 
 #[test]
 fn a_cached_binary_that_no_longer_matches_is_downloaded_again() {
-    let server = ReleaseServer::start();
-    let runner = Runner::new();
-    let (archive, sums) = fake_release(runner.tmp.path());
-    server.serve(ASSET, archive);
-    server.serve("SHA256SUMS", sums.into_bytes());
+    let (server, runner) = served_release();
     let first = runner.run(&server.base, &[]);
     assert!(first.status.success(), "{}", text(&first));
     std::fs::write(runner.installed(), "#!/bin/sh\necho 'tampered'\n").unwrap();
@@ -435,11 +437,7 @@ fn plain_http_is_refused_unless_the_host_is_loopback() {
 
 #[test]
 fn gh_is_only_missed_when_provenance_is_checked() {
-    let server = ReleaseServer::start();
-    let runner = Runner::new();
-    let (archive, sums) = fake_release(runner.tmp.path());
-    server.serve(ASSET, archive);
-    server.serve("SHA256SUMS", sums.into_bytes());
+    let (server, runner) = served_release();
     let out = runner.run(&server.base, &[("READY_VERIFY_PROVENANCE", "false")]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
@@ -454,11 +452,7 @@ fn gh_is_only_missed_when_provenance_is_checked() {
 fn jobs_installing_into_one_tool_cache_at_once_all_run_the_binary() {
     // Self-hosted runners and act share a tool cache between jobs: a job that finished installing
     // must never have its binary removed by another job that finishes later.
-    let server = ReleaseServer::start();
-    let runner = Runner::new();
-    let (archive, sums) = fake_release(runner.tmp.path());
-    server.serve(ASSET, archive);
-    server.serve("SHA256SUMS", sums.into_bytes());
+    let (server, runner) = served_release();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh");
     let jobs: Vec<_> = (0..8)
         .map(|i| {

@@ -292,6 +292,11 @@ fn set_up(tools: &Tools) -> World {
     }
 }
 
+/// Asserts a job's result, showing that job's log when it differs.
+fn expect_job(run: &ActRun, job: &str, result: &str) {
+    assert_eq!(run.job(job), result, "{job}\n{}", explain(run, &[job]));
+}
+
 fn explain(run: &ActRun, jobs: &[&str]) -> String {
     let mut text = format!("jobs: {:?}\n", run.jobs);
     for job in jobs {
@@ -390,13 +395,8 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "(b) must be red\n{}",
         explain(&run, &["smoke"])
     );
-    assert_eq!(
-        run.job("deploy"),
-        "success",
-        "{}",
-        explain(&run, &["deploy"])
-    );
-    assert_eq!(run.job("smoke"), "failure", "{}", explain(&run, &["smoke"]));
+    expect_job(&run, "deploy", "success");
+    expect_job(&run, "smoke", "failure");
     assert_eq!(
         run.job("rollback"),
         "success",
@@ -443,12 +443,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     );
     timings.push(("c: red check, blocked", t.elapsed()));
     assert!(!run.success);
-    assert_eq!(
-        run.job("gate-on-green"),
-        "failure",
-        "{}",
-        explain(&run, &["gate-on-green"])
-    );
+    expect_job(&run, "gate-on-green", "failure");
     assert_eq!(
         run.job("deploy"),
         "did not run",
@@ -498,12 +493,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     let (_, run) = world.push("Spend the budget", |_| {}, &world.burning, no_env);
     timings.push(("e: budget spent, blocked", t.elapsed()));
     assert!(!run.success);
-    assert_eq!(
-        run.job("error-budget"),
-        "failure",
-        "{}",
-        explain(&run, &["error-budget"])
-    );
+    expect_job(&run, "error-budget", "failure");
     assert_eq!(run.job("deploy"), "did not run");
     assert_eq!(world.digest_of("production"), Some(digest_d.clone()));
     assert_eq!(world.running_version(), sha_d);
@@ -574,12 +564,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     );
     timings.push(("g: deploy fails, previous restored", t.elapsed()));
     assert!(!run.success);
-    assert_eq!(
-        run.job("deploy"),
-        "failure",
-        "{}",
-        explain(&run, &["deploy"])
-    );
+    expect_job(&run, "deploy", "failure");
     assert_eq!(run.job("smoke"), "did not run");
     assert_eq!(
         run.job("rollback"),
