@@ -25,7 +25,7 @@ mod unknown_down_revision;
 pub use tree::{Options, Source, Tree, counts_as_migration, read_source};
 
 use super::ACTION;
-use super::script::Script;
+use super::script::{Attr, Script};
 use crate::report::{Finding, Location, Report, Severity, Table, Verdict};
 
 pub const CONTRACTS: [&str; 3] = ["safe_online", "requires_maintenance_window", "destructive"];
@@ -190,7 +190,7 @@ impl Attribute {
         }
     }
 
-    /// Where in the file's findings this attribute's stand (after the syntax error).
+    /// Where findings about this attribute stand among the file's (after the syntax error).
     pub fn order(self, file: usize) -> Order {
         Order::File {
             file,
@@ -198,27 +198,20 @@ impl Attribute {
         }
     }
 
-    /// How the file declares it: missing, its line, or not a literal (`NonLiteral`).
+    /// How the file declares it, whatever the attribute's type.
     pub fn in_script(self, script: &Script) -> AttrState {
-        let (line, literal) = match self {
-            Attribute::Revision => (script.revision.line(), script.revision.value().is_some()),
-            Attribute::DownRevision => (
-                script.down_revision.line(),
-                script.down_revision.value().is_some(),
-            ),
-            Attribute::BranchLabels => (
-                script.branch_labels.line(),
-                script.branch_labels.value().is_some(),
-            ),
-            Attribute::DependsOn => (
-                script.depends_on.line(),
-                script.depends_on.value().is_some(),
-            ),
-        };
-        match line {
-            None => AttrState::Missing,
-            Some(line) if literal => AttrState::Literal { line },
-            Some(line) => AttrState::NonLiteral { line },
+        fn state<T>(attr: &Attr<T>) -> AttrState {
+            match attr {
+                Attr::Missing => AttrState::Missing,
+                Attr::NonLiteral { line } => AttrState::NonLiteral { line: *line },
+                Attr::Value { line, .. } => AttrState::Literal { line: *line },
+            }
+        }
+        match self {
+            Attribute::Revision => state(&script.revision),
+            Attribute::DownRevision => state(&script.down_revision),
+            Attribute::BranchLabels => state(&script.branch_labels),
+            Attribute::DependsOn => state(&script.depends_on),
         }
     }
 }
