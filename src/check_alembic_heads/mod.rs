@@ -3,6 +3,7 @@
 //! graph and of the declared migration contracts at once, each on its file and line.
 //!
 //! I/O lives here (config, directory walk, git); `config`, `script`, `graph` and `rules` are pure.
+//! `rules/` holds one file per rule and the driver that runs them all over the read tree.
 
 pub mod config;
 pub mod graph;
