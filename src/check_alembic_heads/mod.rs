@@ -13,7 +13,15 @@ pub mod workers;
 use crate::report::{Failure, Report};
 use std::path::{Path, PathBuf};
 
-pub const ACTION: &str = "check-alembic-heads";
+pub const NAME: &str = "check-alembic-heads";
+/// The old name of `NAME`, which rules.rs still reads until its rewrite.
+pub(crate) const ACTION: &str = NAME;
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs::NOTHING,
+};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {

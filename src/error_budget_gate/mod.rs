@@ -19,6 +19,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const NAME: &str = "error-budget-gate";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs {
+        network: Some("Prometheus"),
+        offline_with: Some("metrics-file"),
+        github_token: None,
+    },
+};
 /// The largest Prometheus answer read: the gate's queries return a few series, and reading
 /// without a cap lets one answer take all the runner's memory.
 pub const MAX_ANSWER: usize = 32 << 20;

@@ -15,6 +15,16 @@ use tokio::time::Instant;
 
 pub const NAME: &str = "gate-on-green";
 
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs {
+        network: Some("GitHub's API"),
+        offline_with: None,
+        github_token: Some("github-token"),
+    },
+};
+
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Args {
     /// Token for the GitHub API (default: $GITHUB_TOKEN).

@@ -84,7 +84,13 @@ pub struct Args {
     pub github_token: String,
 }
 
-const ACTION: &str = "image-tag";
+pub const NAME: &str = "image-tag";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let github_token = args.github_token.trim();
@@ -575,7 +581,7 @@ fn build_report(ctx: &Context, meta: &Meta, settings: &Settings) -> Report {
             }
         )
     };
-    let mut report = Report::new(ACTION, Verdict::Passed, headline);
+    let mut report = Report::new(NAME, Verdict::Passed, headline);
     let mut table = Table::new(["Tag", "Kind"]);
     for tag in &meta.tags {
         let name = tag.rsplit_once(':').map_or(tag.as_str(), |(_, n)| n);

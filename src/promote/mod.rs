@@ -31,6 +31,12 @@ pub struct Args {
 
 pub const NAME: &str = "promote";
 
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
+
 /// A non-empty input, trimmed.
 pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
     value

@@ -29,6 +29,12 @@ pub struct Args {
 
 pub const NAME: &str = "rollback";
 
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
+
 pub fn run(args: Args) -> Result<Report, Failure> {
     let image = required(args.image, "image")?;
     let repo = reference::parse_image(&image).map_err(Failure::invalid)?;
