@@ -15,6 +15,7 @@ pub mod gha;
 pub mod github;
 pub mod http;
 pub mod image_tag;
+pub mod inputs;
 pub mod predeploy;
 pub mod promote;
 pub mod registry;

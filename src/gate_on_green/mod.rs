@@ -107,12 +107,7 @@ impl Config {
     /// Resolves the inputs; `env` reads the environment (a closure, so tests can pass a map).
     /// Empty values mean "not set", as an action input left at "" arrives.
     pub fn resolve(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, Failure> {
-        let set = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
+        let set = |v: &Option<String>| crate::inputs::given(v).map(str::to_string);
         let env = |name: &str| {
             env(name)
                 .map(|v| v.trim().to_string())
@@ -176,7 +171,7 @@ impl Config {
                     .map(str::to_string)
                     .unwrap_or(b)
             });
-        let require_head_of_branch = flag(
+        let require_head_of_branch = crate::inputs::flag(
             &args.require_head_of_branch,
             "require-head-of-branch",
             false,
@@ -231,25 +226,14 @@ impl Config {
             checks: checks::split_list(&set(&args.checks).unwrap_or_default()),
             ignore: checks::split_list(&set(&args.ignore).unwrap_or_default()),
             allowed,
-            allow_no_checks: flag(&args.allow_no_checks, "allow-no-checks", false)?,
-            wait: flag(&args.wait, "wait", true)?,
+            allow_no_checks: crate::inputs::flag(&args.allow_no_checks, "allow-no-checks", false)?,
+            wait: crate::inputs::flag(&args.wait, "wait", true)?,
             timeout: duration(&args.timeout, "timeout", "30m")?,
             interval,
             discovery_timeout: duration(&args.discovery_timeout, "discovery-timeout", "5m")?,
             self_check_run_id,
             run,
         })
-    }
-}
-
-fn flag(value: &Option<String>, name: &str, default: bool) -> Result<bool, Failure> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(default),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(Failure::invalid(format!(
-            "{name}: {v:?} is not true or false"
-        ))),
     }
 }
 

@@ -114,10 +114,11 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             Failure::invalid(format!("sha-length must be a positive number, got `{n}`"))
         })?,
     };
-    let pr_head_sha = parse_bool(
-        "pr-head-sha",
-        &or_env(&args.pr_head_sha, "DOCKER_METADATA_PR_HEAD_SHA"),
-    )?;
+    // Only true or false, as metadata-action itself reads it.
+    let pr_head_sha =
+        crate::inputs::true_or_false(&or_env(&args.pr_head_sha, "DOCKER_METADATA_PR_HEAD_SHA"))
+            .map(|b| b.unwrap_or(false))
+            .map_err(|e| Failure::invalid(format!("pr-head-sha: {e}")))?;
     let levels: Vec<String> = match or_env(
         &args.annotation_levels,
         "DOCKER_METADATA_ANNOTATIONS_LEVELS",
@@ -224,16 +225,6 @@ fn export_env(report: &Report) -> Result<(), Failure> {
         .collect();
     crate::gha::write_outputs(Path::new(&path), &vars)
         .map_err(|e| Failure::undecided(format!("could not write GITHUB_ENV {path}: {e}")))
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
-    match value.to_ascii_lowercase().as_str() {
-        "" | "false" => Ok(false),
-        "true" => Ok(true),
-        other => Err(Failure::invalid(format!(
-            "{name} must be true or false, got `{other}`"
-        ))),
-    }
 }
 
 fn parse_settings(args: &Args, sha_length: usize) -> Result<Settings, Failure> {

@@ -24,7 +24,7 @@ pub struct Args {
     pub config: PathBuf,
 
     /// Skip the items that need a network (GitHub, Prometheus, the service) and say so.
-    #[arg(long, env = "INPUT_OFFLINE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "INPUT_OFFLINE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = crate::inputs::off_unless_set)]
     pub offline: bool,
 }
 
