@@ -3,6 +3,7 @@
 //! vocabulary; and the runner's own variables are read here, not in each action.
 
 use crate::report::Failure;
+use std::time::Duration;
 
 /// An input that is set and not blank, trimmed.
 pub fn given(value: &Option<String>) -> Option<&str> {
@@ -59,6 +60,55 @@ pub fn flag(value: &Option<String>, name: &str, default: bool) -> Result<bool, F
         .map_err(|e| Failure::invalid(format!("{name}: {e}")))
 }
 
+/// A duration for timeouts and intervals: `500ms`, `1.5s`, `30s`, `10m`, `1h30m` (`sec` and
+/// `min` too, spaces between parts allowed) or a plain number of seconds (`90`, `2.5`).
+/// Prometheus windows (`30d`) are another thing: see `error_budget_gate::duration`.
+pub fn duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    let bad = || format!("{t:?} is not a duration such as 500ms, 30s, 10m, 1h or 1h30m");
+    let is_number = |c: char| c.is_ascii_digit() || c == '.';
+    if t.chars().all(is_number) {
+        return nanos(number(t, 1_000_000_000).ok_or_else(bad)?, t);
+    }
+    let mut total: u128 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.find(|c| !is_number(c)).unwrap_or(rest.len());
+        let (value, after) = rest.split_at(digits);
+        let unit_len = after.find(is_number).unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        let unit_nanos: u64 = match unit.trim() {
+            "ms" => 1_000_000,
+            "s" | "sec" => 1_000_000_000,
+            "m" | "min" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return Err(bad()),
+        };
+        let part = number(value, unit_nanos).ok_or_else(bad)?;
+        total = total.checked_add(part).ok_or_else(bad)?;
+        rest = after;
+    }
+    nanos(total, t)
+}
+
+/// `text` (digits, maybe one `.`) times `unit` nanoseconds; whole numbers stay exact.
+fn number(text: &str, unit: u64) -> Option<u128> {
+    if let Ok(n) = text.parse::<u64>() {
+        return u128::from(n).checked_mul(u128::from(unit));
+    }
+    let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite())?;
+    let n = (value * unit as f64).round();
+    (n < u128::MAX as f64).then_some(n as u128)
+}
+
+fn nanos(total: u128, text: &str) -> Result<Duration, String> {
+    let secs = u64::try_from(total / 1_000_000_000).map_err(|_| format!("{text:?} is too long"))?;
+    Ok(Duration::new(secs, (total % 1_000_000_000) as u32))
+}
+
 /// The run's URL, for records that point back at it, when running in Actions.
 pub fn run_url() -> Option<String> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -99,6 +149,39 @@ mod tests {
         assert_eq!(true_or_false("TRUE"), Ok(Some(true)));
         assert_eq!(true_or_false(""), Ok(None));
         assert!(true_or_false("yes").is_err());
+    }
+
+    #[test]
+    fn every_duration_form_smoke_or_gate_on_green_accepted() {
+        let ms = Duration::from_millis;
+        for (text, want) in [
+            ("500ms", ms(500)),
+            ("1.5s", ms(1500)),
+            ("3", ms(3000)),
+            ("2.5", ms(2500)),
+            ("2m", ms(120_000)),
+            ("1h30m", ms(5_400_000)),
+            ("1h 30m", ms(5_400_000)),
+            ("5 s", ms(5000)),
+            ("10sec", ms(10_000)),
+            ("2min", ms(120_000)),
+            (" 30m ", ms(1_800_000)),
+        ] {
+            assert_eq!(duration(text), Ok(want), "{text}");
+        }
+        for text in [
+            "",
+            "soon",
+            "5x",
+            "m",
+            "1..5s",
+            "nan",
+            "inf",
+            "-1s",
+            "99999999999999999999h",
+        ] {
+            assert!(duration(text).is_err(), "{text}");
+        }
     }
 
     #[test]
