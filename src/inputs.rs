@@ -2,7 +2,7 @@
 //! action.yml arrives as `INPUT_X=""`, so blank means "not set" everywhere; booleans have one
 //! vocabulary; and the runner's own variables are read here, not in each action.
 
-use crate::report::Failure;
+use crate::report::{Failure, Finding};
 use std::time::Duration;
 
 /// An input that is set and not blank, trimmed.
@@ -130,6 +130,59 @@ pub fn short(digest: &str) -> &str {
     &digest[..end]
 }
 
+/// The runner's context, read once and handed to the action: its `GITHUB_*` variables (through
+/// `env`, so tests can pass a map) and the event payload.
+pub struct Runner<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    /// The event payload; `{}` when there is none.
+    pub event: serde_json::Value,
+    /// What the action's report should warn about, such as an unreadable payload.
+    pub warnings: Vec<Finding>,
+}
+
+impl<'a> Runner<'a> {
+    /// Reads the payload at `$GITHUB_EVENT_PATH`. An unreadable file is a warning (the action
+    /// goes on from the variables alone); a file that is not JSON is invalid input.
+    pub fn read(env: &'a dyn Fn(&str) -> Option<String>) -> Result<Self, Failure> {
+        let mut runner = Runner {
+            env,
+            event: serde_json::json!({}),
+            warnings: Vec::new(),
+        };
+        let Some(path) = runner.var("GITHUB_EVENT_PATH") else {
+            return Ok(runner);
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                runner.event = serde_json::from_str(&text).map_err(|e| {
+                    Failure::invalid(format!("the event payload {path} is not JSON: {e}"))
+                })?;
+            }
+            Err(e) => runner.warnings.push(Finding::warning(
+                "event-payload-missing",
+                "Event payload missing",
+                format!(
+                    "GITHUB_EVENT_PATH {path} could not be read ({e}); going on from the GITHUB_* variables only."
+                ),
+            )),
+        }
+        Ok(runner)
+    }
+
+    /// A runner variable, when set and not empty.
+    pub fn var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+
+    /// A string in the event payload, by JSON pointer (`/pull_request/head/sha`).
+    pub fn event_str(&self, pointer: &str) -> Option<String> {
+        self.event
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +235,21 @@ mod tests {
         ] {
             assert!(duration(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn an_unreadable_payload_is_a_warning_and_bad_json_is_invalid() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.json").display().to_string();
+        let env = |k: &str| (k == "GITHUB_EVENT_PATH").then(|| missing.clone());
+        let runner = Runner::read(&env).unwrap();
+        assert_eq!(runner.event, serde_json::json!({}));
+        assert_eq!(runner.warnings.len(), 1);
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{").unwrap();
+        let bad = bad.display().to_string();
+        let env = |k: &str| (k == "GITHUB_EVENT_PATH").then(|| bad.clone());
+        assert!(Runner::read(&env).is_err());
     }
 
     #[test]

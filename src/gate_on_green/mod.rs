@@ -8,6 +8,7 @@ pub mod peers;
 
 use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
+use crate::inputs::Runner;
 use crate::report::{Failure, Finding, Report, Table, Verdict};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
 use std::time::Duration;
@@ -107,9 +108,15 @@ impl Config {
     /// Resolves the inputs; `env` reads the environment (a closure, so tests can pass a map).
     /// Empty values mean "not set", as an action input left at "" arrives.
     pub fn resolve(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, Failure> {
+        Self::resolve_in(args, &Runner::read(env)?)
+    }
+
+    /// Resolves the inputs in the runner's context (its variables and event payload).
+    pub fn resolve_in(args: &Args, runner: &Runner) -> Result<Self, Failure> {
         let set = |v: &Option<String>| crate::inputs::given(v).map(str::to_string);
         let env = |name: &str| {
-            env(name)
+            runner
+                .var(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
@@ -119,16 +126,7 @@ impl Config {
                 Failure::invalid("repository is not set (input repository or $GITHUB_REPOSITORY)")
             })?;
         let repo: Repo = repository.parse().map_err(Failure::invalid)?;
-        let event = env("GITHUB_EVENT_PATH")
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .unwrap_or(serde_json::Value::Null);
-        let event_str = |ptr: &str| {
-            event
-                .pointer(ptr)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        let event_str = |ptr: &str| runner.event_str(ptr);
         let event_name = env("GITHUB_EVENT_NAME");
         let pull_request = matches!(
             event_name.as_deref(),
@@ -914,7 +912,9 @@ pub fn human(d: Duration) -> String {
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    let cfg = Config::resolve(&args, &|name| std::env::var(name).ok())?;
+    let lookup = |name: &str| std::env::var(name).ok();
+    let runner = Runner::read(&lookup)?;
+    let cfg = Config::resolve_in(&args, &runner)?;
     let token = args
         .github_token
         .clone()
@@ -925,13 +925,15 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let client =
         Client::new(http, &Client::base_from_env(), token, policy).map_err(Failure::invalid)?;
-    match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
-        Ok(outcome) => Ok(report(&cfg, &outcome)),
+    let mut report = match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
+        Ok(outcome) => report(&cfg, &outcome),
         // Requests were made before it failed: the count is still this run's to report.
         Err(failure) => {
             let mut report = failure.into_report(NAME);
             report.output("requests", client.stats().sent.to_string());
-            Ok(report)
+            report
         }
-    }
+    };
+    report.findings.extend(runner.warnings);
+    Ok(report)
 }

@@ -268,22 +268,10 @@ fn read_context(
     findings: &mut Vec<Finding>,
 ) -> Result<Context, Failure> {
     let github_token = args.github_token.trim();
-    let payload = match env("GITHUB_EVENT_PATH") {
-        None => json!({}),
-        Some(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                Failure::invalid(format!("the event payload {path} is not JSON: {e}"))
-            })?,
-            Err(e) => {
-                findings.push(Finding::warning(
-                    "event-payload-missing",
-                    "Event payload missing",
-                    format!("GITHUB_EVENT_PATH {path} could not be read ({e}); repository metadata comes from GITHUB_REPOSITORY only."),
-                ));
-                json!({})
-            }
-        },
-    };
+    let lookup = |name: &str| std::env::var(name).ok();
+    let runner = crate::inputs::Runner::read(&lookup)?;
+    findings.extend(runner.warnings.iter().cloned());
+    let payload = runner.event.clone();
     let event_name = env("GITHUB_EVENT_NAME").unwrap_or_default();
     let workdir = env("GITHUB_WORKSPACE")
         .map(PathBuf::from)
