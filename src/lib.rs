@@ -3,8 +3,10 @@
 //! The shape: each action is one folder `src/<action>/` whose `mod.rs` holds `NAME`, `Args`
 //! (clap), `run()` and `META`, its entry in the registry (`actions`): whether predeploy may run
 //! it as a gate and what it needs (a network service, a token). The CLI (`cli`), predeploy's gate
-//! table and the action contract test read the registry. Inputs are parsed by the one inputs
-//! layer (`inputs`); the runtime (`gha`), report and renderers are shared by all of them.
+//! table and the action contract test read the registry. Every action reads its inputs through
+//! one inputs layer (`inputs`: blank means unset, one switch vocabulary, one duration grammar,
+//! and `Runner`, the `GITHUB_*` variables and event payload read once). The runtime (`gha`),
+//! `report` and `render` are shared by all of them.
 
 pub mod actions;
 pub mod check_alembic_heads;
