@@ -1,6 +1,7 @@
 //! The command line: one subcommand per action. Every flag also reads `INPUT_<NAME>`, which is
 //! how the composite actions pass their inputs (see `actions/*/action.yml`).
 
+use crate::actions::ActionMeta;
 use crate::render::Format;
 use crate::report::{Failure, Report};
 use clap::{Parser, Subcommand};
@@ -49,42 +50,55 @@ fn parse_format(value: &str) -> Result<Format, String> {
     })
 }
 
-/// One variant per action; each action module has `Args` and `run()`.
+/// One variant per action; each action module has `Args`, `run()` and its registry entry `META`.
 // Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Image tags, OCI labels and build arguments: a drop-in for docker/metadata-action.
+    #[command(name = crate::image_tag::NAME)]
     ImageTag(Box<crate::image_tag::Args>),
     /// The pre-deploy checklist: run the gates that ready.yml names and check required variables.
+    #[command(name = crate::predeploy::NAME)]
     Predeploy(crate::predeploy::Args),
     /// Wait until the commit's required checks are green; fail fast when one goes red.
+    #[command(name = crate::gate_on_green::NAME)]
     GateOnGreen(crate::gate_on_green::Args),
     /// No deploy while the error budget is spent, burning fast, or in a freeze.
+    #[command(name = crate::error_budget_gate::NAME)]
     ErrorBudgetGate(crate::error_budget_gate::Args),
     /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
+    #[command(name = crate::check_alembic_heads::NAME)]
     CheckAlembicHeads(crate::check_alembic_heads::Args),
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
+    #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
     /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
+    #[command(name = crate::promote::NAME)]
     Promote(crate::promote::Args),
     /// Point an alias back at its previous image, or at the tag or digest given.
+    #[command(name = crate::rollback::NAME)]
     Rollback(crate::rollback::Args),
 }
 
 impl Command {
+    /// The action's registry entry (see `crate::actions`).
+    pub fn meta(&self) -> &'static ActionMeta {
+        match self {
+            Command::ImageTag(_) => &crate::image_tag::META,
+            Command::Predeploy(_) => &crate::predeploy::META,
+            Command::GateOnGreen(_) => &crate::gate_on_green::META,
+            Command::ErrorBudgetGate(_) => &crate::error_budget_gate::META,
+            Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
+            Command::Smoke(_) => &crate::smoke::META,
+            Command::Promote(_) => &crate::promote::META,
+            Command::Rollback(_) => &crate::rollback::META,
+        }
+    }
+
     /// The action's name, as in `actions/<name>/` and the report.
     pub fn name(&self) -> &'static str {
-        match self {
-            Command::ImageTag(_) => "image-tag",
-            Command::Predeploy(_) => "predeploy",
-            Command::GateOnGreen(_) => crate::gate_on_green::NAME,
-            Command::ErrorBudgetGate(_) => crate::error_budget_gate::NAME,
-            Command::CheckAlembicHeads(_) => crate::check_alembic_heads::ACTION,
-            Command::Smoke(_) => "smoke",
-            Command::Promote(_) => crate::promote::NAME,
-            Command::Rollback(_) => crate::rollback::NAME,
-        }
+        self.meta().name
     }
 
     pub fn run(self) -> Result<Report, Failure> {

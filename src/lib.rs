@@ -1,6 +1,14 @@
-//! ready-actions: the library behind the `ready` binary. Each action is a module with `Args`
-//! (clap) and `run()`; the runtime, report and renderers are shared by all of them.
+//! ready-actions: the library behind the `ready` binary.
+//!
+//! The shape: each action is one folder `src/<action>/` whose `mod.rs` holds `NAME`, `Args`
+//! (clap), `run()` and `META`, its entry in the registry (`actions`): whether predeploy may run
+//! it as a gate and what it needs (a network service, a token). The CLI (`cli`), predeploy's gate
+//! table and the action contract test read the registry. Every action reads its inputs through
+//! one inputs layer (`inputs`: blank means unset, one switch vocabulary, one duration grammar,
+//! and `Runner`, the `GITHUB_*` variables and event payload read once). The runtime (`gha`),
+//! `report` and `render` are shared by all of them.
 
+pub mod actions;
 pub mod check_alembic_heads;
 pub mod cli;
 pub mod error_budget_gate;
@@ -9,6 +17,7 @@ pub mod gha;
 pub mod github;
 pub mod http;
 pub mod image_tag;
+pub mod inputs;
 pub mod predeploy;
 pub mod promote;
 pub mod registry;

@@ -1024,6 +1024,27 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
 }
 
 #[tokio::test]
+async fn cli_unreadable_event_payload_warns_and_bad_json_is_invalid() {
+    let gh = GitHub::start().await;
+    gh.with(|w| w.runs = vec![green(1, "build")]);
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.json");
+    let run = ready(&gh, &[("GITHUB_EVENT_PATH", missing.to_str().unwrap())]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("event-payload-missing%3A Event payload missing::GITHUB_EVENT_PATH"),
+        "{}",
+        run.stdout
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    let run = ready(&gh, &[("GITHUB_EVENT_PATH", bad.to_str().unwrap())]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(output(&run, "result").as_deref(), Some("invalid"));
+}
+
+#[tokio::test]
 async fn cli_red_check_exits_1_and_annotates_it() {
     let gh = GitHub::start().await;
     gh.with(|w| {

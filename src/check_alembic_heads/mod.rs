@@ -14,7 +14,15 @@ pub mod workers;
 use crate::report::{Failure, Report};
 use std::path::{Path, PathBuf};
 
-pub const ACTION: &str = "check-alembic-heads";
+pub const NAME: &str = "check-alembic-heads";
+/// The old name of `NAME`, which rules.rs still reads until its rewrite.
+pub(crate) const ACTION: &str = NAME;
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs::NOTHING,
+};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
@@ -31,10 +39,10 @@ pub struct Args {
     #[arg(long, env = "INPUT_MAX_HEADS", default_value_t = 1, value_parser = count_input)]
     pub max_heads: usize,
     /// Count heads as `alembic heads --resolve-dependencies` prints them.
-    #[arg(long, env = "INPUT_RESOLVE_DEPENDENCIES", default_value_t = false, action = clap::ArgAction::Set, value_parser = bool_input)]
+    #[arg(long, env = "INPUT_RESOLVE_DEPENDENCIES", default_value_t = false, action = clap::ArgAction::Set, value_parser = crate::inputs::off_unless_set)]
     pub resolve_dependencies: bool,
     /// Each checked migration must declare migration_contract and a downgrade (or no_downgrade).
-    #[arg(long, env = "INPUT_REQUIRE_CONTRACT", default_value_t = false, action = clap::ArgAction::Set, value_parser = bool_input)]
+    #[arg(long, env = "INPUT_REQUIRE_CONTRACT", default_value_t = false, action = clap::ArgAction::Set, value_parser = crate::inputs::off_unless_set)]
     pub require_contract: bool,
     /// A file that must mention each checked migration's revision id.
     #[arg(long, env = "INPUT_CONTRACT_DOC")]
@@ -44,19 +52,7 @@ pub struct Args {
     pub changed_since: Option<String>,
 }
 
-/// An input left empty in action.yml arrives as `INPUT_X=""`: that means "not set".
-fn set(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// `true`/`false` (any case); empty is the default, `false`.
-fn bool_input(value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" | "false" => Ok(false),
-        "true" => Ok(true),
-        other => Err(format!("expected true or false, found {other:?}")),
-    }
-}
+use crate::inputs::given as set;
 
 /// A count; empty is the default, 1.
 fn count_input(value: &str) -> Result<usize, String> {

@@ -19,6 +19,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const NAME: &str = "error-budget-gate";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs {
+        network: Some("Prometheus"),
+        offline_with: Some("metrics-file"),
+        github_token: None,
+    },
+};
 /// The largest Prometheus answer read: the gate's queries return a few series, and reading
 /// without a cap lets one answer take all the runner's memory.
 pub const MAX_ANSWER: usize = 32 << 20;
@@ -37,26 +47,6 @@ fn parse_on_no_data(text: &str) -> Result<OnNoData, String> {
         "pass" => Ok(OnNoData::Pass),
         other => Err(format!("`{other}` is neither block nor pass")),
     }
-}
-
-/// `on`/`off` (also true/false, yes/no); empty means `default`.
-fn switch(text: &str, default: bool) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "" => Ok(default),
-        "on" | "true" | "yes" | "1" => Ok(true),
-        "off" | "false" | "no" | "0" => Ok(false),
-        other => Err(format!("`{other}` is neither on nor off")),
-    }
-}
-
-/// A switch that is on unless turned off.
-fn parse_on_off(text: &str) -> Result<bool, String> {
-    switch(text, true)
-}
-
-/// A switch that is off unless turned on.
-fn parse_off_on(text: &str) -> Result<bool, String> {
-    switch(text, false)
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,7 +93,7 @@ pub struct Args {
     /// Also block on the multiwindow, multi-burn-rate rule (page level, windows following the SLO
     /// window, never shorter than 5m):
     /// on or off.
-    #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = crate::inputs::on_unless_set, action = clap::ArgAction::Set)]
     pub burn_rate: bool,
 
     /// YAML file of deploy freezes: one-off windows and weekly windows in a time zone.
@@ -120,7 +110,7 @@ pub struct Args {
 
     /// Trust an answer that comes with warnings (a partial answer from Thanos, a failed remote
     /// read) for a pass: on or off. Off, such an answer cannot pass the gate.
-    #[arg(long, env = "INPUT_ACCEPT_WARNINGS", default_value = "off", value_parser = parse_off_on, action = clap::ArgAction::Set)]
+    #[arg(long, env = "INPUT_ACCEPT_WARNINGS", default_value = "off", value_parser = crate::inputs::off_unless_set, action = clap::ArgAction::Set)]
     pub accept_warnings: bool,
 
     /// What no data in the SLO window means: block or pass (with a warning).
@@ -128,10 +118,7 @@ pub struct Args {
     pub on_no_data: OnNoData,
 }
 
-/// An input that is set and not blank.
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
+use crate::inputs::given;
 
 /// A path input: clap's PathBuf parser refuses "", which an action input left empty passes.
 fn given_path(value: &Option<String>) -> Option<&Path> {

@@ -8,12 +8,23 @@ pub mod peers;
 
 use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
+use crate::inputs::Runner;
 use crate::report::{Failure, Finding, Report, Table, Verdict};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
 use std::time::Duration;
 use tokio::time::Instant;
 
 pub const NAME: &str = "gate-on-green";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs {
+        network: Some("GitHub's API"),
+        offline_with: None,
+        github_token: Some("github-token"),
+    },
+};
 
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Args {
@@ -97,14 +108,15 @@ impl Config {
     /// Resolves the inputs; `env` reads the environment (a closure, so tests can pass a map).
     /// Empty values mean "not set", as an action input left at "" arrives.
     pub fn resolve(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, Failure> {
-        let set = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
+        Self::resolve_in(args, &Runner::read(env)?)
+    }
+
+    /// Resolves the inputs in the runner's context (its variables and event payload).
+    pub fn resolve_in(args: &Args, runner: &Runner) -> Result<Self, Failure> {
+        let set = |v: &Option<String>| crate::inputs::given(v).map(str::to_string);
         let env = |name: &str| {
-            env(name)
+            runner
+                .var(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
@@ -114,16 +126,7 @@ impl Config {
                 Failure::invalid("repository is not set (input repository or $GITHUB_REPOSITORY)")
             })?;
         let repo: Repo = repository.parse().map_err(Failure::invalid)?;
-        let event = env("GITHUB_EVENT_PATH")
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .unwrap_or(serde_json::Value::Null);
-        let event_str = |ptr: &str| {
-            event
-                .pointer(ptr)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        let event_str = |ptr: &str| runner.event_str(ptr);
         let event_name = env("GITHUB_EVENT_NAME");
         let pull_request = matches!(
             event_name.as_deref(),
@@ -166,7 +169,7 @@ impl Config {
                     .map(str::to_string)
                     .unwrap_or(b)
             });
-        let require_head_of_branch = flag(
+        let require_head_of_branch = crate::inputs::flag(
             &args.require_head_of_branch,
             "require-head-of-branch",
             false,
@@ -221,25 +224,14 @@ impl Config {
             checks: checks::split_list(&set(&args.checks).unwrap_or_default()),
             ignore: checks::split_list(&set(&args.ignore).unwrap_or_default()),
             allowed,
-            allow_no_checks: flag(&args.allow_no_checks, "allow-no-checks", false)?,
-            wait: flag(&args.wait, "wait", true)?,
+            allow_no_checks: crate::inputs::flag(&args.allow_no_checks, "allow-no-checks", false)?,
+            wait: crate::inputs::flag(&args.wait, "wait", true)?,
             timeout: duration(&args.timeout, "timeout", "30m")?,
             interval,
             discovery_timeout: duration(&args.discovery_timeout, "discovery-timeout", "5m")?,
             self_check_run_id,
             run,
         })
-    }
-}
-
-fn flag(value: &Option<String>, name: &str, default: bool) -> Result<bool, Failure> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(default),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(Failure::invalid(format!(
-            "{name}: {v:?} is not true or false"
-        ))),
     }
 }
 
@@ -920,7 +912,9 @@ pub fn human(d: Duration) -> String {
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    let cfg = Config::resolve(&args, &|name| std::env::var(name).ok())?;
+    let lookup = |name: &str| std::env::var(name).ok();
+    let runner = Runner::read(&lookup)?;
+    let cfg = Config::resolve_in(&args, &runner)?;
     let token = args
         .github_token
         .clone()
@@ -931,13 +925,15 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let client =
         Client::new(http, &Client::base_from_env(), token, policy).map_err(Failure::invalid)?;
-    match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
-        Ok(outcome) => Ok(report(&cfg, &outcome)),
+    let mut report = match crate::runtime::block_on(gate(&client, &cfg, &|| {})) {
+        Ok(outcome) => report(&cfg, &outcome),
         // Requests were made before it failed: the count is still this run's to report.
         Err(failure) => {
             let mut report = failure.into_report(NAME);
             report.output("requests", client.stats().sent.to_string());
-            Ok(report)
+            report
         }
-    }
+    };
+    report.findings.extend(runner.warnings);
+    Ok(report)
 }

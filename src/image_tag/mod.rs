@@ -84,7 +84,13 @@ pub struct Args {
     pub github_token: String,
 }
 
-const ACTION: &str = "image-tag";
+pub const NAME: &str = "image-tag";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let github_token = args.github_token.trim();
@@ -108,10 +114,11 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             Failure::invalid(format!("sha-length must be a positive number, got `{n}`"))
         })?,
     };
-    let pr_head_sha = parse_bool(
-        "pr-head-sha",
-        &or_env(&args.pr_head_sha, "DOCKER_METADATA_PR_HEAD_SHA"),
-    )?;
+    // Only true or false, as metadata-action itself reads it.
+    let pr_head_sha =
+        crate::inputs::true_or_false(&or_env(&args.pr_head_sha, "DOCKER_METADATA_PR_HEAD_SHA"))
+            .map(|b| b.unwrap_or(false))
+            .map_err(|e| Failure::invalid(format!("pr-head-sha: {e}")))?;
     let levels: Vec<String> = match or_env(
         &args.annotation_levels,
         "DOCKER_METADATA_ANNOTATIONS_LEVELS",
@@ -220,16 +227,6 @@ fn export_env(report: &Report) -> Result<(), Failure> {
         .map_err(|e| Failure::undecided(format!("could not write GITHUB_ENV {path}: {e}")))
 }
 
-fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
-    match value.to_ascii_lowercase().as_str() {
-        "" | "false" => Ok(false),
-        "true" => Ok(true),
-        other => Err(Failure::invalid(format!(
-            "{name} must be true or false, got `{other}`"
-        ))),
-    }
-}
-
 fn parse_settings(args: &Args, sha_length: usize) -> Result<Settings, Failure> {
     fn invalid(input: &'static str) -> impl Fn(String) -> Failure {
         move |e| Failure::invalid(format!("{input}: {e}"))
@@ -271,22 +268,10 @@ fn read_context(
     findings: &mut Vec<Finding>,
 ) -> Result<Context, Failure> {
     let github_token = args.github_token.trim();
-    let payload = match env("GITHUB_EVENT_PATH") {
-        None => json!({}),
-        Some(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                Failure::invalid(format!("the event payload {path} is not JSON: {e}"))
-            })?,
-            Err(e) => {
-                findings.push(Finding::warning(
-                    "event-payload-missing",
-                    "Event payload missing",
-                    format!("GITHUB_EVENT_PATH {path} could not be read ({e}); repository metadata comes from GITHUB_REPOSITORY only."),
-                ));
-                json!({})
-            }
-        },
-    };
+    let lookup = |name: &str| std::env::var(name).ok();
+    let runner = crate::inputs::Runner::read(&lookup)?;
+    findings.extend(runner.warnings.iter().cloned());
+    let payload = runner.event.clone();
     let event_name = env("GITHUB_EVENT_NAME").unwrap_or_default();
     let workdir = env("GITHUB_WORKSPACE")
         .map(PathBuf::from)
@@ -575,7 +560,7 @@ fn build_report(ctx: &Context, meta: &Meta, settings: &Settings) -> Report {
             }
         )
     };
-    let mut report = Report::new(ACTION, Verdict::Passed, headline);
+    let mut report = Report::new(NAME, Verdict::Passed, headline);
     let mut table = Table::new(["Tag", "Kind"]);
     for tag in &meta.tags {
         let name = tag.rsplit_once(':').map_or(tag.as_str(), |(_, n)| n);

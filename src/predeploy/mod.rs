@@ -4,11 +4,18 @@
 
 pub mod config;
 
-use crate::cli::{Cli, Command};
+use crate::actions::{self, ActionMeta, Here};
 use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
-use clap::{CommandFactory, FromArgMatches};
 use config::Config;
 use std::path::{Path, PathBuf};
+
+pub const NAME: &str = "predeploy";
+
+pub const META: ActionMeta = ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: actions::Needs::NOTHING,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,7 +24,7 @@ pub struct Args {
     pub config: PathBuf,
 
     /// Skip the items that need a network (GitHub, Prometheus, the service) and say so.
-    #[arg(long, env = "INPUT_OFFLINE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "INPUT_OFFLINE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = crate::inputs::off_unless_set)]
     pub offline: bool,
 }
 
@@ -120,22 +127,6 @@ fn dedup_len(names: &[String]) -> usize {
         .len()
 }
 
-/// Why a gate cannot run here, if it cannot.
-fn skip_reason(name: &str, flags: &[(String, String)], offline: bool) -> Option<String> {
-    let has = |key: &str| flags.iter().any(|(k, v)| k == key && !v.is_empty());
-    match name {
-        "gate-on-green" if !has("github-token") && github_token().is_none() => {
-            Some("needs a GitHub token: set GITHUB_TOKEN or the gate's github-token".into())
-        }
-        "gate-on-green" if offline => Some("needs GitHub's API (--offline)".into()),
-        "error-budget-gate" if offline && !has("metrics-file") => {
-            Some("needs Prometheus (--offline); a metrics-file works offline".into())
-        }
-        "smoke" if offline => Some("needs the deployed service (--offline)".into()),
-        _ => None,
-    }
-}
-
 fn github_token() -> Option<String> {
     ["GITHUB_TOKEN", "GH_TOKEN"]
         .iter()
@@ -150,12 +141,21 @@ fn gate(
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
     let invalid = |msg: String| Failure::invalid_at(msg, Location::file(file));
-    if matches!(name, "predeploy" | "promote" | "rollback" | "image-tag") {
+    let action = actions::find(name)
+        .ok_or_else(|| invalid(format!("gates.{name}: no action is called {name}")))?;
+    let Some(run_gate) = action.gate else {
         return Err(invalid(format!("{name} is not a pre-deploy gate")));
-    }
+    };
     let mut flags =
         config::gate_flags(inputs).map_err(|e| invalid(format!("gates.{name}: {e}")))?;
-    if let Some(reason) = skip_reason(name, &flags, offline) {
+    let token = github_token();
+    let has_input = |key: &str| flags.iter().any(|(k, v)| k == key && !v.is_empty());
+    let here = Here {
+        offline,
+        has_token: token.is_some(),
+        has_input: &has_input,
+    };
+    if let Some(reason) = action.cannot_run_here(&here) {
         return Ok(Item {
             name: name.into(),
             outcome: Outcome::Skipped,
@@ -163,11 +163,15 @@ fn gate(
             outputs: Vec::new(),
         });
     }
-    if name == "gate-on-green" && !flags.iter().any(|(k, _)| k == "github-token") {
-        flags.push(("github-token".into(), github_token().unwrap_or_default()));
+    // The gate does not read the predeploy step's `INPUT_*`: hand it the job's token.
+    if let Some(input) = action.needs.github_token
+        && !flags.iter().any(|(k, _)| k == input)
+    {
+        flags.push((input.into(), token.unwrap_or_default()));
     }
-    let command = parse_gate(name, &flags).map_err(|e| invalid(format!("gates.{name}: {e}")))?;
-    let report = command.run().unwrap_or_else(|f| f.into_report(name));
+    let report = run_gate(&flags)
+        .map_err(|e| invalid(format!("gates.{name}: {e}")))?
+        .unwrap_or_else(|f| f.into_report(name));
     findings.extend(report.findings.iter().cloned());
     Ok(Item {
         name: name.into(),
@@ -175,34 +179,6 @@ fn gate(
         why: report.headline,
         outputs: report.outputs,
     })
-}
-
-/// Parses a gate's inputs with the gate's own flags, ignoring `INPUT_*` variables: those belong
-/// to the predeploy step, not to the gates it runs.
-fn parse_gate(name: &str, flags: &[(String, String)]) -> Result<Command, String> {
-    let mut argv = vec!["ready".to_string(), name.to_string()];
-    for (key, value) in flags {
-        argv.push(format!("--{key}={value}"));
-    }
-    let cmd = Cli::command();
-    if cmd.find_subcommand(name).is_none() {
-        return Err(format!("no action is called {name}"));
-    }
-    let cmd = cmd.mut_subcommand(name, |sub| sub.mut_args(|arg| arg.env(None)));
-    let matches = cmd
-        .try_get_matches_from(argv)
-        .map_err(|e| first_line(&e.to_string()))?;
-    Cli::from_arg_matches(&matches)
-        .map(|cli| cli.command)
-        .map_err(|e| first_line(&e.to_string()))
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_string()
 }
 
 fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
@@ -219,7 +195,7 @@ fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
     let skipped = count(&|o| matches!(o, Outcome::Skipped));
     let failed = items.len() - passed - skipped;
     let headline = format!("{passed} passed, {failed} not passed, {skipped} skipped");
-    let mut report = Report::new("predeploy", verdict, headline);
+    let mut report = Report::new(NAME, verdict, headline);
     let mut table = Table::new(["Item", "Result", "Why"]);
     let mut json = Vec::new();
     for item in &items {

@@ -5,8 +5,9 @@
 
 pub mod aliases;
 
+use crate::inputs::{required, run_url, short};
 use crate::registry::history::{self, Change, Move};
-use crate::registry::reference::{self, Target};
+use crate::registry::reference::{self, Repository, Target};
 use crate::registry::{Client, Credentials, RegistryError};
 use crate::report::{Failure, Report, Table, Verdict};
 
@@ -21,6 +22,13 @@ pub struct Args {
     /// The aliases to point at it, separated by spaces, commas or newlines, e.g. "prod latest".
     #[arg(long, env = "INPUT_TO")]
     pub to: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+}
+
+/// How promote and rollback sign in to the registry.
+#[derive(clap::Args)]
+pub struct RegistryFlags {
     /// Registry user name (for ghcr.io it defaults to the workflow's actor).
     #[arg(long, env = "INPUT_REGISTRY_USERNAME")]
     pub registry_username: Option<String>,
@@ -29,31 +37,22 @@ pub struct Args {
     pub registry_password: Option<String>,
 }
 
+impl RegistryFlags {
+    /// The credentials, registered as secrets (see `Credentials::from_inputs`).
+    pub fn credentials(self, repo: &Repository) -> Result<Option<Credentials>, Failure> {
+        Credentials::from_inputs(repo, self.registry_username, self.registry_password, |k| {
+            std::env::var(k).ok()
+        })
+    }
+}
+
 pub const NAME: &str = "promote";
 
-/// A non-empty input, trimmed.
-pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Failure::invalid(format!("`{name}` is required")))
-}
-
-/// The run's URL, for the history log, when running in Actions.
-pub(crate) fn run_url() -> Option<String> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    Some(format!(
-        "{}/{}/actions/runs/{}",
-        var("GITHUB_SERVER_URL")?,
-        var("GITHUB_REPOSITORY")?,
-        var("GITHUB_RUN_ID")?
-    ))
-}
-
-/// `sha256:0123456789ab` for headlines.
-pub(crate) fn short(digest: &str) -> &str {
-    &digest[..digest.len().min(19)]
-}
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let image = required(args.image, "image")?;
@@ -62,10 +61,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(Failure::invalid)?;
     let aliases =
         aliases::parse_aliases(&args.to.unwrap_or_default(), &from).map_err(Failure::invalid)?;
-    let credentials =
-        Credentials::from_inputs(&repo, args.registry_username, args.registry_password, |k| {
-            std::env::var(k).ok()
-        })?;
+    let credentials = args.registry.credentials(&repo)?;
     let mut client = Client::new(repo, credentials, crate::http::Policy::default())?;
     crate::runtime::block_on(promote(&mut client, &from, &aliases))
         .map_err(RegistryError::into_failure)?

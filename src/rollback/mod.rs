@@ -2,10 +2,11 @@
 //! (or at the tag or digest given in `to`), from the history that `ready promote` keeps in the
 //! registry. Each rollback pops one step, so two in a row go back two promotions.
 
-use crate::promote::{required, run_url, short};
+use crate::inputs::{required, run_url, short};
+use crate::promote::RegistryFlags;
 use crate::registry::history::{self, Change, Move};
 use crate::registry::reference::{self, Target};
-use crate::registry::{Client, Credentials, RegistryError};
+use crate::registry::{Client, RegistryError};
 use crate::report::{Failure, Report, Table, Verdict};
 
 #[derive(clap::Args)]
@@ -19,15 +20,17 @@ pub struct Args {
     /// A tag (e.g. sha-1a2b3c4) or digest to roll back to; by default the alias's previous image.
     #[arg(long, env = "INPUT_TO")]
     pub to: Option<String>,
-    /// Registry user name (for ghcr.io it defaults to the workflow's actor).
-    #[arg(long, env = "INPUT_REGISTRY_USERNAME")]
-    pub registry_username: Option<String>,
-    /// Registry password or token (secret; for ghcr.io the workflow's GITHUB_TOKEN by default).
-    #[arg(long, env = "INPUT_REGISTRY_PASSWORD", hide_env_values = true)]
-    pub registry_password: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
 }
 
 pub const NAME: &str = "rollback";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: None,
+    needs: crate::actions::Needs::NOTHING,
+};
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let image = required(args.image, "image")?;
@@ -53,10 +56,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map(|t| reference::parse_target_of(&repo, &t, "to"))
         .transpose()
         .map_err(Failure::invalid)?;
-    let credentials =
-        Credentials::from_inputs(&repo, args.registry_username, args.registry_password, |k| {
-            std::env::var(k).ok()
-        })?;
+    let credentials = args.registry.credentials(&repo)?;
     let mut client = Client::new(repo, credentials, crate::http::Policy::default())?;
     crate::runtime::block_on(rollback(&mut client, &alias, to.as_ref()))
         .map_err(RegistryError::into_failure)?

@@ -16,6 +16,18 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub const NAME: &str = "smoke";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs {
+        network: Some("the deployed service"),
+        offline_with: None,
+        github_token: None,
+    },
+};
+
 const DEFAULT_TIMEOUT: &str = "5m";
 
 /// Post-deploy smoke checks over HTTP and WebSocket.
@@ -365,7 +377,7 @@ fn build_report(
         }
         (_, None) => format!("{passed} of {} checks passed", rows.len()),
     };
-    let mut report = Report::new("smoke", verdict, headline);
+    let mut report = Report::new(NAME, verdict, headline);
     let mut table = Table::new([
         "Step", "Request", "Result", "Status", "Time", "Attempts", "Detail",
     ]);

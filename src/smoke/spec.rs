@@ -27,29 +27,12 @@ impl SpecError {
 pub struct Dur(pub Duration);
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (use 500ms, 5s, 2m or 1h)"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => {
-            return Err(format!(
-                "{text:?} is not a duration (use 500ms, 5s, 2m or 1h)"
-            ));
-        }
-    };
-    if !seconds.is_finite() || !(0.0..=86_400.0 * 7.0).contains(&seconds) {
+    let duration = crate::inputs::duration(text)?;
+    if duration > Duration::from_secs(86_400 * 7) {
+        // No smoke check waits longer than a week.
         return Err(format!("{text:?} is out of range"));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    Ok(duration)
 }
 
 impl<'de> Deserialize<'de> for Dur {

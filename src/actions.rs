@@ -1,0 +1,163 @@
+//! The registry of actions: each action module declares one `META` (its name, whether predeploy
+//! may run it as a gate, and what it needs to run here); `ALL` lists them. The CLI, predeploy's
+//! gate table and the action contract test read this list instead of naming actions themselves.
+
+use crate::report::{Failure, Report};
+
+/// What one action declares about itself.
+pub struct ActionMeta {
+    /// The action's name: `ready <name>`, `actions/<name>/`, `docs/<name>.md`, the report.
+    pub name: &'static str,
+    /// How predeploy runs it as a gate, from the gate's inputs in `ready.yml`; `None` for the
+    /// actions that are no pre-deploy gate (they publish, move or are predeploy itself).
+    pub gate: Option<GateRunner>,
+    /// What it needs that may be missing here.
+    pub needs: Needs,
+}
+
+/// Runs an action from a gate's inputs, `(input name, value)` pairs. `Err` is an input the
+/// action's flags refuse, as one line.
+pub type GateRunner = fn(&[(String, String)]) -> Result<Result<Report, Failure>, String>;
+
+/// What an action needs beyond its inputs, so predeploy can skip it with the reason.
+#[derive(Clone, Copy, Default)]
+pub struct Needs {
+    /// The network service it talks to, as the skip reason names it ("GitHub's API").
+    pub network: Option<&'static str>,
+    /// An input that, when given, replaces that service with a local file.
+    pub offline_with: Option<&'static str>,
+    /// The input that takes a GitHub token, when it cannot run without one.
+    pub github_token: Option<&'static str>,
+}
+
+impl Needs {
+    pub const NOTHING: Needs = Needs {
+        network: None,
+        offline_with: None,
+        github_token: None,
+    };
+}
+
+/// Where an action is about to run: what predeploy knows when it decides to skip a gate.
+pub struct Here<'a> {
+    pub offline: bool,
+    pub has_token: bool,
+    /// Whether the gate's inputs set this input to a non-empty value.
+    pub has_input: &'a dyn Fn(&str) -> bool,
+}
+
+impl ActionMeta {
+    /// Why this action cannot run here, if it cannot.
+    pub fn cannot_run_here(&self, here: &Here) -> Option<String> {
+        if let Some(input) = self.needs.github_token
+            && !(here.has_input)(input)
+            && !here.has_token
+        {
+            return Some(format!(
+                "needs a GitHub token: set GITHUB_TOKEN or the gate's {input}"
+            ));
+        }
+        let service = self.needs.network?;
+        match self.needs.offline_with {
+            _ if !here.offline => None,
+            Some(input) if (here.has_input)(input) => None,
+            Some(input) => Some(format!(
+                "needs {service} (--offline); a {input} works offline"
+            )),
+            None => Some(format!("needs {service} (--offline)")),
+        }
+    }
+}
+
+/// Every action, in the order `ready --help` lists them.
+pub const ALL: &[&ActionMeta] = &[
+    &crate::image_tag::META,
+    &crate::predeploy::META,
+    &crate::gate_on_green::META,
+    &crate::error_budget_gate::META,
+    &crate::check_alembic_heads::META,
+    &crate::smoke::META,
+    &crate::promote::META,
+    &crate::rollback::META,
+];
+
+/// The action called `name`.
+pub fn find(name: &str) -> Option<&'static ActionMeta> {
+    ALL.iter().copied().find(|a| a.name == name)
+}
+
+/// Parses a gate's inputs with the action's own `Args` alone (no `INPUT_*` fallback: those belong
+/// to the step that runs predeploy) and runs it. Each value goes as one `--name=value`, so a
+/// value that starts with `-` stays a value.
+pub fn run_as_gate<A: clap::Args + clap::FromArgMatches>(
+    name: &'static str,
+    inputs: &[(String, String)],
+    run: fn(A) -> Result<Report, Failure>,
+) -> Result<Result<Report, Failure>, String> {
+    let command = A::augment_args(clap::Command::new(name))
+        .no_binary_name(true)
+        // `format` is the CLI's global flag: a gate given one ignores it, as it always has.
+        .arg(clap::Arg::new("format").long("format").hide(true))
+        .mut_args(|arg| arg.env(None));
+    let argv = inputs.iter().map(|(key, value)| format!("--{key}={value}"));
+    let matches = command
+        .try_get_matches_from(argv)
+        .map_err(|e| first_line(&e.to_string()))?;
+    let args = A::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
+    Ok(run(args))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_has_one_subcommand_per_registered_action() {
+        let cli = crate::cli::Cli::command();
+        let subcommands: Vec<&str> = cli
+            .get_subcommands()
+            .map(|s| s.get_name())
+            .filter(|n| *n != "help")
+            .collect();
+        let registered: Vec<&str> = ALL.iter().map(|a| a.name).collect();
+        assert_eq!(subcommands, registered);
+    }
+
+    #[test]
+    fn skip_reasons_follow_what_an_action_needs() {
+        fn none(_: &str) -> bool {
+            false
+        }
+        fn metrics_file(input: &str) -> bool {
+            input == "metrics-file"
+        }
+        fn here(offline: bool, has_token: bool, has_input: &dyn Fn(&str) -> bool) -> Here<'_> {
+            Here {
+                offline,
+                has_token,
+                has_input,
+            }
+        }
+        let gog = find("gate-on-green").unwrap();
+        assert!(
+            gog.cannot_run_here(&here(false, false, &none))
+                .unwrap()
+                .starts_with("needs a GitHub token")
+        );
+        assert_eq!(gog.cannot_run_here(&here(false, true, &none)), None);
+        let ebg = find("error-budget-gate").unwrap();
+        assert!(ebg.cannot_run_here(&here(true, false, &none)).is_some());
+        assert_eq!(ebg.cannot_run_here(&here(true, false, &metrics_file)), None);
+        let heads = find("check-alembic-heads").unwrap();
+        assert_eq!(heads.cannot_run_here(&here(true, false, &none)), None);
+    }
+}
