@@ -9,7 +9,7 @@
 use super::ACTION;
 use super::graph::{self, Node, Problem};
 use super::script::{self, Attr, Downgrade, Script};
-use crate::report::{Finding, Location, Report, Table, Verdict};
+use crate::report::{Block, Finding, Inline, Location, Report, Table, Verdict};
 
 /// A migration file as the caller read it.
 #[derive(Debug, Clone)]
@@ -516,17 +516,21 @@ pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> 
         ]);
     }
     report.table = Some(table);
-    report.summary_extra.push(format!(
-        "{} revisions in {} ({} as `alembic heads{}` prints them).",
-        nodes.len(),
-        options.locations.join(", "),
-        heads_word(2),
-        if options.resolve_dependencies {
-            " --resolve-dependencies"
-        } else {
-            ""
-        }
-    ));
+    let command = if options.resolve_dependencies {
+        "alembic heads --resolve-dependencies"
+    } else {
+        "alembic heads"
+    };
+    report.summary.push(Block::paragraph([
+        Inline::Text(format!(
+            "{} revisions in {} ({} as ",
+            nodes.len(),
+            options.locations.join(", "),
+            heads_word(2)
+        )),
+        Inline::Code(command.into()),
+        Inline::Text(" prints them).".into()),
+    ]));
     report
 }
 

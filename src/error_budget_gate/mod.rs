@@ -10,7 +10,7 @@ pub mod metrics_file;
 pub mod prometheus;
 pub mod slo;
 
-use crate::report::{Failure, Finding, Location, Report, Severity, Table, Verdict};
+use crate::report::{Block, Failure, Finding, Inline, Location, Report, Severity, Table, Verdict};
 use budget::{Observed, Pair, PairResult};
 use jiff::Timestamp;
 use slo::{Sli, Slo};
@@ -765,8 +765,7 @@ fn decide(
     report.table = Some(table);
 
     let mut about = format!(
-        "**SLO** `{}` · objective {}% over {win} · evaluated at {} · ",
-        slo.name,
+        " · objective {}% over {win} · evaluated at {} · ",
         slo.objective,
         at.strftime("%Y-%m-%dT%H:%M:%SZ")
     );
@@ -777,27 +776,37 @@ fn decide(
     if !args.burn_rate {
         about.push_str(" · burn-rate rule off");
     }
-    report.summary_extra.push(about);
+    report.summary.push(Block::paragraph([
+        Inline::Strong("SLO".into()),
+        Inline::Text(" ".into()),
+        Inline::Code(slo.name.clone()),
+        Inline::Text(about),
+    ]));
     if let Some(left) = remaining {
-        report
-            .summary_extra
-            .push(format!("**Error budget** {}", chart::budget_bar(left)));
+        let mut bar = vec![
+            Inline::Strong("Error budget".into()),
+            Inline::Text(" ".into()),
+        ];
+        bar.extend(chart::budget_bar(left));
+        report.summary.push(Block::paragraph(bar));
     }
+    let no_chart =
+        |why: String| Block::paragraph([Inline::Emphasis(format!("No error-ratio chart: {why}"))]);
     match &measured.chart {
-        Some(Ok(points)) if !points.is_empty() => report.summary_extra.push(chart::mermaid(
-            &format!(
-                "Error ratio (%) over {win}, per {}, against the budget line",
-                duration::format((window / 30).max(60))
-            ),
-            points,
-            slo.objective,
-        )),
+        Some(Ok(points)) if !points.is_empty() => {
+            report.summary.push(Block::Chart(chart::error_ratio(
+                &format!(
+                    "Error ratio (%) over {win}, per {}, against the budget line",
+                    duration::format((window / 30).max(60))
+                ),
+                points,
+                slo.objective,
+            )))
+        }
         Some(Ok(_)) => report
-            .summary_extra
-            .push("_No error-ratio chart: the range query returned no points._".into()),
-        Some(Err(e)) => report
-            .summary_extra
-            .push(format!("_No error-ratio chart: {e}_")),
+            .summary
+            .push(no_chart("the range query returned no points.".into())),
+        Some(Err(e)) => report.summary.push(no_chart(e.clone())),
         None => {}
     }
     report

@@ -8,7 +8,7 @@ pub mod peers;
 
 use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client, Repo};
-use crate::report::{Failure, Finding, Report, Table, Verdict};
+use crate::report::{Block, Failure, Finding, Inline, Report, Table, Verdict};
 use checks::{Evaluation, Expected, ItemState, Rules, State};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -883,19 +883,20 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
     }
     report.table = Some(table);
     let stats = outcome.stats;
-    let mut extra = String::from("**Checks considered came from:**\n\n");
-    for line in &outcome.requirements {
-        extra.push_str(&format!("- {}\n", crate::render::escape_markdown(line)));
-    }
-    extra.push_str(&format!(
-        "\n{} API request(s): {} billed, {} answered 304 Not Modified (free); {} poll(s) over {}.\n",
+    report.summary.push(Block::paragraph([Inline::Strong(
+        "Checks considered came from:".into(),
+    )]));
+    report.summary.push(Block::List {
+        items: outcome.requirements.clone(),
+    });
+    report.summary.push(Block::paragraph([Inline::Text(format!(
+        "{} API request(s): {} billed, {} answered 304 Not Modified (free); {} poll(s) over {}.",
         stats.sent,
         stats.billed(),
         stats.not_modified,
         outcome.polls,
         human(outcome.elapsed)
-    ));
-    report.summary_extra.push(extra);
+    ))]));
     report.output("state", outcome.state().as_str());
     report.output("blocking", blocking.join(","));
     report.output("requests", stats.sent.to_string());
