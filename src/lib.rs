@@ -7,6 +7,11 @@
 //! one inputs layer (`inputs`: blank means unset, one switch vocabulary, one duration grammar,
 //! and `Runner`, the `GITHUB_*` variables and event payload read once). The runtime (`gha`),
 //! `report` and `render` are shared by all of them.
+//!
+//! A gate runs in three steps: collecting (I/O at the edge: `collect.rs`, `engine.rs`, a
+//! transport), a pure typed decision unit-tested without I/O (`decision.rs`, `checks.rs`), and
+//! presentation into a `report::Report` (`present.rs`). Summary sections are typed
+//! `report::Block`s; only `render/` turns them into markdown, escaping what came from outside.
 
 pub mod actions;
 pub mod check_alembic_heads;

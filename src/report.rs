@@ -144,8 +144,57 @@ impl Table {
     }
 }
 
+/// A run of text in a summary block. Actions say what a piece of text is; `render/` alone
+/// decides how it is escaped, so text from outside cannot break the markdown around it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "text")]
+pub enum Inline {
+    Text(String),
+    /// Names, digests, commands: shown as code.
+    Code(String),
+    Strong(String),
+    Emphasis(String),
+}
+
+/// A section of the job summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Block {
+    Paragraph {
+        text: Vec<Inline>,
+    },
+    /// A bulleted list, one item per entry.
+    List {
+        items: Vec<String>,
+    },
+    /// Preformatted text folded away under a one-line summary.
+    Details {
+        summary: String,
+        text: String,
+    },
+    Chart(Chart),
+}
+
+impl Block {
+    pub fn paragraph(text: impl IntoIterator<Item = Inline>) -> Self {
+        Block::Paragraph {
+            text: text.into_iter().collect(),
+        }
+    }
+}
+
+/// A line chart (a Mermaid `xychart-beta` in the summary): one value per x label in each line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    pub title: String,
+    pub x_labels: Vec<String>,
+    pub y_label: String,
+    pub y_max: f64,
+    pub lines: Vec<Vec<f64>>,
+}
+
 /// What an action returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub action: String,
     pub verdict: Verdict,
@@ -156,9 +205,9 @@ pub struct Report {
     pub outputs: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<Table>,
-    /// Extra markdown for the job summary only (charts, folded details).
+    /// Sections for the job summary only, after the table and the findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub summary_extra: Vec<String>,
+    pub summary: Vec<Block>,
 }
 
 impl Report {
@@ -170,7 +219,7 @@ impl Report {
             findings: Vec::new(),
             outputs: Vec::new(),
             table: None,
-            summary_extra: Vec::new(),
+            summary: Vec::new(),
         }
     }
 

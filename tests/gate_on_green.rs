@@ -95,7 +95,12 @@ async fn all_green_passes_on_the_first_poll() {
     assert!(report.outputs.contains(&("state".into(), "success".into())));
     // rules + branch + check runs + status + the commit's workflow runs (all done?)
     assert!(report.outputs.contains(&("requests".into(), "5".into())));
-    let extra = report.summary_extra.join("\n");
+    let extra: Vec<String> = report
+        .summary
+        .iter()
+        .map(ready_actions::render::block_markdown)
+        .collect();
+    let extra = extra.join("\n");
     assert!(
         extra.contains("every check on the commit (branch main requires none)"),
         "{extra}"

@@ -614,3 +614,29 @@ fn job_summary_for_a_release() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     insta::assert_snapshot!(std::fs::read_to_string(&summary).unwrap());
 }
+
+/// A label with backticks cannot close the fold's code block and put the next label's HTML in
+/// the summary.
+#[test]
+fn labels_cannot_leave_their_code_block_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let event = data("push_semver_tag/event.json");
+    let r = run(&push_env(
+        event.to_str().unwrap(),
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+            ("INPUT_IMAGES", "ghcr.io/octo-org/app"),
+            ("INPUT_LABELS", "note=```\nzz=<img src=x>"),
+        ],
+    ));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    let open = md
+        .find("\n````\n")
+        .expect("a fence longer than the label's");
+    let close = md.rfind("\n````\n").unwrap();
+    let img = md.find("zz=<img src=x>").unwrap();
+    assert!(open < img && img < close, "{md}");
+}

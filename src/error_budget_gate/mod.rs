@@ -4,19 +4,21 @@
 
 pub mod budget;
 pub mod chart;
+mod collect;
+mod decision;
 pub mod duration;
 pub mod freeze;
 pub mod metrics_file;
+mod present;
 pub mod prometheus;
 pub mod slo;
 
-use crate::report::{Failure, Finding, Location, Report, Severity, Table, Verdict};
-use budget::{Observed, Pair, PairResult};
+use crate::report::{Failure, Location, Report};
+use budget::Observed;
 use jiff::Timestamp;
 use slo::{Sli, Slo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub const NAME: &str = "error-budget-gate";
 
@@ -29,9 +31,6 @@ pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
         github_token: None,
     },
 };
-/// The largest Prometheus answer read: the gate's queries return a few series, and reading
-/// without a cap lets one answer take all the runner's memory.
-pub const MAX_ANSWER: usize = 32 << 20;
 
 /// What to do when the SLO window has no data (no series, or no traffic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,14 +319,6 @@ fn freezes(args: &Args) -> Result<Vec<freeze::Freeze>, Failure> {
     })
 }
 
-/// What the source measured.
-struct Measured {
-    observed: BTreeMap<u64, Observed>,
-    chart: Option<Result<Vec<(i64, f64)>, String>>,
-    warnings: Vec<String>,
-    round_trips: u32,
-}
-
 pub fn run(args: Args) -> Result<Report, Failure> {
     let source = source(&args)?;
     let slo = objective_slo(&args, matches!(source, Source::Prometheus { .. }))?;
@@ -362,7 +353,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                     Location::file(path.display().to_string()),
                 ));
             }
-            Measured {
+            collect::Measured {
                 observed: obs.clone(),
                 chart: None,
                 warnings: Vec::new(),
@@ -374,418 +365,27 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 .sli
                 .as_ref()
                 .expect("queries are required with Prometheus");
-            crate::runtime::block_on(query_prometheus(url, headers, sli, &windows, window, at))?
+            crate::runtime::block_on(collect::query_prometheus(
+                url, headers, sli, &windows, window, at,
+            ))?
         }
     };
     let active = freeze::active(&freezes, at);
-    Ok(decide(&args, &slo, window, at, &pairs, &measured, active))
-}
-
-async fn post(
-    client: &reqwest::Client,
-    policy: &crate::http::Policy,
-    deadline: tokio::time::Instant,
-    endpoint: &reqwest::Url,
-    headers: &reqwest::header::HeaderMap,
-    params: &[(&str, String)],
-) -> Result<(u16, String), Failure> {
-    let body = prometheus::form_body(params);
-    let response = crate::http::send(policy, Some(deadline), || {
-        client
-            .post(endpoint.clone())
-            .headers(headers.clone())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(body.clone())
-    })
-    .await
-    .map_err(|e| Failure::undecided(format!("Prometheus unreachable: {e}")))?;
-    let status = response.status().as_u16();
-    let body = crate::http::read_capped(response, MAX_ANSWER)
-        .await
-        .map_err(|e| Failure::undecided(format!("Prometheus answer: {e}")))?;
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-fn endpoint(base: &reqwest::Url, path: &str) -> reqwest::Url {
-    let mut url = base.clone();
-    let joined = format!("{}/{path}", base.path().trim_end_matches('/'));
-    url.set_path(&joined);
-    url.set_query(None);
-    url
-}
-
-fn answer_failure(status: u16, e: prometheus::AnswerError, what: &str) -> Failure {
-    match e {
-        prometheus::AnswerError::Api(api) if api.is_bad_query() => Failure::invalid(format!(
-            "Prometheus rejected the {what} (HTTP {status}, {}): {}",
-            api.error_type, api.message
-        )),
-        prometheus::AnswerError::Api(api) => Failure::undecided(format!(
-            "Prometheus answered the {what} with an error (HTTP {status}, {}): {}",
-            api.error_type, api.message
-        )),
-        prometheus::AnswerError::Malformed(m) => Failure::undecided(format!(
-            "Prometheus answered the {what} with HTTP {status}: {m}"
-        )),
-        prometheus::AnswerError::Nonsense(m) => Failure::undecided(format!(
-            "Prometheus answered the {what} with a value the gate cannot trust: {m}"
-        )),
-    }
-}
-
-async fn query_prometheus(
-    base: &reqwest::Url,
-    headers: &reqwest::header::HeaderMap,
-    sli: &Sli,
-    windows: &[u64],
-    window: u64,
-    at: Timestamp,
-) -> Result<Measured, Failure> {
-    let policy = crate::http::Policy::default();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    let client = crate::http::client(&policy)
-        .map_err(|e| Failure::undecided(format!("HTTP client: {e}")))?;
-    let time = at.as_second().to_string();
-    let query = prometheus::instant_query(sli, windows);
-    let (status, body) = post(
-        &client,
-        &policy,
-        deadline,
-        &endpoint(base, "api/v1/query"),
-        headers,
-        &[("query", query), ("time", time.clone())],
-    )
-    .await?;
-    let (observed, warnings) = prometheus::observations(&body, sli, windows)
-        .map_err(|e| answer_failure(status, e, "query"))?;
-
-    // The chart: the error ratio per step over the SLO window. Decoration: a failure here is
-    // noted in the summary, the decision stands.
-    const POINTS: u64 = 30;
-    let step = (window / POINTS).max(60);
-    let end = at.as_second();
-    let start = end - (step * (POINTS - 1)) as i64;
-    let chart = match post(
-        &client,
-        &policy,
-        deadline,
-        &endpoint(base, "api/v1/query_range"),
-        headers,
-        &[
-            ("query", prometheus::ratio_query(sli, step)),
-            ("start", start.to_string()),
-            ("end", end.to_string()),
-            ("step", step.to_string()),
-        ],
-    )
-    .await
-    {
-        Ok((status, body)) => prometheus::series(&body)
-            .map_err(|e| answer_failure(status, e, "range query for the chart").to_string()),
-        Err(e) => Err(e.to_string()),
+    let actor = std::env::var("GITHUB_ACTOR").ok().filter(|a| !a.is_empty());
+    let policy = decision::Policy {
+        on_no_data: args.on_no_data,
+        accept_warnings: args.accept_warnings,
+        override_reason: given(&args.override_reason),
+        actor: actor.as_deref(),
     };
-    Ok(Measured {
-        observed,
-        chart: Some(chart),
-        warnings,
-        round_trips: 2,
-    })
-}
-
-fn pct(ratio: f64) -> String {
-    format!("{}%", budget::trim_float(ratio * 100.0, 4))
-}
-
-fn rate_cell(rate: Option<f64>) -> String {
-    rate.map(|r| budget::trim_float(r, 2))
-        .unwrap_or_else(|| "–".into())
-}
-
-fn decide(
-    args: &Args,
-    slo: &Slo,
-    window: u64,
-    at: Timestamp,
-    pairs: &[Pair],
-    measured: &Measured,
-    active: Option<freeze::Active>,
-) -> Report {
-    let budget = slo.budget();
-    let win = duration::format(window);
-    let observed = |w: u64| {
-        measured
-            .observed
-            .get(&w)
-            .copied()
-            .unwrap_or(Observed::NoSeries)
-    };
-    let main = observed(window);
-    let ratio = main.ratio();
-    let remaining = ratio.map(|r| budget::remaining(r, budget));
-    let results: Vec<PairResult> = budget::evaluate_pairs(pairs, budget, observed);
-
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut reasons: Vec<String> = Vec::new();
-    if let Some(a) = &active {
-        let until = a.until.strftime("%Y-%m-%d %H:%M %Z (%:z)").to_string();
-        reasons.push(format!("deploy freeze: {} (until {until})", a.reason));
-        findings.push(Finding::error(
-            "deploy-freeze",
-            "Deploy freeze",
-            format!("{} — in force until {until}", a.reason),
-        ));
-    }
-    match (ratio, remaining) {
-        (Some(r), Some(left)) if left <= 0.0 => {
-            reasons.push(format!(
-                "error budget spent: {} left (error ratio {} over {win}, allowed {})",
-                pct(left),
-                pct(r),
-                pct(budget)
-            ));
-            findings.push(Finding::error(
-                "budget-exhausted",
-                "Error budget spent",
-                format!(
-                    "The error ratio over {win} is {}, the objective {}% allows {}: {} of the budget is left.",
-                    pct(r),
-                    slo.objective,
-                    pct(budget),
-                    pct(left)
-                ),
-            ));
-        }
-        (Some(_), Some(_)) => {}
-        _ => {
-            let what = main.describe_missing();
-            let message = format!(
-                "No data for the SLO window {win} ({what}): the gate cannot tell whether the budget is spent."
-            );
-            if args.on_no_data == OnNoData::Block {
-                reasons.push(format!("no data over {win} ({what})"));
-                findings.push(Finding::error("no-data", "No data", message));
-            } else {
-                findings.push(Finding::warning(
-                    "no-data",
-                    "No data",
-                    format!("{message} Passing because on-no-data is pass."),
-                ));
-            }
-        }
-    }
-    for r in results.iter().filter(|r| r.firing) {
-        let p = &r.pair;
-        reasons.push(format!(
-            "burning fast: {}× over {} and {}× over {} (threshold {}×)",
-            rate_cell(r.long_rate),
-            duration::format(p.long),
-            rate_cell(r.short_rate),
-            duration::format(p.short),
-            budget::trim_float(p.factor, 2)
-        ));
-        findings.push(Finding::error(
-            "fast-burn",
-            "Error budget burning fast",
-            format!(
-                "Burn rate {}× over {} and {}× over {}, above {}×: at this pace {} is gone within {}.",
-                rate_cell(r.long_rate),
-                duration::format(p.long),
-                rate_cell(r.short_rate),
-                duration::format(p.short),
-                budget::trim_float(p.factor, 2),
-                pct(p.budget_share).replace('%', "% of the budget"),
-                duration::format(p.long)
-            ),
-        ));
-    }
-    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
-    // An answer with warnings may be partial: it may still block, but not pass, unless trusted.
-    let undecided = !blocked && !measured.warnings.is_empty() && !args.accept_warnings;
-    for w in &measured.warnings {
-        let (severity, message) = if undecided {
-            (
-                Severity::Error,
-                format!(
-                    "{w} — the answer may be partial, so it cannot pass the gate (accept-warnings: on trusts it)"
-                ),
-            )
-        } else {
-            (Severity::Notice, w.clone())
-        };
-        findings.push(Finding::new(
-            severity,
-            "prometheus-warning",
-            "Prometheus warning",
-            message,
-        ));
-    }
-
-    let overridden = blocked.then(|| given(&args.override_reason)).flatten();
-    let verdict = if undecided {
-        Verdict::Error
-    } else if blocked && overridden.is_none() {
-        Verdict::Blocked
-    } else {
-        Verdict::Passed
-    };
-    let left_text = remaining.map(pct).unwrap_or_else(|| "unknown".into());
-    let headline = match (blocked, overridden) {
-        _ if undecided => format!(
-            "could not decide: the server answered with {} warning(s), so the answer may be partial (accept-warnings: on trusts it)",
-            measured.warnings.len()
-        ),
-        (false, _) => match ratio {
-            Some(r) => format!(
-                "error budget healthy: {left_text} left (error ratio {} over {win}, objective {}%)",
-                pct(r),
-                slo.objective
-            ),
-            None => format!("no data over {win}; passing because on-no-data is pass"),
-        },
-        (true, None) => format!("blocked: {}", reasons.join("; ")),
-        (true, Some(why)) => format!("overridden ({why}): {}", reasons.join("; ")),
-    };
-    if let Some(why) = overridden {
-        for f in findings
-            .iter_mut()
-            .filter(|f| f.severity == Severity::Error)
-        {
-            f.severity = Severity::Warning;
-        }
-        let who = std::env::var("GITHUB_ACTOR")
-            .ok()
-            .filter(|a| !a.is_empty())
-            .map(|a| format!(" (run by {a})"))
-            .unwrap_or_default();
-        findings.push(Finding::warning(
-            "override",
-            "Gate overridden",
-            format!("The blocking verdict was overridden{who}: {why}"),
-        ));
-    }
-
-    let mut report = Report::new(NAME, verdict, headline);
-    report.findings = findings;
-    let num = |v: f64, d| budget::trim_float(v, d);
-    report.output(
-        "budget-remaining",
-        remaining.map(|v| num(v, 6)).unwrap_or_default(),
-    );
-    report.output("error-ratio", ratio.map(|v| num(v, 8)).unwrap_or_default());
-    // Burn rates per window in the order the table lists them, SLO window first.
-    let mut rates: Vec<(String, Option<f64>)> = Vec::new();
-    let mut table = Table::new([
-        "Window",
-        "Rule",
-        "Error ratio",
-        "Burn rate",
-        "Limit",
-        "Status",
-    ]);
-    rates.push((win.clone(), ratio.map(|r| budget::burn_rate(r, budget))));
-    table.row([
-        win.clone(),
-        "SLO window".into(),
-        ratio.map(pct).unwrap_or_else(|| "no data".into()),
-        rate_cell(ratio.map(|r| budget::burn_rate(r, budget))),
-        "1".into(),
-        match remaining {
-            None => main.describe_missing().to_string(),
-            Some(l) if l <= 0.0 => "budget spent".into(),
-            Some(_) => "ok".into(),
-        },
-    ]);
-    for r in &results {
-        for (w, rate, role) in [
-            (r.pair.long, r.long_rate, "long"),
-            (r.pair.short, r.short_rate, "short"),
-        ] {
-            let name = duration::format(w);
-            if !rates.iter().any(|(n, _)| *n == name) {
-                rates.push((name.clone(), rate));
-            }
-            let exceeds = rate.is_some_and(|x| x > r.pair.factor + budget::EPSILON);
-            table.row([
-                name,
-                format!(
-                    "page {}% in {}: {role}",
-                    budget::trim_float(r.pair.budget_share * 100.0, 2),
-                    duration::format(r.pair.long)
-                ),
-                observed(w)
-                    .ratio()
-                    .map(pct)
-                    .unwrap_or_else(|| observed(w).describe_missing().into()),
-                rate_cell(rate),
-                budget::trim_float(r.pair.factor, 2),
-                if r.firing {
-                    "firing".into()
-                } else if exceeds {
-                    "above (not confirmed)".into()
-                } else {
-                    "ok".into()
-                },
-            ]);
-        }
-    }
-    let rates_json: Vec<String> = rates
-        .iter()
-        .map(|(w, rate)| {
-            let value = rate
-                .map(|r| budget::trim_float(r, 6))
-                .unwrap_or_else(|| "null".into());
-            format!("{}:{value}", serde_json::Value::String(w.clone()))
-        })
-        .collect();
-    report.output("burn-rates", format!("{{{}}}", rates_json.join(",")));
-    report.output(
-        "frozen",
-        active
-            .as_ref()
-            .map(|a| a.reason.clone())
-            .unwrap_or_default(),
-    );
-    report.table = Some(table);
-
-    let mut about = format!(
-        "**SLO** `{}` · objective {}% over {win} · evaluated at {} · ",
-        slo.name,
-        slo.objective,
-        at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    );
-    about.push_str(&match measured.round_trips {
-        0 => "source: metrics file".to_string(),
-        n => format!("source: Prometheus, {n} queries"),
-    });
-    if !args.burn_rate {
-        about.push_str(" · burn-rate rule off");
-    }
-    report.summary_extra.push(about);
-    if let Some(left) = remaining {
-        report
-            .summary_extra
-            .push(format!("**Error budget** {}", chart::budget_bar(left)));
-    }
-    match &measured.chart {
-        Some(Ok(points)) if !points.is_empty() => report.summary_extra.push(chart::mermaid(
-            &format!(
-                "Error ratio (%) over {win}, per {}, against the budget line",
-                duration::format((window / 30).max(60))
-            ),
-            points,
-            slo.objective,
-        )),
-        Some(Ok(_)) => report
-            .summary_extra
-            .push("_No error-ratio chart: the range query returned no points._".into()),
-        Some(Err(e)) => report
-            .summary_extra
-            .push(format!("_No error-ratio chart: {e}_")),
-        None => {}
-    }
-    report
+    let decision = decision::decide(&policy, &slo, window, &pairs, &measured, active.as_ref());
+    Ok(present::report(
+        &decision,
+        &slo,
+        window,
+        at,
+        &measured,
+        active.as_ref(),
+        args.burn_rate,
+    ))
 }

@@ -15,7 +15,7 @@ pub mod pep440;
 pub mod spec;
 pub mod template;
 
-use crate::report::{Failure, Finding, Report, Table, Verdict};
+use crate::report::{Block, Failure, Finding, Report, Table, Verdict};
 use context::{Context, Repo};
 use jiff::Timestamp;
 use meta::{Meta, Settings};
@@ -581,20 +581,22 @@ fn build_report(ctx: &Context, meta: &Meta, settings: &Settings) -> Report {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    report.summary_extra.push(format!(
-        "<details><summary>Labels ({} on {} at {})</summary>\n\n```\n{}\n```\n\n</details>",
-        labels.len(),
-        if ctx.event_name.is_empty() {
-            "a local run"
-        } else {
-            &ctx.event_name
-        },
-        if ctx.git_ref.is_empty() {
-            "no ref"
-        } else {
-            &ctx.git_ref
-        },
-        labels.join("\n")
-    ));
+    report.summary.push(Block::Details {
+        summary: format!(
+            "Labels ({} on {} at {})",
+            labels.len(),
+            if ctx.event_name.is_empty() {
+                "a local run"
+            } else {
+                &ctx.event_name
+            },
+            if ctx.git_ref.is_empty() {
+                "no ref"
+            } else {
+                &ctx.git_ref
+            },
+        ),
+        text: labels.join("\n"),
+    });
     report
 }

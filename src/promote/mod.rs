@@ -9,7 +9,7 @@ use crate::inputs::{required, run_url, short};
 use crate::registry::history::{self, Change, Move};
 use crate::registry::reference::{self, Repository, Target};
 use crate::registry::{Client, Credentials, RegistryError};
-use crate::report::{Failure, Report, Table, Verdict};
+use crate::report::{Block, Failure, Inline, Report, Table, Verdict};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -135,9 +135,15 @@ async fn promote(
     report.output("previous-digest", previous_of_first.unwrap_or_default());
     report.output("image-ref", format!("{image}@{}", source.digest));
     report.table = Some(table);
-    report.summary_extra.push(format!(
-        "Deploy `{image}@{}` ({}). Roll back with `ready rollback --image {image} --alias {}`.",
-        source.digest, source.media_type, aliases[0]
-    ));
+    report.summary.push(Block::paragraph([
+        Inline::Text("Deploy ".into()),
+        Inline::Code(format!("{image}@{}", source.digest)),
+        Inline::Text(format!(" ({}). Roll back with ", source.media_type)),
+        Inline::Code(format!(
+            "ready rollback --image {image} --alias {}",
+            aliases[0]
+        )),
+        Inline::Text(".".into()),
+    ]));
     Ok(Ok(report))
 }

@@ -122,8 +122,8 @@ fn summary_within(report: &Report, budget: usize) -> String {
         md.table(&findings_table(unannotated.into_iter()));
         md.text("\n");
     }
-    for extra in &report.summary_extra {
-        if !md.section(&format!("{extra}\n\n")) {
+    for block in &report.summary {
+        if !md.section(&format!("{}\n\n", markdown::block(block))) {
             md.cut_sections += 1;
         }
     }
@@ -266,7 +266,9 @@ mod tests {
             table.row([format!("head{i}"), format!("versions/head{i}.py")]);
         }
         r.table = Some(table);
-        r.summary_extra.push("x".repeat(200_000));
+        r.summary.push(crate::report::Block::paragraph([
+            crate::report::Inline::Text("x".repeat(200_000)),
+        ]));
         let md = summary_within(&r, 100_000);
         assert!(md.len() < 100_000 + 1_000, "{}", md.len());
         let note = md.split("[!WARNING]").nth(1).unwrap();

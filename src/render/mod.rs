@@ -7,6 +7,7 @@ mod markdown;
 mod redact;
 mod text;
 
+pub use markdown::block as block_markdown;
 pub use markdown::escape_cell as escape_markdown;
 
 use crate::report::Report;

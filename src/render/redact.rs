@@ -1,7 +1,7 @@
 //! A copy of a report with every registered secret replaced by `***`.
 
 use crate::gha::secrets::redact as r;
-use crate::report::{Finding, Location, Report, Table};
+use crate::report::{Block, Chart, Finding, Inline, Location, Report, Table};
 
 pub fn report(report: &Report) -> Report {
     Report {
@@ -22,7 +22,36 @@ pub fn report(report: &Report) -> Report {
                 .map(|row| row.iter().map(|c| r(c)).collect())
                 .collect(),
         }),
-        summary_extra: report.summary_extra.iter().map(|s| r(s)).collect(),
+        summary: report.summary.iter().map(block).collect(),
+    }
+}
+
+fn block(b: &Block) -> Block {
+    match b {
+        Block::Paragraph { text } => Block::Paragraph {
+            text: text
+                .iter()
+                .map(|part| match part {
+                    Inline::Text(t) => Inline::Text(r(t)),
+                    Inline::Code(t) => Inline::Code(r(t)),
+                    Inline::Strong(t) => Inline::Strong(r(t)),
+                    Inline::Emphasis(t) => Inline::Emphasis(r(t)),
+                })
+                .collect(),
+        },
+        Block::List { items } => Block::List {
+            items: items.iter().map(|i| r(i)).collect(),
+        },
+        Block::Details { summary, text } => Block::Details {
+            summary: r(summary),
+            text: r(text),
+        },
+        Block::Chart(chart) => Block::Chart(Chart {
+            title: r(&chart.title),
+            x_labels: chart.x_labels.iter().map(|l| r(l)).collect(),
+            y_label: r(&chart.y_label),
+            ..chart.clone()
+        }),
     }
 }
 

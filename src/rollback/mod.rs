@@ -7,7 +7,7 @@ use crate::promote::RegistryFlags;
 use crate::registry::history::{self, Change, Move};
 use crate::registry::reference::{self, Target};
 use crate::registry::{Client, RegistryError};
-use crate::report::{Failure, Report, Table, Verdict};
+use crate::report::{Block, Failure, Inline, Report, Table, Verdict};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -135,8 +135,10 @@ async fn rollback(
     report.output("previous-digest", current);
     report.output("image-ref", format!("{image}@{target}"));
     report.table = Some(table);
-    report
-        .summary_extra
-        .push(format!("Deploy `{image}@{target}`."));
+    report.summary.push(Block::paragraph([
+        Inline::Text("Deploy ".into()),
+        Inline::Code(format!("{image}@{target}")),
+        Inline::Text(".".into()),
+    ]));
     Ok(Ok(report))
 }

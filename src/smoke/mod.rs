@@ -5,9 +5,11 @@
 
 pub mod check;
 mod exec;
+mod http_step;
 pub mod junit;
 pub mod spec;
 pub mod vars;
+mod ws_step;
 
 use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
 use exec::{Outcome, StepResult};

@@ -26,7 +26,7 @@ pub use tree::{Options, Source, Tree, counts_as_migration, read_source};
 
 use super::ACTION;
 use super::script::{Attr, Script};
-use crate::report::{Finding, Location, Report, Severity, Table, Verdict};
+use crate::report::{Block, Finding, Inline, Location, Report, Severity, Table, Verdict};
 
 pub const CONTRACTS: [&str; 3] = ["safe_online", "requires_maintenance_window", "destructive"];
 
@@ -358,17 +358,21 @@ fn report(tree: &Tree, findings: Vec<Finding>) -> Report {
         ]);
     }
     report.table = Some(table);
-    report.summary_extra.push(format!(
-        "{} revisions in {} ({} as `alembic heads{}` prints them).",
-        nodes.len(),
-        options.locations.join(", "),
-        heads_word(2),
-        if options.resolve_dependencies {
-            " --resolve-dependencies"
-        } else {
-            ""
-        }
-    ));
+    let command = if options.resolve_dependencies {
+        "alembic heads --resolve-dependencies"
+    } else {
+        "alembic heads"
+    };
+    report.summary.push(Block::paragraph([
+        Inline::Text(format!(
+            "{} revisions in {} ({} as ",
+            nodes.len(),
+            options.locations.join(", "),
+            heads_word(2)
+        )),
+        Inline::Code(command.into()),
+        Inline::Text(" prints them).".into()),
+    ]));
     report
 }
 
