@@ -28,6 +28,7 @@ struct Shared {
     readyz: AtomicUsize,
     flaky: AtomicUsize,
     rollout: AtomicUsize,
+    stalls: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     drafts: Mutex<HashMap<String, Draft>>,
@@ -186,6 +187,15 @@ async fn flaky(State(s): S) -> Response {
     }
 }
 
+/// Not ready (503) at the first request, then no answer at all: a service that stalls.
+async fn stalls(State(s): S) -> Response {
+    if s.stalls.fetch_add(1, Ordering::SeqCst) == 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+    }
+    std::future::pending::<()>().await;
+    unreachable!()
+}
+
 /// The version endpoint during a rollout: the old version for the first `ROLLOUT_AFTER` answers.
 async fn rollout(State(s): S) -> Response {
     let n = s.rollout.fetch_add(1, Ordering::SeqCst) + 1;
@@ -297,6 +307,11 @@ fn server() -> Server {
             get(|Path(v): Path<String>| async move { axum::Json(json!({"version": v})) }),
         )
         .route("/hang", get(std::future::pending::<&'static str>))
+        .route("/stalls", get(stalls))
+        .route(
+            "/never-ready",
+            get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "starting") }),
+        )
         .route("/big500", get(big500))
         .route("/cut500", get(cut500))
         .route("/away", get(away))
@@ -609,8 +624,10 @@ fn readiness_turns_green_after_a_few_polls() {
 #[test]
 fn readiness_that_never_comes_is_not_ready() {
     let s = server();
+    // A service that never gets ready (always 503), and a window long enough for several polls
+    // on a loaded machine: no timing decides the verdict.
     let spec =
-        "wait:\n  path: /readyz\n  every: 10ms\n  within: 15ms\nsteps:\n  - path: /healthz\n";
+        "wait:\n  path: /never-ready\n  every: 10ms\n  within: 300ms\nsteps:\n  - path: /healthz\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
@@ -625,6 +642,17 @@ fn readiness_that_never_comes_is_not_ready() {
         run.stdout
     );
     assert!(run.summary.contains("⏭️ skipped"));
+}
+
+#[test]
+fn a_wait_window_that_ends_during_a_request_reports_the_last_answer() {
+    // The service said 503, then the window ended while the next poll was unanswered: the
+    // verdict is "not ready" (blocked), not "could not reach the service".
+    let s = server();
+    let spec = "wait:\n  path: /stalls\n  every: 10ms\n  within: 1s\nsteps:\n  - path: /healthz\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("got 503"), "{}", run.stdout);
 }
 
 #[test]

@@ -239,9 +239,19 @@ async fn poll(
     let vars = BTreeMap::new();
     let step = resolve(&planned.step, &ctx.defaults.headers, &lookup(ctx, &vars));
     let mut attempts = 0;
+    // The last answer the service gave: when the window ends during a request, the verdict is
+    // what the service said (e.g. 503, not ready), not that the cut-off request went unanswered.
+    let mut answered: Option<(Outcome, Option<u16>)> = None;
     loop {
         attempts += 1;
-        let (outcome, status, _) = attempt_http(ctx, &step, until, version.clone()).await;
+        let (mut outcome, mut status, _) = attempt_http(ctx, &step, until, version.clone()).await;
+        if matches!(outcome, Outcome::Failed(_)) {
+            answered = Some((outcome.clone(), status));
+        } else if matches!(outcome, Outcome::Unreachable(_)) && Instant::now() >= until {
+            if let Some((last, last_status)) = answered.take() {
+                (outcome, status) = (last, last_status);
+            }
+        }
         if outcome == Outcome::Passed || Instant::now() + every >= until {
             return StepResult {
                 outcome,
