@@ -21,6 +21,16 @@ pub struct Measured {
     pub round_trips: u32,
 }
 
+impl Measured {
+    /// What was observed over `window`; a window the answer did not cover has no series.
+    pub fn at(&self, window: u64) -> Observed {
+        self.observed
+            .get(&window)
+            .copied()
+            .unwrap_or(Observed::NoSeries)
+    }
+}
+
 async fn post(
     client: &reqwest::Client,
     policy: &crate::http::Policy,

@@ -1,7 +1,7 @@
 //! Deciding, without I/O: what the measured numbers, the freezes and the policy inputs mean for
 //! the deploy. `present.rs` turns the decision into a report.
 
-use super::budget::{self, Observed, Pair, PairResult};
+use super::budget::{self, Pair, PairResult};
 use super::collect::Measured;
 use super::slo::Slo;
 use super::{OnNoData, duration, freeze};
@@ -54,13 +54,7 @@ pub fn decide(
 ) -> Decision {
     let budget = slo.budget();
     let win = duration::format(window);
-    let observed = |w: u64| {
-        measured
-            .observed
-            .get(&w)
-            .copied()
-            .unwrap_or(Observed::NoSeries)
-    };
+    let observed = |w: u64| measured.at(w);
     let main = observed(window);
     let ratio = main.ratio();
     let remaining = ratio.map(|r| budget::remaining(r, budget));
@@ -204,6 +198,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_budget_gate::budget::Observed;
     use std::collections::BTreeMap;
 
     const WINDOW: u64 = 30 * 86_400;

@@ -1,7 +1,7 @@
 //! Presenting: the decision as a report — headline, outputs, the windows table and the
 //! summary's SLO line, budget bar and chart.
 
-use super::budget::{self, Observed};
+use super::budget;
 use super::collect::Measured;
 use super::decision::{Decision, pct, rate_cell};
 use super::slo::Slo;
@@ -20,13 +20,7 @@ pub fn report(
 ) -> Report {
     let budget = slo.budget();
     let win = duration::format(window);
-    let observed = |w: u64| {
-        measured
-            .observed
-            .get(&w)
-            .copied()
-            .unwrap_or(Observed::NoSeries)
-    };
+    let observed = |w: u64| measured.at(w);
     let main = observed(window);
     let (ratio, remaining) = (d.ratio, d.remaining);
     let left_text = remaining.map(pct).unwrap_or_else(|| "unknown".into());

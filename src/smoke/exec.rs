@@ -247,10 +247,11 @@ async fn poll(
         let (mut outcome, mut status, _) = attempt_http(ctx, &step, until, version.clone()).await;
         if matches!(outcome, Outcome::Failed(_)) {
             answered = Some((outcome.clone(), status));
-        } else if matches!(outcome, Outcome::Unreachable(_)) && Instant::now() >= until {
-            if let Some((last, last_status)) = answered.take() {
-                (outcome, status) = (last, last_status);
-            }
+        } else if matches!(outcome, Outcome::Unreachable(_))
+            && Instant::now() >= until
+            && let Some((last, last_status)) = answered.take()
+        {
+            (outcome, status) = (last, last_status);
         }
         if outcome == Outcome::Passed || Instant::now() + every >= until {
             return StepResult {
