@@ -179,6 +179,18 @@ impl Drop for Dockerd {
             let _ = self.docker(&args);
         }
         self.process = None;
+        // dockerd leaves mounts below its exec root (the default network namespace): unmount
+        // them, deepest first, so that the directory can go.
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        let mut points: Vec<&str> = mounts
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .filter(|p| Path::new(p).starts_with(&self.dir))
+            .collect();
+        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for point in points {
+            let _ = Command::new("umount").arg(point).status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
