@@ -102,7 +102,7 @@ pub struct Dockerd {
 impl Dockerd {
     pub fn start(dockerd: &Path) -> Dockerd {
         // The exec root holds sockets: keep its path short (108 bytes for a socket path).
-        let dir = PathBuf::from(format!("/tmp/ready-e2e-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("ready-e2e-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("config")).unwrap();
         let socket = dir.join("docker.sock");
