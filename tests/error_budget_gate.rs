@@ -412,7 +412,11 @@ fn total_query(scenario: &str) -> String {
 
 /// The gate on one scenario, 99.5% over 7d at the end of the data, plus extra inputs.
 fn scenario(name: &str, extra: &[(&str, &str)]) -> Option<Run> {
-    let server = server()?;
+    Some(scenario_on(server()?, name, extra))
+}
+
+/// The same, against `server`.
+fn scenario_on(server: &Server, name: &str, extra: &[(&str, &str)]) -> Run {
     let (url, eq, tq) = (url(server), error_query(name), total_query(name));
     let mut inputs = vec![
         ("prometheus-url", url.as_str()),
@@ -423,7 +427,7 @@ fn scenario(name: &str, extra: &[(&str, &str)]) -> Option<Run> {
         ("at", AT),
     ];
     inputs.extend_from_slice(extra);
-    Some(gate(&inputs))
+    gate(&inputs)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -622,20 +626,7 @@ fn an_answer_with_warnings_cannot_pass_unless_trusted() {
     let Some(server) = partial_server() else {
         return;
     };
-    let url = url(server);
-    let run = |name: &str, extra: &[(&str, &str)]| {
-        let (eq, tq) = (error_query(name), total_query(name));
-        let mut inputs = vec![
-            ("prometheus-url", url.as_str()),
-            ("error-query", eq.as_str()),
-            ("total-query", tq.as_str()),
-            ("objective", "99.5"),
-            ("window", "7d"),
-            ("at", AT),
-        ];
-        inputs.extend_from_slice(extra);
-        gate(&inputs)
-    };
+    let run = |name: &str, extra: &[(&str, &str)]| scenario_on(server, name, extra);
     let r = run("healthy", &[]);
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert_eq!(r.output("result"), "error");

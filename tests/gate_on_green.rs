@@ -314,8 +314,8 @@ async fn gate_as(gh: &GitHub, run_id: &str, self_id: u64) -> Outcome {
     .await
 }
 
-#[tokio::test(start_paused = true)]
-async fn two_matrix_gates_do_not_wait_on_each_other() {
+/// A matrix of two gates in one workflow run (`deploy (eu)` finishes at 60 s, `deploy (us)` not).
+async fn matrix_gates() -> GitHub {
     let gh = GitHub::start().await;
     gh.with(|w| {
         w.runs = vec![
@@ -331,26 +331,18 @@ async fn two_matrix_gates_do_not_wait_on_each_other() {
             WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
         ];
     });
+    gh
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_matrix_gates_do_not_wait_on_each_other() {
+    let gh = matrix_gates().await;
     // The first gate passes over its later sibling.
     let out = gate_as(&gh, "500", 20).await;
     assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
     assert!(out.elapsed < secs(60), "{:?}", out.elapsed);
     // The later one waits for the first, then passes.
-    let gh = GitHub::start().await;
-    gh.with(|w| {
-        w.runs = vec![
-            RunSpec::new(10, "build").suite(1).done(0, "success"),
-            RunSpec::new(20, "deploy (eu)")
-                .suite(5)
-                .step(GATE_STEP)
-                .done(60, "success"),
-            RunSpec::new(21, "deploy (us)").suite(5).step(GATE_STEP),
-        ];
-        w.workflow_runs = vec![
-            WorkflowRunSpec::new(100, "CI", ".github/workflows/ci.yml@main", 1),
-            WorkflowRunSpec::new(500, "Deploy", ".github/workflows/deploy.yml@main", 5),
-        ];
-    });
+    let gh = matrix_gates().await;
     let out = gate_as(&gh, "500", 21).await;
     assert_eq!(out.ending, Ending::Green, "{:?}", out.evaluation);
     assert!(
