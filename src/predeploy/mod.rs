@@ -6,6 +6,7 @@ pub mod config;
 
 use crate::actions::{self, ActionMeta, Here};
 use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
+use crate::yaml::PathItem;
 use config::Config;
 use std::path::{Path, PathBuf};
 
@@ -66,24 +67,26 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let base = args.config.parent().unwrap_or(Path::new(""));
 
     let mut findings = Vec::new();
-    let mut items = vec![required_env(&config, &file, base, &mut findings)?];
+    let place = |path: &[PathItem]| {
+        let mut location = Location::file(&file);
+        location.line = crate::yaml::line_of(&text, path).map(|l| l as u32);
+        location
+    };
+    let mut items = vec![required_env(&config, &place, base, &mut findings)?];
     for (name, inputs) in &config.gates {
         let name = name.as_str().unwrap_or_default().to_string();
-        items.push(gate(
-            &name,
-            inputs,
-            base,
-            args.offline,
-            &file,
-            &mut findings,
-        )?);
+        let at = place(&[PathItem::Key("gates"), PathItem::Key(&name)]);
+        items.push(gate(&name, inputs, base, args.offline, at, &mut findings)?);
     }
     Ok(checklist(items, findings))
 }
 
+/// Where a path of the checklist is: its file and, when the path is in it, its line.
+type Place<'a> = dyn Fn(&[PathItem]) -> Location + 'a;
+
 fn required_env(
     config: &Config,
-    file: &str,
+    place: &Place,
     base: &Path,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
@@ -92,20 +95,26 @@ fn required_env(
         let text = std::fs::read_to_string(base.join(from)).map_err(|e| {
             Failure::invalid_at(
                 format!("cannot read required-env-from {from}: {e}"),
-                Location::file(file),
+                place(&[PathItem::Key("required-env-from")]),
             )
         })?;
         names.extend(config::env_example_names(&text));
     }
     let missing = config::missing_env(&names, |n| std::env::var(n).ok());
     for name in &missing {
+        // On the name in `required-env`, or on `required-env-from` for a name read from there.
+        let listed = config.required_env.iter().position(|n| n == name);
+        let at = match listed {
+            Some(index) => place(&[PathItem::Key("required-env"), PathItem::Index(index)]),
+            None => place(&[PathItem::Key("required-env-from")]),
+        };
         findings.push(
             Finding::error(
                 "required-env-missing",
                 "Required variable missing",
                 format!("{name} is not set or is empty"),
             )
-            .at(Location::file(file)),
+            .at(at),
         );
     }
     let (outcome, why) = match (names.is_empty(), missing.is_empty()) {
@@ -145,10 +154,10 @@ fn gate(
     inputs: &yaml_serde::Value,
     base: &Path,
     offline: bool,
-    file: &str,
+    at: Location,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
-    let invalid = |msg: String| Failure::invalid_at(msg, Location::file(file));
+    let invalid = |msg: String| Failure::invalid_at(msg, at.clone());
     let action = actions::find(name)
         .ok_or_else(|| invalid(format!("gates.{name}: no action is called {name}")))?;
     let Some(run_gate) = action.gate else {
