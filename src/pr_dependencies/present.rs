@@ -97,25 +97,26 @@ pub fn check(check: &Check, graph: &Graph) -> Report {
     let mut report = Report::new(NAME, verdict, headline);
     for dep in &blocking {
         let pull = &graph.pulls[&dep.id];
-        let (rule, title, why) = match dep.state {
+        let (rule, title, what, advice) = match dep.state {
             State::Closed => (
                 "dependency-closed",
                 "Dependency closed without merging",
-                "was closed without merging: reopen and merge it, or drop the dependency",
+                "was closed without merging".to_string(),
+                ". Reopen and merge it, or drop the dependency.",
             ),
-            _ => (
+            state => (
                 "dependency-open",
                 "Dependency not merged",
-                "is not merged yet",
+                format!("is {}, not merged yet", state.word()),
+                "",
             ),
         };
         report.findings.push(Finding::error(
             rule,
             title,
             format!(
-                "{} ({}) {why}: {} — {} (found in {me}'s {})",
+                "{} {what}: {} — {} (found in {me}'s {}){advice}",
                 dep.id.shown_from(home),
-                dep.state.word(),
                 pull.title,
                 pull.url,
                 via_words(&dep.via)
