@@ -446,3 +446,61 @@ async fn a_list_that_links_elsewhere_or_back_is_no_verdict() {
     let headline = result.unwrap_err().into_report("pr-dependencies").headline;
     assert!(headline.contains("is not under the API base"), "{headline}");
 }
+
+#[tokio::test]
+async fn predeploy_runs_the_order_as_a_gate_and_skips_it_offline() {
+    let gh = GitHub::start(vec![
+        Pr::open(1, "Depends on #2").label("release"),
+        Pr::open(2, "Depends on #1").label("release"),
+        Pr::open(3, "").label("release"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ready.yml");
+    std::fs::write(
+        &config,
+        "gates:\n  pr-dependencies:\n    order: true\n    label: release\n    merge-method: rebase\n",
+    )
+    .unwrap();
+    let predeploy = |offline: bool| {
+        let (base, config) = (gh.base(), config.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut step = Step::new()
+                .args(["predeploy", "--config"])
+                .arg(&config)
+                .env("GITHUB_API_URL", &base)
+                .env("GITHUB_REPOSITORY", REPO)
+                .env("GITHUB_TOKEN", TOKEN);
+            if offline {
+                step = step.input("offline", "true");
+            }
+            step.run()
+        })
+    };
+    let run = predeploy(false).await.unwrap();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert!(
+        run.stdout.contains("#1 depends on #2, which depends on #1"),
+        "{}",
+        run.stdout
+    );
+    gh.with(|w| w.pulls[1].body = String::new());
+    let run = predeploy(false).await.unwrap();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.summary
+            .contains("merge order of 3 open pull requests labelled"),
+        "{}",
+        run.summary
+    );
+    let before = gh.seen().len();
+    let run = predeploy(true).await.unwrap();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.summary.contains("needs GitHub's API (--offline)"),
+        "{}",
+        run.summary
+    );
+    assert_eq!(gh.seen().len(), before);
+    gh.assert_valid_requests();
+}
