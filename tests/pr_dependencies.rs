@@ -504,3 +504,19 @@ async fn predeploy_runs_the_order_as_a_gate_and_skips_it_offline() {
     assert_eq!(gh.seen().len(), before);
     gh.assert_valid_requests();
 }
+
+#[tokio::test]
+async fn titles_and_bodies_cannot_forge_workflow_commands_or_leak_the_token() {
+    let forged = "CI\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed";
+    let gh = GitHub::start(vec![
+        Pr::open(15, &format!("Depends on #14\n::warning::FORGED {TOKEN}")),
+        Pr::open(14, "").title(forged),
+    ])
+    .await;
+    let run = step(&gh, pull_request_event(15), &[]).await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("result"), "blocked");
+    let forged = support::hostile::forged_commands(&run.log(), &[TOKEN]);
+    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
+    assert_eq!(run.log().matches(TOKEN).count(), 1, "{}", run.log());
+}

@@ -216,6 +216,17 @@ mod tests {
         assert_eq!(refs(body), vec![own(5, 8), own(7, 10)]);
     }
 
+    proptest::proptest! {
+        /// Any text, however broken its markdown, gives mentions on lines it has, never a panic.
+        #[test]
+        fn any_body_is_read_without_panicking(body in "(?s)(Depends on |blocked by |#|[0-9]|/|`|<!--|-->|```|\\n|[a-z ,&;:]|\\PC){0,80}") {
+            let lines = body.lines().count().max(1) as u32;
+            for m in mentions(&body, "github.com") {
+                proptest::prop_assert!(m.line >= 1 && m.line <= lines, "{m:?}");
+            }
+        }
+    }
+
     #[test]
     fn each_dependency_once_and_no_overflow() {
         assert_eq!(
