@@ -258,6 +258,8 @@ async fn a_missing_or_forbidden_dependency_is_no_verdict() {
         "{}",
         run.stdout
     );
+    // The pull request, then the dependency (a 403 without Retry-After is final).
+    assert_eq!(run.output("requests"), "2");
 }
 
 #[tokio::test]

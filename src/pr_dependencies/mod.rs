@@ -192,7 +192,15 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
     let client =
         Client::new(http, &Client::base_from_env(), token, policy).map_err(Failure::invalid)?;
-    let mut report = crate::runtime::block_on(evaluate(&client, &cfg))?;
+    let mut report = match crate::runtime::block_on(evaluate(&client, &cfg)) {
+        Ok(report) => report,
+        // Requests were made before it failed: the count is still this run's to report.
+        Err(failure) => {
+            let mut report = failure.into_report(NAME);
+            report.output("requests", client.stats().sent.to_string());
+            report
+        }
+    };
     report.findings.extend(runner.warnings);
     Ok(report)
 }
