@@ -112,6 +112,36 @@ fn rollback_runs_when_smoke_fails_or_a_started_deploy_fails() {
 }
 
 #[test]
+fn pr_dependencies_runs_on_pull_requests_and_merge_queues_when_the_caller_enables_it() {
+    let (_, doc) = pipeline();
+    let input = &doc["on"]["workflow_call"]["inputs"]["pr-dependencies"];
+    assert_eq!(input["type"].as_str(), Some("boolean"));
+    assert_eq!(input["default"].as_bool(), Some(false));
+    let job = &doc["jobs"]["pr-dependencies"];
+    let condition = job["if"].as_str().unwrap();
+    for part in [
+        "inputs.pr-dependencies",
+        "github.event_name == 'pull_request'",
+        "github.event_name == 'merge_group'",
+    ] {
+        assert!(condition.contains(part), "{condition}");
+    }
+    assert_eq!(
+        job["steps"][0]["uses"].as_str(),
+        Some("ready-actions/ready-actions/actions/pr-dependencies@v1")
+    );
+    assert_eq!(job["permissions"]["pull-requests"].as_str(), Some("read"));
+    // A reusable workflow's job may not ask for more than its caller grants: the starters grant it.
+    for starter in ["ready-service.yml", "ready-service-migrations.yml"] {
+        let text =
+            std::fs::read_to_string(root().join("workflows-templates").join(starter)).unwrap();
+        assert!(text.contains("pull-requests: read"), "{starter}");
+    }
+    // Nothing that deploys waits on it: pull requests never deploy.
+    assert!(!needs(&doc, "deploy").contains("pr-dependencies"));
+}
+
+#[test]
 fn deploys_go_through_an_environment_with_one_deploy_at_a_time() {
     let (_, doc) = pipeline();
     for job in ["deploy", "rollback"] {
@@ -159,6 +189,7 @@ fn permissions_are_explicit_least_and_commented() {
             "id-token",
             "attestations",
             "security-events",
+            "pull-requests",
         ]
         .iter()
         .any(|scope| {
@@ -205,7 +236,7 @@ fn third_party_actions_are_pinned_by_full_sha() {
 }
 
 #[test]
-fn starter_templates_call_the_pipeline_and_have_properties() {
+fn starter_templates_call_the_pipeline_or_an_action_and_have_properties() {
     let mut count = 0;
     for entry in std::fs::read_dir(root().join("workflows-templates")).unwrap() {
         let path = entry.unwrap().path();
@@ -216,7 +247,8 @@ fn starter_templates_call_the_pipeline_and_have_properties() {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains(".github/workflows/ready-pipeline.yml@")
-                || text.contains(".github/workflows/ready-rollback-drill.yml@"),
+                || text.contains(".github/workflows/ready-rollback-drill.yml@")
+                || text.contains("uses: ready-actions/ready-actions/actions/"),
             "{}",
             path.display()
         );
