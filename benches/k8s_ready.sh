@@ -28,9 +28,14 @@ trap 'rm -rf "$work"' EXIT
 digest="sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 ours=(k8s-ready --expect-image "ghcr.io/org/web@$digest" --max-body-size 10m --format json)
 
+# k8s-ready's JSON report on a file (it exits 1 when it finds something).
+ready_json() {
+  "$READY" "${ours[@]}" --manifests "$1" || true
+}
+
 # The ids of the Checkov checks that fail on a file, one a line, sorted.
 failed_checks() {
-  "${checkov[@]}" -f "$1" 2>/dev/null | python3 -c '
+  { "${checkov[@]}" -f "$1" 2>/dev/null || true; } | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 for r in (d if isinstance(d, list) else [d]):
@@ -41,12 +46,12 @@ for r in (d if isinstance(d, list) else [d]):
 
 echo "== rule by rule (Checkov $CHECKOV_VERSION; checks that fail on bad/<rule>.yaml and not on good.yaml)"
 failed_checks "$data/good.yaml" >"$work/good"
-echo "good.yaml: k8s-ready $("$READY" "${ours[@]}" --manifests "$data/good.yaml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))') findings; Checkov fails: $(cut -f1 "$work/good" | paste -sd' ' -)"
+echo "good.yaml: k8s-ready $(ready_json "$data/good.yaml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))') findings; Checkov fails: $(cut -f1 "$work/good" | paste -sd' ' -)"
 echo "| rule | k8s-ready | Checkov (newly failing) |"
 echo "| --- | --- | --- |"
 for file in "$data"/bad/*.yaml; do
   rule="$(basename "$file" .yaml)"
-  found="$("$READY" "${ours[@]}" --manifests "$file" | python3 -c "import json,sys; print('found' if any(f['rule'] == '$rule' for f in json.load(sys.stdin)['findings']) else 'MISSED')")"
+  found="$(ready_json "$file" | python3 -c "import json,sys; print('found' if any(f['rule'] == '$rule' for f in json.load(sys.stdin)['findings']) else 'MISSED')")"
   extra="$(failed_checks "$file" | comm -23 - "$work/good" | tr '\t' ' ' | paste -sd';' -)"
   echo "| \`$rule\` | $found | ${extra:-none} |"
 done
@@ -61,7 +66,7 @@ for i in range(50):
                 .replace("shop.example.com", f"shop-{i}.example.com"))
 open(sys.argv[2], "w").write("---\n".join(docs))
 PY
-echo "objects: $("$READY" "${ours[@]}" --manifests "$work/stream.yaml" | python3 -c 'import json,sys; print(dict(json.load(sys.stdin)["outputs"])["objects"])')"
+echo "objects: $(ready_json "$work/stream.yaml" | python3 -c 'import json,sys; print(dict(json.load(sys.stdin)["outputs"])["objects"])')"
 hyperfine --runs "$RUNS" --warmup 1 -i --export-json "$work/times.json" \
   -n k8s-ready "$READY k8s-ready --manifests $work/stream.yaml --format json" \
   -n checkov "${checkov[*]} -f $work/stream.yaml"
