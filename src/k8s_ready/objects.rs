@@ -25,6 +25,8 @@ pub struct Object {
     pub namespace: String,
     /// Rule ids its `ready-actions/ignore` annotation names.
     pub ignored: Vec<String>,
+    /// The template it was rendered from, as `helm template` notes it (`# Source: …`).
+    pub origin: Option<String>,
 }
 
 /// Kinds whose pod template the rules check; `Pod` is its own template.
@@ -164,6 +166,7 @@ fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
         .unwrap_or_default();
     Ok(Object {
         source,
+        origin: rendered_from(&from.text, node.line),
         kind,
         api_version,
         name: meta("name"),
@@ -171,6 +174,18 @@ fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
         ignored,
         node,
     })
+}
+
+/// The `# Source: <template>` comment `helm template` writes above a document starting at
+/// `line`, if there is one between it and the document before.
+fn rendered_from(text: &str, line: usize) -> Option<String> {
+    let above: Vec<&str> = text.lines().take(line.saturating_sub(1)).collect();
+    above
+        .iter()
+        .rev()
+        .take_while(|l| l.trim() != "---")
+        .find_map(|l| l.trim().strip_prefix("# Source: "))
+        .map(|s| s.trim().to_string())
 }
 
 impl Object {

@@ -240,12 +240,17 @@ pub fn check(sources: &[Source], objects: &[Object], options: &Options) -> Vec<F
         let display = &sources[object.source].display;
         let mut pending = out.pending;
         pending.sort_by_key(|&(_, line, column, _)| (line, column));
+        // A stream from `helm template` names each document's template: say which.
+        let from = |message: String| match &object.origin {
+            Some(template) => format!("{message} (rendered from {template})"),
+            None => message,
+        };
         found.extend(
             pending
                 .into_iter()
                 .map(|(rule, line, column, message)| Found {
                     object: Some(index),
-                    finding: finding(rule, message).at(Location {
+                    finding: finding(rule, from(message)).at(Location {
                         line: Some(line as u32),
                         column: Some(column as u32),
                         ..Location::file(display.clone())
