@@ -162,7 +162,7 @@ fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
             IGNORE_ANNOTATION.into(),
         ])
         .and_then(Node::as_str)
-        .map(|ids| crate::inputs::list(ids))
+        .map(crate::inputs::list)
         .unwrap_or_default();
     Ok(Object {
         source,

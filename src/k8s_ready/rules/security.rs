@@ -32,7 +32,7 @@ pub fn run_as_non_root(object: &Object, out: &mut Findings) {
         if let Some(root) = user.filter(|u| u.as_i64() == Some(0)) {
             out.push(Rule::RunAsNonRoot, root, format!("{who}: runAsUser is 0 (root); run as a non-zero user and set runAsNonRoot: true"));
         } else if non_root.and_then(Node::as_bool) != Some(true)
-            && !user.and_then(Node::as_i64).is_some_and(|u| u > 0)
+            && user.and_then(Node::as_i64).is_none_or(|u| u <= 0)
         {
             out.push(Rule::RunAsNonRoot, non_root.unwrap_or(c), format!("{who}: runAsNonRoot is not true, so the image's user (often root) runs; set securityContext.runAsNonRoot: true"));
         }
