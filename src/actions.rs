@@ -79,6 +79,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::error_budget_gate::META,
     &crate::check_alembic_heads::META,
     &crate::smoke::META,
+    &crate::k8s_ready::META,
     &crate::promote::META,
     &crate::rollback::META,
     &crate::pr_dependencies::META,

@@ -10,6 +10,16 @@ pub fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A list input: items separated by commas or new lines, trimmed, empty ones dropped.
+pub fn list(value: &str) -> Vec<String> {
+    value
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A non-empty input, trimmed.
 pub fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
     value
