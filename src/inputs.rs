@@ -94,6 +94,23 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     nanos(total, t)
 }
 
+/// A duration as people read it: `1m30s`, `45s`, `2h` (whole seconds; under a second `0s`).
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
 /// `text` (digits, maybe one `.`) times `unit` nanoseconds; whole numbers stay exact.
 fn number(text: &str, unit: u64) -> Option<u128> {
     if let Ok(n) = text.parse::<u64>() {

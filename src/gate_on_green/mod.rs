@@ -14,8 +14,8 @@ use crate::report::{Failure, Report};
 use checks::{Evaluation, ItemState, State};
 use std::time::Duration;
 
-pub use engine::gate;
-pub use present::{human, report};
+pub use engine::{gate, gate_with};
+pub use present::{human, progress_line, report};
 
 pub const NAME: &str = "gate-on-green";
 
