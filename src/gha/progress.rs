@@ -75,7 +75,13 @@ impl Progress {
             format!("still waiting: {state}")
         };
         if let Some(next) = next {
-            line.push_str(&format!("; next poll in {}", crate::inputs::human(next)));
+            // Readiness polls can be milliseconds apart; "in 0s" would say nothing.
+            let next = if next < Duration::from_secs(1) {
+                format!("{}ms", next.as_millis())
+            } else {
+                crate::inputs::human(next)
+            };
+            line.push_str(&format!("; next poll in {next}"));
         }
         self.last_state = Some(state.to_string());
         self.print(&line);
