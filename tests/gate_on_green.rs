@@ -1041,7 +1041,7 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
     assert_eq!(output(&run, "requests").as_deref(), Some("5"));
     assert!(
         run.summary
-            .contains("| check | source | required by | state | conclusion | link |")
+            .contains("| check | source | required by | state | conclusion | details |")
     );
     assert!(
         run.summary

@@ -121,8 +121,9 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
         "required by",
         "state",
         "conclusion",
-        "link",
-    ]);
+        "details",
+    ])
+    .links_in(5);
     for item in &outcome.evaluation.items {
         let state = match item.state {
             ItemState::Passed => "passed",
