@@ -223,7 +223,8 @@ impl Block {
     }
 }
 
-/// A line chart (a Mermaid `xychart-beta` in the summary): one value per x label in each line.
+/// A line (and bar) chart (a Mermaid `xychart-beta` in the summary): one value per x label in
+/// each line and bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
     pub title: String,
@@ -231,6 +232,9 @@ pub struct Chart {
     pub y_label: String,
     pub y_max: f64,
     pub lines: Vec<Vec<f64>>,
+    /// Bars, one value per x label in each, drawn under the lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bars: Vec<Vec<f64>>,
 }
 
 /// A Mermaid picture, bounded: the renderer draws at most `MAX_NODES` nodes (or events) and says

@@ -129,6 +129,15 @@ fn mermaid_text(text: &str) -> String {
     out
 }
 
+/// A diagram's title: one line in which Mermaid reads no entity, comment or quote (a title is
+/// not decoded as labels are, so those characters are dropped).
+fn mermaid_title(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !matches!(c, '"' | '#' | ';' | '`' | '<' | '>' | '%'))
+        .collect()
+}
+
 /// A Mermaid flowchart or timeline in a fence, and under it what it leaves out.
 fn picture(diagram: &Diagram) -> String {
     let max = Diagram::MAX_NODES;
@@ -137,7 +146,7 @@ fn picture(diagram: &Diagram) -> String {
         Picture::Flowchart { nodes, edges } => {
             md.push_str(&format!(
                 "---\ntitle: \"{}\"\n---\nflowchart TD\n",
-                mermaid_text(&diagram.title)
+                mermaid_title(&diagram.title)
             ));
             flowchart(&mut md, &nodes[..nodes.len().min(max)], edges);
             nodes.len().saturating_sub(max)
@@ -145,7 +154,7 @@ fn picture(diagram: &Diagram) -> String {
         Picture::Timeline { events } => {
             md.push_str(&format!(
                 "timeline\n    title {}\n",
-                mermaid_text(&diagram.title)
+                mermaid_title(&diagram.title)
             ));
             // The newest are the ones that matter: the oldest are cut.
             let cut = events.len().saturating_sub(max);
@@ -241,6 +250,10 @@ fn mermaid(chart: &Chart) -> String {
         quoted(&chart.y_label),
         num(chart.y_max)
     );
+    for bar in &chart.bars {
+        let values: Vec<String> = bar.iter().map(|v| num(*v)).collect();
+        md.push_str(&format!("    bar [{}]\n", values.join(", ")));
+    }
     for line in &chart.lines {
         let values: Vec<String> = line.iter().map(|v| num(*v)).collect();
         md.push_str(&format!("    line [{}]\n", values.join(", ")));

@@ -16,6 +16,7 @@ mod missing_downgrade;
 mod missing_revision_attribute;
 mod multiple_heads;
 mod non_literal_revision_attribute;
+mod picture;
 mod revision_cycle;
 mod syntax_error;
 mod tree;
@@ -373,6 +374,9 @@ fn report(tree: &Tree, findings: Vec<Finding>) -> Report {
         Inline::Code(command.into()),
         Inline::Text(" prints them).".into()),
     ]));
+    if let Some(diagram) = picture::revision_graph(tree) {
+        report.summary.push(Block::Mermaid(diagram));
+    }
     report
 }
 
