@@ -48,6 +48,7 @@ fn args(pairs: &[(&str, &str)]) -> Args {
         discovery_timeout: get("discovery-timeout"),
         self_check_run_id: get("self-check-run-id"),
         allow_no_checks: get("allow-no-checks"),
+        comment: get("comment"),
     }
 }
 

@@ -191,3 +191,14 @@ mod tests {
         assert_eq!(list.check_runs[0].conclusion.as_deref(), Some("stale"));
     }
 }
+
+/// `GET /repos/{owner}/{repo}/issues/{issue_number}/comments` (an array of these), and the
+/// answer to creating or updating one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}

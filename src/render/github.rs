@@ -78,7 +78,7 @@ pub fn summary(report: &Report) -> String {
 /// The job summary in at most `budget` bytes (and the notes of what was cut): verdict first,
 /// then the table, the findings, the unannotated ones and the extra sections, each as far as
 /// the budget goes.
-fn summary_within(report: &Report, budget: usize) -> String {
+pub(super) fn summary_within(report: &Report, budget: usize) -> String {
     let icon = report.verdict.icon();
     let mut headline: String = report.headline.chars().take(MAX_HEADLINE_CHARS).collect();
     if headline.len() < report.headline.len() {

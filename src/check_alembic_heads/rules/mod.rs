@@ -123,6 +123,32 @@ impl Rule {
         )
     }
 
+    /// What the rule finds and where, as its section in docs/check-alembic-heads.md says it:
+    /// the same words in the docs, SARIF and code scanning.
+    pub fn help(self) -> String {
+        const DOCS: &str = include_str!("../../../docs/check-alembic-heads.md");
+        let heading = format!("### `{}`\n", self.id());
+        let Some(start) = DOCS.find(&heading) else {
+            return self.title().to_string();
+        };
+        let section = &DOCS[start + heading.len()..];
+        let end = section.find("\n#").unwrap_or(section.len());
+        section[..end].trim().to_string()
+    }
+
+    /// The rule table as SARIF lists it.
+    pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        Rule::ALL
+            .iter()
+            .map(|r| crate::render::sarif::Rule {
+                id: r.id().into(),
+                title: r.title().into(),
+                help: r.help(),
+                help_uri: Some(r.doc_link()),
+            })
+            .collect()
+    }
+
     fn check(self, tree: &Tree, out: &mut Findings) {
         match self {
             Rule::MultipleHeads => multiple_heads::check(tree, out),
@@ -498,6 +524,18 @@ mod tests {
             r.outputs
                 .contains(&("requires-maintenance-window".into(), "true".into()))
         );
+    }
+
+    #[test]
+    fn every_rule_has_its_help_from_the_docs() {
+        for rule in Rule::ALL {
+            let help = rule.help();
+            assert!(
+                help.len() > rule.title().len() && help.contains("Where:"),
+                "{}: {help}",
+                rule.id()
+            );
+        }
     }
 
     /// The findings of one file stay in the order the file is read, whichever rule found them.

@@ -191,9 +191,13 @@ pub fn revision_graph(tree: &Tree) -> Option<Diagram> {
         ));
     }
     let hidden = tree.nodes.len() - b.drawn.len();
-    let mut left_out = format!(
-        "Drawn: heads (rounded), branch points (hexagons), cycles and missing parents (red); {hidden} other revision(s) are not drawn."
+    let mut left_out = String::from(
+        "Drawn: heads (rounded), branch points (hexagons), cycles and missing parents (red); ",
     );
+    left_out.push_str(&match hidden {
+        0 => "every revision is drawn.".to_string(),
+        n => format!("{n} other revision(s) are not drawn."),
+    });
     for note in notes {
         left_out.push(' ');
         left_out.push_str(&note);
