@@ -6,8 +6,8 @@
 //! workflow commands. Time is tokio's clock: tests drive it with a paused clock.
 //!
 //! ```text
-//! gate-on-green [0s] 1 passed, 2 pending (build, test); blocking: build, test; next poll in 10s
-//! gate-on-green [1m] still waiting: 1 passed, 2 pending (build, test); …; next poll in 15s
+//! gate-on-green [0s] 1 of 3 check(s) passed; waiting for 2 (each blocks the verdict): lint (in_progress), test (queued); next poll in 30s
+//! gate-on-green [1m5s] still waiting: 1 of 3 check(s) passed; waiting for 2 …; next poll in 45s
 //! ```
 
 use std::io::Write;
