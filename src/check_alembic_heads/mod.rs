@@ -55,6 +55,16 @@ pub struct Args {
     /// action input: a workflow step sets its own `working-directory`; predeploy sets this one.)
     #[arg(long, value_hint = clap::ValueHint::DirPath)]
     pub working_directory: Option<String>,
+    /// Also write the findings as SARIF 2.1.0 to this file, for code scanning.
+    #[arg(long, env = "INPUT_SARIF")]
+    pub sarif: Option<String>,
+    /// On pull_request events, keep the findings in one sticky PR comment, updated on every run
+    /// and marked resolved once they are gone (needs pull-requests: write).
+    #[arg(long, env = "INPUT_COMMENT", default_value_t = false, action = clap::ArgAction::Set, value_parser = crate::inputs::off_unless_set)]
+    pub comment: bool,
+    /// Token for the PR comment (default: $GITHUB_TOKEN).
+    #[arg(long, env = "INPUT_GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
 }
 
 use crate::inputs::given as set;
@@ -131,7 +141,17 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
             .map(|d| display_path(d, &root))
             .collect(),
     };
-    Ok(rules::check_read(&sources, &scripts, &options))
+    let mut report = rules::check_read(&sources, &scripts, &options);
+    if let Some(path) = set(&args.sarif) {
+        crate::render::sarif::write_file(
+            Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
+    }
+    crate::github::comment::apply(&mut report, args.comment, args.github_token.clone());
+    Ok(report)
 }
 
 fn load(path: &Path, root: &Path) -> Result<rules::Source, Failure> {
