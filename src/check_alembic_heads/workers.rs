@@ -45,13 +45,11 @@ pub fn map_unzip<T: Sync, A: Send, B: Send>(
     // The failure of the first item that failed, by the item's index.
     let failed: Mutex<Option<(usize, Failure)>> = Mutex::new(None);
     let work = || {
-        loop {
-            // A poisoned lock means another worker panicked; that is reported at the join.
-            let Some((batch, (ins, (lefts, rights)))) =
-                batches.lock().ok().and_then(|mut b| b.next())
-            else {
-                break;
-            };
+        // A poisoned lock means another worker panicked; that is reported at the join. (The
+        // guard is moved into `and_then` and released there, before the batch is read.)
+        while let Some((batch, (ins, (lefts, rights)))) =
+            batches.lock().ok().and_then(|mut b| b.next())
+        {
             for (offset, (item, (l, r))) in ins.iter().zip(lefts.iter_mut().zip(rights)).enumerate()
             {
                 match f(item) {
@@ -61,10 +59,10 @@ pub fn map_unzip<T: Sync, A: Send, B: Send>(
                     }
                     Err(e) => {
                         let i = batch * BATCH + offset;
-                        if let Ok(mut first) = failed.lock() {
-                            if first.as_ref().is_none_or(|(at, _)| i < *at) {
-                                *first = Some((i, e));
-                            }
+                        if let Ok(mut first) = failed.lock()
+                            && first.as_ref().is_none_or(|(at, _)| i < *at)
+                        {
+                            *first = Some((i, e));
                         }
                     }
                 }
@@ -86,7 +84,6 @@ pub fn map_unzip<T: Sync, A: Send, B: Send>(
                 .map_err(|_| Failure::undecided("a parser thread failed"))
         })
     })?;
-    drop(batches);
     if let Some((_, e)) = failed.into_inner().ok().flatten() {
         return Err(e);
     }
