@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod graph;
+pub mod quick;
 pub mod rules;
 pub mod script;
 pub mod workers;
@@ -95,20 +96,13 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
     };
     let locations = locate(&args, &cwd)?;
     let files = list_migrations(&locations.version_dirs, locations.recursive);
-    let loaded = workers::map(&files, |path| {
+    let (sources, scripts) = workers::map_unzip(&files, |path| {
         let mut source = load(path, &root)?;
         let script = rules::read_source(&source);
         // Only the parser needs the text: freeing it here spreads that work over the workers.
         source.text = Ok(String::new());
-        Ok::<_, Failure>((source, script))
+        Ok((source, script))
     })?;
-    let mut sources = Vec::with_capacity(loaded.len());
-    let mut scripts = Vec::with_capacity(loaded.len());
-    for file in loaded {
-        let (source, script) = file?;
-        sources.push(source);
-        scripts.push(script);
-    }
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
