@@ -18,6 +18,18 @@ pub fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
         .ok_or_else(|| Failure::invalid(format!("`{name}` is required")))
 }
 
+/// A list input: items separated by newlines or commas, trimmed, blank ones dropped.
+pub fn list(value: &Option<String>) -> Vec<String> {
+    value
+        .as_deref()
+        .unwrap_or_default()
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A boolean in any spelling an action has ever accepted: true/false, on/off, yes/no, 1/0, in
 /// any case. Blank is `None`: the caller's default.
 pub fn boolean(text: &str) -> Result<Option<bool>, String> {
@@ -250,6 +262,12 @@ mod tests {
         let bad = bad.display().to_string();
         let env = |k: &str| (k == "GITHUB_EVENT_PATH").then(|| bad.clone());
         assert!(Runner::read(&env).is_err());
+    }
+
+    #[test]
+    fn lists_split_at_newlines_and_commas() {
+        assert_eq!(list(&Some(" a, b\n\nc ,".into())), ["a", "b", "c"]);
+        assert!(list(&None).is_empty());
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! `ready config-check`: production configuration that is present and sane. A schema declares
+//! each variable (required per environment, secret or not, its type and rules); the values come
+//! from `.env` files (python-dotenv's grammar), the step's environment and, by name only, a
+//! GitHub environment's secrets and variables. Values are masked as they are read and never
+//! printed. Parity: `.env.example`, a compose file's `environment:` and the schema name the same
+//! variables.
+//!
+//! Collect (`collect.rs`, the only I/O) → rules (`rules/`, pure, one unit each) → present
+//! (`present.rs`).
+
+mod collect;
+pub mod compose;
+pub mod dotenv;
+mod present;
+mod rules;
+pub mod schema;
+pub mod sources;
+pub mod values;
+
+pub use rules::Rule;
+
+use crate::report::{Failure, Report};
+
+pub const NAME: &str = "config-check";
+
+pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
+    name: NAME,
+    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    needs: crate::actions::Needs::NOTHING,
+};
+
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Args {
+    /// The schema (YAML): each variable, where it is required, its type and rules
+    /// (docs/config-check.md).
+    #[arg(long, env = "INPUT_SCHEMA")]
+    pub schema: Option<String>,
+    /// The environment checked, e.g. production or staging: which variables are required and
+    /// which values `equals` wants.
+    #[arg(long, env = "INPUT_ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// `.env` files to read, separated by newlines or commas.
+    #[arg(long, env = "INPUT_ENV_FILES")]
+    pub env_files: Option<String>,
+    /// Read the schema's variables from the step's environment too (where a workflow maps
+    /// `secrets.*` and `vars.*`) [default: true].
+    #[arg(long, env = "INPUT_STEP_ENV")]
+    pub step_env: Option<String>,
+    /// Variable names required in every environment, besides the schema's, separated by
+    /// newlines or commas.
+    #[arg(long, env = "INPUT_REQUIRED")]
+    pub required: Option<String>,
+    /// An `.env.example` whose names must match the schema's and the compose file's (without
+    /// a schema: whose names are required).
+    #[arg(long, env = "INPUT_ENV_EXAMPLE")]
+    pub env_example: Option<String>,
+    /// A compose file whose services' `environment:` names must match the schema's.
+    #[arg(long, env = "INPUT_COMPOSE_FILE")]
+    pub compose_file: Option<String>,
+    /// A token that may list the GitHub environment's secrets and variables (their names):
+    /// presence is then checked where values are not exposed to the step.
+    #[arg(long, env = "INPUT_GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+    /// The GitHub environment to list (default: environment).
+    #[arg(long, env = "INPUT_GITHUB_ENVIRONMENT")]
+    pub github_environment: Option<String>,
+    /// owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, env = "INPUT_REPOSITORY")]
+    pub repository: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut collected = collect::collect(&args, &env)?;
+    // Without a schema, an example's names are the required ones.
+    if collected.schema.is_none()
+        && let Some(example) = collected.example.take()
+    {
+        collected
+            .required
+            .extend(example.names.into_iter().map(|(n, _)| n));
+    }
+    let findings = rules::check(&collected);
+    Ok(present::report(&collected, findings))
+}
