@@ -25,7 +25,7 @@ pub const NAME: &str = "config-check";
 
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
-    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs::NOTHING,
 };
 
@@ -67,9 +67,39 @@ pub struct Args {
     /// owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, env = "INPUT_REPOSITORY")]
     pub repository: Option<String>,
+    /// Where relative paths are read from, and named from in findings. Default: the current
+    /// directory. (A flag, not an action input: a workflow step sets its own
+    /// `working-directory`; predeploy sets this one.)
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub working_directory: Option<String>,
 }
 
-pub fn run(args: Args) -> Result<Report, Failure> {
+/// Every relative path input taken from `working-directory`.
+fn rebase(args: &mut Args) {
+    let Some(dir) = crate::inputs::given(&args.working_directory).map(std::path::PathBuf::from)
+    else {
+        return;
+    };
+    let join = |path: &str| {
+        let p = std::path::Path::new(path);
+        if p.is_relative() { dir.join(p) } else { p.to_path_buf() }
+            .display()
+            .to_string()
+    };
+    for input in [&mut args.schema, &mut args.env_example, &mut args.compose_file] {
+        if let Some(path) = crate::inputs::given(input).map(join) {
+            *input = Some(path);
+        }
+    }
+    let files: Vec<String> = crate::inputs::list(&args.env_files)
+        .iter()
+        .map(|f| join(f))
+        .collect();
+    args.env_files = Some(files.join("\n"));
+}
+
+pub fn run(mut args: Args) -> Result<Report, Failure> {
+    rebase(&mut args);
     let env = |name: &str| std::env::var(name).ok();
     let mut collected = collect::collect(&args, &env)?;
     // Without a schema, an example's names are the required ones.

@@ -74,6 +74,7 @@ pub fn report(c: &Collected, findings: Vec<Finding>) -> Report {
     let mut report = Report::new(NAME, verdict, headline);
     report.output("problems", findings.len().to_string());
     report.output("missing", missing.join(","));
+    report.output("variables", names.len().to_string());
     report.output("checked", values.to_string());
     report.findings = findings;
     report.table = Some(table);

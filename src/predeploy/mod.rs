@@ -81,57 +81,59 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     Ok(checklist(items, findings))
 }
 
+/// The required variables, checked by config-check: `required-env` and the names of
+/// `required-env-from` must be set and non-empty in the step's environment.
 fn required_env(
     config: &Config,
     file: &str,
     base: &Path,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
-    let mut names = config.required_env.clone();
-    if let Some(from) = &config.required_env_from {
-        let text = std::fs::read_to_string(base.join(from)).map_err(|e| {
-            Failure::invalid_at(
-                format!("cannot read required-env-from {from}: {e}"),
-                Location::file(file),
-            )
-        })?;
-        names.extend(config::env_example_names(&text));
-    }
-    let missing = config::missing_env(&names, |n| std::env::var(n).ok());
-    for name in &missing {
-        findings.push(
-            Finding::error(
-                "required-env-missing",
-                "Required variable missing",
-                format!("{name} is not set or is empty"),
-            )
-            .at(Location::file(file)),
-        );
-    }
-    let (outcome, why) = match (names.is_empty(), missing.is_empty()) {
-        (true, _) => (Outcome::Skipped, "no required variables listed".to_string()),
-        (false, true) => (
-            Outcome::Ran(Verdict::Passed),
-            format!("{} variable(s) present", dedup_len(&names)),
-        ),
-        (false, false) => (
-            Outcome::Ran(Verdict::Blocked),
-            format!("missing: {}", missing.join(", ")),
-        ),
-    };
-    Ok(Item {
+    let item = |outcome, why: String, outputs| Item {
         name: "required-env".into(),
         outcome,
         why,
-        outputs: Vec::new(),
-    })
-}
-
-fn dedup_len(names: &[String]) -> usize {
-    names
-        .iter()
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
+        outputs,
+    };
+    if config.required_env.is_empty() && config.required_env_from.is_none() {
+        return Ok(item(
+            Outcome::Skipped,
+            "no required variables listed".into(),
+            Vec::new(),
+        ));
+    }
+    let args = crate::config_check::Args {
+        required: Some(config.required_env.join("\n")),
+        env_example: config.required_env_from.clone(),
+        working_directory: Some(base.display().to_string()),
+        ..Default::default()
+    };
+    let report = crate::config_check::run(args).map_err(|f| match f {
+        Failure::Invalid { message, .. } => {
+            Failure::invalid_at(format!("required-env: {message}"), Location::file(file))
+        }
+        other => other,
+    })?;
+    // Its findings point at ready.yml, which lists the names.
+    findings.extend(report.findings.iter().cloned().map(|mut f| {
+        f.location.get_or_insert_with(|| Location::file(file));
+        f
+    }));
+    let output = |name: &str| {
+        report
+            .outputs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let missing = output("missing");
+    let why = match report.verdict {
+        Verdict::Passed => format!("{} variable(s) present", output("variables")),
+        _ if !missing.is_empty() => format!("missing: {}", missing.replace(',', ", ")),
+        _ => report.headline.clone(),
+    };
+    Ok(item(Outcome::Ran(report.verdict), why, Vec::new()))
 }
 
 fn github_token() -> Option<String> {
