@@ -831,7 +831,7 @@ fn spec_check_accepts_valid_and_rejects_invalid_requests() {
         )
         .is_err()
     );
-    assert!(spec.check("GET", "/repos/o/r/pulls", &[]).is_err());
+    assert!(spec.check("GET", "/repos/o/r/no-such-list", &[]).is_err());
     assert!(
         spec.check("POST", "/repos/o/r/commits/abc/check-runs", &[])
             .is_err()

@@ -241,3 +241,20 @@ pub(super) mod testing {
             .join("\n")
     }
 }
+
+#[cfg(test)]
+mod docs {
+    use super::Rule;
+
+    #[test]
+    fn every_rule_is_documented() {
+        let docs = include_str!("../../../docs/config-check.md");
+        for rule in Rule::ALL {
+            assert!(
+                docs.contains(&format!("\n### {}\n", rule.id())),
+                "docs/config-check.md has no section for {}",
+                rule.id()
+            );
+        }
+    }
+}
