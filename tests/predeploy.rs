@@ -41,20 +41,27 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    for text in [&run.stdout, &run.summary, &run.output_file] {
+    // Masked first (config-check registers every value it reads), then never printed.
+    assert!(run.stdout.starts_with("::add-mask::postgres://user:pw-VALUE-123@db/app\n"));
+    let log: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    for text in [&log.join("\n"), &run.summary, &run.output_file] {
         assert!(
             !text.contains("pw-VALUE-123"),
             "a value was printed:\n{text}"
         );
     }
     assert!(
-        run.stdout.contains("::error title=required-env-missing"),
+        run.stdout.contains("::error title=missing-required"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("SENTRY_DSN is not set or is empty"));
-    assert!(run.stdout.contains("API_KEY is not set or is empty"));
-    assert!(!run.stdout.contains("DATABASE_URL is not set"));
+    assert!(run.stdout.contains("SENTRY_DSN is required and is not set"));
+    assert!(run.stdout.contains("API_KEY is required and is empty"));
+    assert!(!run.stdout.contains("DATABASE_URL is required"));
     assert!(
         run.summary
             .contains("| required-env | blocked | missing: SENTRY_DSN, API_KEY |"),
@@ -151,6 +158,29 @@ fn a_missing_checklist_says_what_was_looked_for() {
     assert!(run.output_file.contains("invalid"));
 }
 
+const SESSION_SECRET: &str = "c2Vzc2lvbi1zZWNyZXQtb2YtdGhlLWRlbW8tMDEyMzQ1Njc4OWFiY2RlZg";
+
+/// The demo's production configuration, by config-check: a short secret blocks, on its name.
+#[test]
+fn the_demo_checks_its_schema_for_production() {
+    let run = predeploy(
+        &["--config", &demo(), "--offline"],
+        &[
+            ("DATABASE_URL", "postgres://postgres:postgres@db/drafts"),
+            ("SESSION_SECRET", "s3ssion-VALUE"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("SESSION_SECRET (the step's environment): 13 characters, needs ≥ 32"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("::error title=default-credentials"));
+    assert!(run.summary.contains("| required-env | blocked | 3 problems in the configuration for production |"), "{}", run.summary);
+}
+
 fn demo() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/demo/ready.yml")
@@ -191,12 +221,23 @@ fn the_demo_gives_a_real_verdict_offline() {
     let run = predeploy(
         &["--config", &demo(), "--offline"],
         &[
-            ("DATABASE_URL", "postgres://db/drafts"),
-            ("SESSION_SECRET", "s3ssion-VALUE"),
+            ("DATABASE_URL", "postgres://drafts:Xk2-rot8ted-Pw@db/drafts"),
+            ("SESSION_SECRET", SESSION_SECRET),
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(!run.stdout.contains("s3ssion-VALUE") && !run.summary.contains("s3ssion-VALUE"));
+    let log: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!log.join("\n").contains(SESSION_SECRET) && !run.summary.contains(SESSION_SECRET));
+    assert!(
+        run.summary
+            .contains("| required-env | passed | 7 variable(s) present |"),
+        "{}",
+        run.summary
+    );
     let checklist = run
         .output_file
         .split("checklist<<")

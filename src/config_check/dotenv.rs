@@ -49,7 +49,7 @@ static SINGLE_QUOTE_ESCAPES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\[
 static POSIX_VARIABLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}").unwrap());
 
-/// A cursor over the text that counts lines as python-dotenv does (`\r\n`, `\n` or `\r`).
+/// A cursor over the text that counts its lines (ending in `\r\n`, `\n` or `\r`).
 struct Reader<'a> {
     text: &'a str,
     at: usize,
@@ -74,9 +74,16 @@ impl<'a> Reader<'a> {
         Some(group)
     }
 
+    /// Moves on `len` bytes, counting line breaks as an editor does: `\r\n` is one, even when
+    /// python-dotenv's patterns read its two halves separately (and count two).
     fn advance(&mut self, len: usize) {
-        let read = &self.text[self.at..self.at + len];
-        self.line += read.replace("\r\n", "\n").matches(['\n', '\r']).count() as u32;
+        let bytes = self.text.as_bytes();
+        for i in self.at..self.at + len {
+            let crlf_half = bytes[i] == b'\n' && i > 0 && bytes[i - 1] == b'\r';
+            if (bytes[i] == b'\n' || bytes[i] == b'\r') && !crlf_half {
+                self.line += 1;
+            }
+        }
         self.at += len;
     }
 }
@@ -235,7 +242,7 @@ mod tests {
 
     #[test]
     fn each_binding_carries_its_key_line() {
-        let text = "# top\n\nA=1\nB=\"two\nlines\"\n\n\nexport C=3\r\nD=4\r";
+        let text = "# top\n\nA=1\nB=\"two\nlines\"\n\n\nexport C=3\r\nD=4\rexport \r\nE";
         assert_eq!(
             pairs(text),
             vec![
@@ -243,6 +250,7 @@ mod tests {
                 ("B".into(), Some("two\nlines".into()), 4),
                 ("C".into(), Some("3".into()), 8),
                 ("D".into(), Some("4".into()), 9),
+                ("E".into(), None, 11),
             ]
         );
     }

@@ -9,18 +9,35 @@ pub struct Config {
     /// Variables that must be set and non-empty.
     #[serde(default)]
     pub required_env: Vec<String>,
-    /// A `.env.example`-style file whose variable names are required too.
+    /// A `.env.example`-style file whose variable names are required too (with
+    /// `config-schema`: whose names must match the schema's).
     #[serde(default)]
     pub required_env_from: Option<String>,
+    /// A config-check schema: the required variables, their types and rules.
+    #[serde(default)]
+    pub config_schema: Option<String>,
+    /// The environment the schema is checked for (`production`, `staging`).
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// `.env` files config-check reads besides the step's environment.
+    #[serde(default)]
+    pub env_files: Vec<String>,
     /// Gates in the order they run: action name → its inputs, as in the action's `with:`.
     #[serde(default)]
     pub gates: yaml_serde::Mapping,
 }
 
 impl Config {
-    /// Lists no variable, no variables file and no gate.
+    /// Lists no variable, no variables file, no schema and no gate.
     pub fn is_empty(&self) -> bool {
-        self.required_env.is_empty() && self.required_env_from.is_none() && self.gates.is_empty()
+        !self.checks_variables() && self.gates.is_empty()
+    }
+
+    /// Whether the `required-env` item has anything to check.
+    pub fn checks_variables(&self) -> bool {
+        !self.required_env.is_empty()
+            || self.required_env_from.is_some()
+            || self.config_schema.is_some()
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     // An empty checklist would pass without checking anything: that is a mistake, not a pass.
     let config = config.filter(|c| !c.is_empty()).ok_or_else(|| {
         Failure::invalid_at(
-            format!("{file} lists nothing to check: give required-env, required-env-from or gates"),
+            format!("{file} lists nothing to check: give required-env, required-env-from, config-schema or gates"),
             Location::file(&file),
         )
     })?;
@@ -82,7 +82,9 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 }
 
 /// The required variables, checked by config-check: `required-env` and the names of
-/// `required-env-from` must be set and non-empty in the step's environment.
+/// `required-env-from` must be set and non-empty in the step's environment; with a
+/// `config-schema`, its variables are checked (in `env-files` too) and `required-env-from` must
+/// name the same ones.
 fn required_env(
     config: &Config,
     file: &str,
@@ -95,7 +97,7 @@ fn required_env(
         why,
         outputs,
     };
-    if config.required_env.is_empty() && config.required_env_from.is_none() {
+    if !config.checks_variables() {
         return Ok(item(
             Outcome::Skipped,
             "no required variables listed".into(),
@@ -103,6 +105,9 @@ fn required_env(
         ));
     }
     let args = crate::config_check::Args {
+        schema: config.config_schema.clone(),
+        environment: config.environment.clone(),
+        env_files: Some(config.env_files.join("\n")),
         required: Some(config.required_env.join("\n")),
         env_example: config.required_env_from.clone(),
         working_directory: Some(base.display().to_string()),
