@@ -77,12 +77,12 @@ fn without_its_secrets_the_demo_names_them_on_the_schema_lines() {
     assert_eq!(run.output("missing"), "DATABASE_URL,SESSION_SECRET");
     assert!(
         run.stdout.contains(
-            "::error title=missing-required%3A Required variable missing,file=config.schema.yml,line=6::DATABASE_URL is required in staging and is not set"
+            "::error title=missing-required%3A Required variable missing,file=config.schema.yml,line=6::DATABASE_URL is not set (required in staging; looked in .env.staging, the step's environment)"
         ),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("file=config.schema.yml,line=12::SESSION_SECRET is required"));
+    assert!(run.stdout.contains("file=config.schema.yml,line=12::SESSION_SECRET is not set"));
 }
 
 /// A production file with every kind of problem: each finding on its line, no value anywhere,

@@ -59,9 +59,9 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("SENTRY_DSN is required and is not set"));
-    assert!(run.stdout.contains("API_KEY is required and is empty"));
-    assert!(!run.stdout.contains("DATABASE_URL is required"));
+    assert!(run.stdout.contains("SENTRY_DSN is not set (required; looked in"));
+    assert!(run.stdout.contains("API_KEY is empty (required; looked in"));
+    assert!(!run.stdout.contains("DATABASE_URL is"));
     assert!(
         run.summary
             .contains("| required-env | blocked | missing: SENTRY_DSN, API_KEY |"),
@@ -329,4 +329,42 @@ fn a_checklist_in_a_subdirectory_reads_its_gates_files_beside_it() {
         "{}",
         run.stdout
     );
+}
+
+/// Annotations land on the line that caused them: the gate's entry, the missing variable's name.
+#[test]
+fn errors_and_findings_name_their_line_in_the_checklist() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "ready.yml",
+        "# checklist\ngates:\n  check-alembic-heads: {}\n  no-such-gate: {}\n",
+    );
+    let run = predeploy(&["--config", &config], &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains(",line=4::"), "{}", run.stdout);
+
+    write(dir.path(), ".env.example", "API_KEY=\n");
+    let config = write(
+        dir.path(),
+        "ready.yml",
+        "required-env:\n  - SET_ONE\n  - SENTRY_DSN\nrequired-env-from: .env.example\n",
+    );
+    let run = predeploy(&["--config", &config], &[("SET_ONE", "x")]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let line_of = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.contains(&format!("{name} is not set")))
+            .and_then(|l| l.split(",line=").nth(1))
+            .and_then(|rest| rest.split([',', ':']).next())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        line_of("SENTRY_DSN").as_deref(),
+        Some("3"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(line_of("API_KEY").as_deref(), Some("4"), "{}", run.stdout);
 }

@@ -49,6 +49,7 @@ pub fn collect(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Coll
         schema: schema.clone(),
         environment,
         required,
+        required_at: args.required_at.clone(),
         found: Default::default(),
         env_files: Vec::new(),
         github: None,

@@ -3,10 +3,10 @@
 
 use super::sources::NameList;
 use crate::report::{Failure, Location};
-use yaml_serde::Value;
+use crate::yaml::Node;
 
 pub fn names(text: &str, file: &str) -> Result<NameList, Failure> {
-    let doc: Value = crate::yaml::from_str(text).map_err(|e| {
+    let documents = crate::yaml::documents(text).map_err(|e| {
         let line = e.location().map_or(1, |l| l.line() as u32);
         Failure::invalid_at(
             format!("{file} is not a valid compose file: {e}"),
@@ -14,25 +14,26 @@ pub fn names(text: &str, file: &str) -> Result<NameList, Failure> {
         )
     })?;
     let mut names: Vec<(String, u32)> = Vec::new();
-    let services = doc.get("services").and_then(Value::as_mapping);
-    for (_, service) in services.into_iter().flatten() {
-        let keys: Vec<String> = match service.get("environment") {
-            Some(Value::Sequence(items)) => items
+    let services = documents.first().and_then(|d| d.get("services"));
+    for (_, service) in services.and_then(Node::as_map).into_iter().flatten() {
+        let Some(environment) = service.get("environment") else {
+            continue;
+        };
+        // `- KEY=value` items, or the keys of a map.
+        let named: Vec<(&str, usize)> = match (environment.as_seq(), environment.as_map()) {
+            (Some(items), _) => items
                 .iter()
-                .filter_map(Value::as_str)
-                .map(|i| i.split('=').next().unwrap_or_default().trim().to_string())
+                .filter_map(|i| Some((i.as_str()?.split('=').next()?.trim(), i.line)))
                 .collect(),
-            Some(Value::Mapping(map)) => map
-                .keys()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
+            (_, Some(entries)) => entries
+                .iter()
+                .filter_map(|(k, _)| Some((k.as_str()?, k.line)))
                 .collect(),
             _ => Vec::new(),
         };
-        for key in keys {
-            if !names.iter().any(|(n, _)| n == &key) {
-                let line = line_of(text, &key);
-                names.push((key, line));
+        for (key, line) in named {
+            if !names.iter().any(|(n, _)| n == key) {
+                names.push((key.to_string(), line as u32));
             }
         }
     }
@@ -41,20 +42,6 @@ pub fn names(text: &str, file: &str) -> Result<NameList, Failure> {
         names,
     })
 }
-
-/// The first line that names `key` as a list item or a map key (1 when none does).
-fn line_of(text: &str, key: &str) -> u32 {
-    let names_it = |line: &str| {
-        let item = line.trim_start().trim_start_matches("- ").trim_start();
-        let item = item.trim_start_matches(['"', '\'']);
-        item.strip_prefix(key)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['=', ':', '"', '\'', ' ']))
-    };
-    text.lines()
-        .position(names_it)
-        .map_or(1, |i| i as u32 + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod sources;
 pub mod values;
 
+pub use collect::example_names;
 pub use rules::Rule;
 
 use crate::report::{Failure, Report};
@@ -72,6 +73,10 @@ pub struct Args {
     /// `working-directory`; predeploy sets this one.)
     #[arg(long, value_hint = clap::ValueHint::DirPath)]
     pub working_directory: Option<String>,
+    /// Where the caller lists each `required` name, for its finding (predeploy: the line in
+    /// ready.yml). Not a flag.
+    #[arg(skip)]
+    pub required_at: Vec<(String, crate::report::Location)>,
 }
 
 /// Every relative path input taken from `working-directory`.
@@ -102,13 +107,15 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
     rebase(&mut args);
     let env = |name: &str| std::env::var(name).ok();
     let mut collected = collect::collect(&args, &env)?;
-    // Without a schema, an example's names are the required ones.
+    // Without a schema, an example's names are the required ones, each on its line.
     if collected.schema.is_none()
         && let Some(example) = collected.example.take()
     {
-        collected
-            .required
-            .extend(example.names.into_iter().map(|(n, _)| n));
+        for (name, line) in example.names {
+            let at = crate::report::Location::line(&example.file, line);
+            collected.required_at.push((name.clone(), at));
+            collected.required.push(name);
+        }
     }
     let findings = rules::check(&collected);
     Ok(present::report(&collected, findings))

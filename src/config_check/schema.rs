@@ -3,6 +3,7 @@
 //! its file and line), then handed to the rules as typed [`Variable`]s.
 
 use crate::report::{Failure, Location};
+use crate::yaml::{Node, PathItem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -174,15 +175,18 @@ pub fn parse(text: &str, file: &str) -> Result<Schema, Failure> {
             Location::line(file, line),
         )
     })?;
+    // The same text parsed once more with its places, for the lines of what serde read.
+    let documents = crate::yaml::documents(text).unwrap_or_default();
+    let doc = documents.first();
     if read.variables.is_empty() {
         return Err(Failure::invalid_at(
             format!("{file} declares no variables"),
-            Location::line(file, line_of(text, &["variables"])),
+            Location::line(file, key_line(doc, &["variables"])),
         ));
     }
     let mut variables = Vec::new();
     for (name, declared) in read.variables {
-        let line = line_of(text, &["variables", &name]);
+        let line = key_line(doc, &["variables", &name]);
         let bad = |what: String| {
             Failure::invalid_at(format!("{file}: {name}: {what}"), Location::line(file, line))
         };
@@ -194,7 +198,7 @@ pub fn parse(text: &str, file: &str) -> Result<Schema, Failure> {
     Ok(Schema {
         file: file.to_string(),
         environments: read.environments,
-        environments_line: line_of(text, &["environments"]),
+        environments_line: key_line(doc, &["environments"]),
         variables,
     })
 }
@@ -296,29 +300,13 @@ fn scalar(value: &yaml_serde::Value) -> Result<String, String> {
     }
 }
 
-/// The line of the key at `path` in a block-style YAML document (1 when not found).
-fn line_of(text: &str, path: &[&str]) -> u32 {
-    let mut depth = 0;
-    let mut indent_above: Option<usize> = None;
-    for (index, line) in text.lines().enumerate() {
-        let content = line.trim_start();
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - content.len();
-        if indent_above.is_some_and(|above| indent <= above) && depth > 0 {
-            // Left the block of the key found last without finding the next one.
-            return 1;
-        }
-        let key = content.split(':').next().unwrap_or_default().trim();
-        let key = key.trim_matches(|c| c == '"' || c == '\'');
-        if content.contains(':') && key == path[depth] {
-            depth += 1;
-            if depth == path.len() {
-                return index as u32 + 1;
-            }
-            indent_above = Some(indent);
-        }
-    }
-    1
+/// The line of the last key of `path` in the schema's spanned tree (1 when it is not there).
+fn key_line(doc: Option<&Node>, path: &[&str]) -> u32 {
+    let Some((last, parents)) = path.split_last() else {
+        return 1;
+    };
+    let parents: Vec<PathItem> = parents.iter().map(|k| PathItem::Key(k)).collect();
+    doc.and_then(|d| d.at(&parents))
+        .and_then(|parent| parent.entry(last))
+        .map_or(1, |(key, _)| key.line as u32)
 }

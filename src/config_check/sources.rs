@@ -3,6 +3,7 @@
 //! that parity compares.
 
 use super::schema::Schema;
+use crate::report::Location;
 use std::collections::BTreeMap;
 
 /// Where a variable's value (or only its name) was found.
@@ -78,6 +79,8 @@ pub struct Collected {
     pub environment: Option<String>,
     /// Names required on top of the schema (the `required` input), each in every environment.
     pub required: Vec<String>,
+    /// Where some of those names are listed, for their findings.
+    pub required_at: Vec<(String, Location)>,
     /// Per variable, every source that gives it, in the order read (env files, the step's
     /// environment, GitHub): each value found is checked, so no source hides another.
     pub found: BTreeMap<String, Vec<Found>>,

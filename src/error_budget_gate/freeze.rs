@@ -2,6 +2,7 @@
 //! (Friday afternoons), in a named time zone. Local times stay local across daylight-saving
 //! changes: "Friday 15:00 Europe/Berlin" is 14:00 UTC in winter and 13:00 UTC in summer.
 
+use crate::yaml::PathItem;
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
@@ -153,38 +154,58 @@ pub fn parse(text: &str) -> Result<Vec<Freeze>, FreezeError> {
     let default_tz = timezone.as_deref();
     freezes
         .into_iter()
-        .map(|entry| {
-            let label = |m: String| err(format!("freeze `{}`: {}", entry.reason, m));
-            let tz =
-                zone(entry.timezone.as_deref().or(default_tz)).map_err(|e| label(e.message))?;
+        .enumerate()
+        .map(|(index, entry)| {
+            // An error names the entry's field where it has one, else the entry itself.
+            let at = |field: &[&str]| {
+                let mut path = vec![PathItem::Key("freezes"), PathItem::Index(index)];
+                path.extend(field.iter().map(|f| PathItem::Key(f)));
+                crate::yaml::line_of(text, &path)
+                    .or_else(|| crate::yaml::line_of(text, &path[..2]))
+                    .map(|l| l as u32)
+            };
+            let label = |field: &[&str], m: String| FreezeError {
+                message: format!("freeze `{}`: {}", entry.reason, m),
+                line: at(field),
+            };
+            let zone_field: &[&str] = if entry.timezone.is_some() {
+                &["timezone"]
+            } else {
+                &[]
+            };
+            let tz = zone(entry.timezone.as_deref().or(default_tz))
+                .map_err(|e| label(zone_field, e.message))?;
             let when = match (&entry.start, &entry.end, &entry.weekly) {
                 (Some(s), Some(e), None) => {
-                    let start = instant(s, &tz).map_err(|e| label(e.message))?;
-                    let end = instant(e, &tz).map_err(|e| label(e.message))?;
+                    let start = instant(s, &tz).map_err(|e| label(&["start"], e.message))?;
+                    let end = instant(e, &tz).map_err(|e| label(&["end"], e.message))?;
                     if end.timestamp() <= start.timestamp() {
-                        return Err(label("`end` must be after `start`".into()));
+                        return Err(label(&["end"], "`end` must be after `start`".into()));
                     }
                     When::Once { start, end }
                 }
                 (None, None, Some(w)) => {
                     if w.days.is_empty() {
-                        return Err(label("`weekly.days` is empty".into()));
+                        return Err(label(&["weekly", "days"], "`weekly.days` is empty".into()));
                     }
                     let days = w
                         .days
                         .iter()
                         .map(|d| weekday(d))
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| label(e.message))?;
+                        .map_err(|e| label(&["weekly", "days"], e.message))?;
                     When::Weekly {
                         days,
-                        start: clock(&w.start, false).map_err(|e| label(e.message))?,
-                        end: clock(&w.end, true).map_err(|e| label(e.message))?,
+                        start: clock(&w.start, false)
+                            .map_err(|e| label(&["weekly", "start"], e.message))?,
+                        end: clock(&w.end, true)
+                            .map_err(|e| label(&["weekly", "end"], e.message))?,
                         tz,
                     }
                 }
                 _ => {
                     return Err(label(
+                        &[],
                         "give either `start` and `end`, or `weekly` (days, start, end)".into(),
                     ));
                 }
@@ -285,6 +306,24 @@ freezes:
 
     fn reason(text: &str) -> Option<String> {
         active(&parse(FILE).unwrap(), at(text)).map(|a| a.reason)
+    }
+
+    #[test]
+    fn an_error_in_an_entry_names_the_line_of_its_field() {
+        let text = "timezone: UTC\nfreezes:\n  - reason: ok\n    start: 2024-01-01T00:00\n    end: 2024-01-02T00:00\n  - reason: backwards\n    start: 2024-01-02T00:00\n    end: 2024-01-01T00:00\n  - reason: no days\n    weekly:\n      days: []\n      start: \"15:00\"\n      end: \"18:00\"\n  - reason: neither\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.contains("`end` must be after")),
+            (Some(8), true)
+        );
+        let only = |from: &str| -> String {
+            let start = text.find(from).unwrap();
+            format!("freezes:\n{}", &text[start..])
+        };
+        let e = parse(&only("  - reason: no days")).unwrap_err();
+        assert_eq!((e.line, e.message.contains("is empty")), (Some(4), true));
+        let e = parse(&only("  - reason: neither")).unwrap_err();
+        assert_eq!((e.line, e.message.contains("give either")), (Some(2), true));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod config;
 
 use crate::actions::{self, ActionMeta, Here};
 use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
+use crate::yaml::PathItem;
 use config::Config;
 use std::path::{Path, PathBuf};
 
@@ -66,20 +67,22 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let base = args.config.parent().unwrap_or(Path::new(""));
 
     let mut findings = Vec::new();
-    let mut items = vec![required_env(&config, &file, base, &mut findings)?];
+    let place = |path: &[PathItem]| {
+        let mut location = Location::file(&file);
+        location.line = crate::yaml::line_of(&text, path).map(|l| l as u32);
+        location
+    };
+    let mut items = vec![required_env(&config, &place, base, &mut findings)?];
     for (name, inputs) in &config.gates {
         let name = name.as_str().unwrap_or_default().to_string();
-        items.push(gate(
-            &name,
-            inputs,
-            base,
-            args.offline,
-            &file,
-            &mut findings,
-        )?);
+        let at = place(&[PathItem::Key("gates"), PathItem::Key(&name)]);
+        items.push(gate(&name, inputs, base, args.offline, at, &mut findings)?);
     }
     Ok(checklist(items, findings))
 }
+
+/// Where a path of the checklist is: its file and, when the path is in it, its line.
+type Place<'a> = dyn Fn(&[PathItem]) -> Location + 'a;
 
 /// The required variables, checked by config-check: `required-env` and the names of
 /// `required-env-from` must be set and non-empty in the step's environment; with a
@@ -87,43 +90,72 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 /// name the same ones.
 fn required_env(
     config: &Config,
-    file: &str,
+    place: &Place,
     base: &Path,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
-    let item = |outcome, why: String, outputs| Item {
+    let item = |outcome, why: String| Item {
         name: "required-env".into(),
         outcome,
         why,
-        outputs,
+        outputs: Vec::new(),
     };
     if !config.checks_variables() {
-        return Ok(item(
-            Outcome::Skipped,
-            "no required variables listed".into(),
-            Vec::new(),
-        ));
+        return Ok(item(Outcome::Skipped, "no required variables listed".into()));
+    }
+    // Each missing name is reported on the line that lists it: its entry in `required-env`,
+    // or `required-env-from` for a name read from that file.
+    let mut required_at: Vec<(String, Location)> = config
+        .required_env
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let at = place(&[PathItem::Key("required-env"), PathItem::Index(i)]);
+            (n.clone(), at)
+        })
+        .collect();
+    let from = config.required_env_from.as_ref();
+    let mut env_example = None;
+    match (from, &config.config_schema) {
+        // With a schema the file is for parity, as config-check's env-example.
+        (Some(from), Some(_)) => env_example = Some(from.clone()),
+        (Some(from), None) => {
+            let path = base.join(from).display().to_string();
+            let names = crate::config_check::example_names(&path).map_err(|_| {
+                Failure::invalid_at(
+                    format!("cannot read required-env-from {from}"),
+                    place(&[PathItem::Key("required-env-from")]),
+                )
+            })?;
+            let at = place(&[PathItem::Key("required-env-from")]);
+            required_at.extend(names.names.into_iter().map(|(n, _)| (n, at.clone())));
+        }
+        (None, _) => {}
     }
     let args = crate::config_check::Args {
         schema: config.config_schema.clone(),
         environment: config.environment.clone(),
         env_files: Some(config.env_files.join("\n")),
-        required: Some(config.required_env.join("\n")),
-        env_example: config.required_env_from.clone(),
+        required: Some(
+            required_at
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        required_at,
+        env_example,
         working_directory: Some(base.display().to_string()),
         ..Default::default()
     };
     let report = crate::config_check::run(args).map_err(|f| match f {
-        Failure::Invalid { message, .. } => {
-            Failure::invalid_at(format!("required-env: {message}"), Location::file(file))
-        }
+        Failure::Invalid { message, location } => Failure::invalid_at(
+            format!("required-env: {message}"),
+            location.unwrap_or_else(|| place(&[])),
+        ),
         other => other,
     })?;
-    // Its findings point at ready.yml, which lists the names.
-    findings.extend(report.findings.iter().cloned().map(|mut f| {
-        f.location.get_or_insert_with(|| Location::file(file));
-        f
-    }));
+    findings.extend(report.findings.iter().cloned());
     let output = |name: &str| {
         report
             .outputs
@@ -138,7 +170,7 @@ fn required_env(
         _ if !missing.is_empty() => format!("missing: {}", missing.replace(',', ", ")),
         _ => report.headline.clone(),
     };
-    Ok(item(Outcome::Ran(report.verdict), why, Vec::new()))
+    Ok(item(Outcome::Ran(report.verdict), why))
 }
 
 fn github_token() -> Option<String> {
@@ -152,10 +184,10 @@ fn gate(
     inputs: &yaml_serde::Value,
     base: &Path,
     offline: bool,
-    file: &str,
+    at: Location,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
-    let invalid = |msg: String| Failure::invalid_at(msg, Location::file(file));
+    let invalid = |msg: String| Failure::invalid_at(msg, at.clone());
     let action = actions::find(name)
         .ok_or_else(|| invalid(format!("gates.{name}: no action is called {name}")))?;
     let Some(run_gate) = action.gate else {

@@ -14,7 +14,8 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
     }
     for name in &c.required {
         if !names.iter().any(|(n, _)| n == name) {
-            names.push((name.clone(), None));
+            let at = c.required_at.iter().find(|(n, _)| n == name);
+            names.push((name.clone(), at.map(|(_, l)| l.clone())));
         }
     }
     for (name, location) in names {
@@ -24,7 +25,7 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
         let empty = c.found.get(&name).is_some_and(|f| !f.is_empty());
         let what = if empty { "is empty" } else { "is not set" };
         out.push(Rule::MissingRequired.finding(
-            format!("{name} is required{} and {what}{}", in_environment(c), sources(c)),
+            format!("{name} {what} (required{}; {})", in_environment(c), sources(c)),
             location,
         ));
     }
@@ -45,7 +46,7 @@ fn sources(c: &Collected) -> String {
     if let Some(g) = &c.github {
         looked.push(format!("GitHub environment {}", g.environment));
     }
-    format!(" (looked in {})", looked.join(", "))
+    format!("looked in {}", looked.join(", "))
 }
 
 #[cfg(test)]
@@ -61,8 +62,8 @@ mod tests {
         let c = collected(SCHEMA, Some("production"), &[("DATABASE_URL", "")]);
         assert_eq!(
             findings_of(Rule::MissingRequired, &c),
-            "config.schema.yml:3 missing-required: DATABASE_URL is required in production and is empty (looked in the step's environment)\n\
-             config.schema.yml:5 missing-required: SENTRY_DSN is required in production and is not set (looked in the step's environment)"
+            "config.schema.yml:3 missing-required: DATABASE_URL is empty (required in production; looked in the step's environment)\n\
+             config.schema.yml:5 missing-required: SENTRY_DSN is not set (required in production; looked in the step's environment)"
         );
         let staging = collected(SCHEMA, Some("staging"), &[("DATABASE_URL", "postgres://db/app")]);
         assert_eq!(findings_of(Rule::MissingRequired, &staging), "");
@@ -79,7 +80,7 @@ mod tests {
         c.required = vec!["API_KEY".into(), "DATABASE_URL".into()];
         assert_eq!(
             findings_of(Rule::MissingRequired, &c),
-            "- missing-required: API_KEY is required in production and is not set (looked in the step's environment, GitHub environment production)"
+            "- missing-required: API_KEY is not set (required in production; looked in the step's environment, GitHub environment production)"
         );
     }
 }

@@ -207,6 +207,7 @@ pub(super) mod testing {
             schema: Some(schema::parse(schema_yaml, "config.schema.yml").unwrap()),
             environment: environment.map(str::to_string),
             required: Vec::new(),
+            required_at: Vec::new(),
             found: Default::default(),
             env_files: Vec::new(),
             github: None,
