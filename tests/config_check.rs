@@ -59,14 +59,26 @@ fn the_demo_passes_in_both_environments_with_its_secrets_in_the_step_env() {
         assert_eq!(run.output("missing"), "");
         assert_eq!(run.output("variables"), "7");
         assert!(
-            run.summary
-                .contains(&format!("| WS_ALLOWED_ORIGINS | {} | .env.{environment}:2 | 1 value(s) |", if environment == "production" { "yes" } else { "no" })),
+            run.summary.contains(&format!(
+                "| WS_ALLOWED_ORIGINS | {} | .env.{environment}:2 | 1 value(s) |",
+                if environment == "production" {
+                    "yes"
+                } else {
+                    "no"
+                }
+            )),
             "{}",
             run.summary
         );
-        assert!(run.summary.contains("| SESSION_SECRET | yes | step env | 1 value(s) |"));
+        assert!(
+            run.summary
+                .contains("| SESSION_SECRET | yes | step env | 1 value(s) |")
+        );
         let seen = everything(&run);
-        assert!(!seen.contains(SESSION_SECRET) && !seen.contains("Xk2-rot8ted-Pw"), "{seen}");
+        assert!(
+            !seen.contains(SESSION_SECRET) && !seen.contains("Xk2-rot8ted-Pw"),
+            "{seen}"
+        );
     }
 }
 
@@ -82,7 +94,10 @@ fn without_its_secrets_the_demo_names_them_on_the_schema_lines() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("file=config.schema.yml,line=12::SESSION_SECRET is not set"));
+    assert!(
+        run.stdout
+            .contains("file=config.schema.yml,line=12::SESSION_SECRET is not set")
+    );
 }
 
 /// A production file with every kind of problem: each finding on its line, no value anywhere,
@@ -90,7 +105,11 @@ fn without_its_secrets_the_demo_names_them_on_the_schema_lines() {
 #[test]
 fn every_problem_on_its_env_file_line_and_no_value_printed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(demo().join("config.schema.yml"), dir.path().join("config.schema.yml")).unwrap();
+    std::fs::copy(
+        demo().join("config.schema.yml"),
+        dir.path().join("config.schema.yml"),
+    )
+    .unwrap();
     let bad_secret = "short-Secret-7";
     let weak_password = "changeme";
     write(
@@ -126,10 +145,20 @@ fn every_problem_on_its_env_file_line_and_no_value_printed() {
         ("invalid-value", 8),
         ("unknown-variable", 9),
     ] {
-        assert!(annotation(rule, line), "no {rule} at line {line}:\n{}", run.stdout);
+        assert!(
+            annotation(rule, line),
+            "no {rule} at line {line}:\n{}",
+            run.stdout
+        );
     }
-    assert!(run.stdout.contains("SESSION_SECRET (.env.production:3): 14 characters, needs ≥ 32"));
-    assert!(run.stdout.contains("CONFIG_STRICT (.env.production:6): must be true in production"));
+    assert!(
+        run.stdout
+            .contains("SESSION_SECRET (.env.production:3): 14 characters, needs ≥ 32")
+    );
+    assert!(
+        run.stdout
+            .contains("CONFIG_STRICT (.env.production:6): must be true in production")
+    );
     assert_eq!(run.output("problems"), "9");
     // Masks first: every value of 6 characters or more, and the secret ones whatever their length.
     let masks: Vec<&str> = run
@@ -138,7 +167,10 @@ fn every_problem_on_its_env_file_line_and_no_value_printed() {
         .take_while(|l| l.starts_with("::add-mask::"))
         .collect();
     for value in [bad_secret, "verbose-logging", "soon-enough", "typo-value-x"] {
-        assert!(masks.contains(&format!("::add-mask::{value}").as_str()), "{value} not masked first: {masks:?}");
+        assert!(
+            masks.contains(&format!("::add-mask::{value}").as_str()),
+            "{value} not masked first: {masks:?}"
+        );
     }
     let rest: String = run
         .stdout
@@ -146,8 +178,17 @@ fn every_problem_on_its_env_file_line_and_no_value_printed() {
         .skip(masks.len())
         .collect::<Vec<_>>()
         .join("\n");
-    let seen = format!("{rest}\n{}\n{}\n{}", run.stderr, run.summary, run.output_file);
-    for value in [bad_secret, weak_password, "verbose-logging", "soon-enough", "typo-value-x"] {
+    let seen = format!(
+        "{rest}\n{}\n{}\n{}",
+        run.stderr, run.summary, run.output_file
+    );
+    for value in [
+        bad_secret,
+        weak_password,
+        "verbose-logging",
+        "soon-enough",
+        "typo-value-x",
+    ] {
         assert!(!seen.contains(value), "{value} printed:\n{seen}");
     }
 }
@@ -171,7 +212,11 @@ fn a_bad_schema_is_invalid_at_its_file_and_line() {
             3,
             "environment \"prod\" is not listed in `environments`",
         ),
-        ("variables:\n  X:\n    type: number\n", 3, "unknown variant `number`"),
+        (
+            "variables:\n  X:\n    type: number\n",
+            3,
+            "unknown variant `number`",
+        ),
     ] {
         write(dir.path(), "schema.yml", schema);
         let run = Step::new()
@@ -182,21 +227,37 @@ fn a_bad_schema_is_invalid_at_its_file_and_line() {
         assert_eq!(run.code, 2, "{schema}: {}", run.log());
         assert_eq!(run.output("result"), "invalid");
         assert!(
-            run.stdout.contains(&format!("file=schema.yml,line={line}::")) && run.stdout.contains(message),
+            run.stdout
+                .contains(&format!("file=schema.yml,line={line}::"))
+                && run.stdout.contains(message),
             "{schema}: {}",
             run.stdout
         );
     }
     let run = demo_step("prod").run();
     assert_eq!(run.code, 2, "{}", run.log());
-    assert!(run.stdout.contains("environment \\\"prod\\\" is not one of") || run.stdout.contains("environment \"prod\" is not one of"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("environment \\\"prod\\\" is not one of")
+            || run.stdout.contains("environment \"prod\" is not one of"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn parity_between_example_compose_and_schema() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "schema.yml", "variables:\n  DATABASE_URL: {type: url}\n  REDIS_URL: {type: url}\n");
-    write(dir.path(), ".env.example", "DATABASE_URL=postgres://localhost/app\nSENTRY_DSN=\n");
+    write(
+        dir.path(),
+        "schema.yml",
+        "variables:\n  DATABASE_URL: {type: url}\n  REDIS_URL: {type: url}\n",
+    );
+    write(
+        dir.path(),
+        ".env.example",
+        "DATABASE_URL=postgres://localhost/app\nSENTRY_DSN=\n",
+    );
     write(
         dir.path(),
         "compose.yml",
@@ -211,13 +272,30 @@ fn parity_between_example_compose_and_schema() {
         .run();
     assert_eq!(run.code, 1, "{}", run.log());
     for (file, line, text) in [
-        ("schema.yml", 3, "REDIS_URL is named in schema.yml but not in .env.example"),
-        (".env.example", 2, "SENTRY_DSN is named in .env.example but not in schema.yml"),
-        (".env.example", 2, "SENTRY_DSN is named in .env.example but not in compose.yml"),
-        ("compose.yml", 5, "REDIS_URL is named in compose.yml but not in .env.example"),
+        (
+            "schema.yml",
+            3,
+            "REDIS_URL is named in schema.yml but not in .env.example",
+        ),
+        (
+            ".env.example",
+            2,
+            "SENTRY_DSN is named in .env.example but not in schema.yml",
+        ),
+        (
+            ".env.example",
+            2,
+            "SENTRY_DSN is named in .env.example but not in compose.yml",
+        ),
+        (
+            "compose.yml",
+            5,
+            "REDIS_URL is named in compose.yml but not in .env.example",
+        ),
     ] {
         assert!(
-            run.stdout.contains(&format!("file={file},line={line}::{text}")),
+            run.stdout
+                .contains(&format!("file={file},line={line}::{text}")),
             "{text}:\n{}",
             run.stdout
         );
@@ -239,7 +317,9 @@ fn github_step(gh: &GitHub, dir: &Path) -> Step {
 }
 
 fn github_schema(dir: &Path) {
-    let mut schema = String::from("variables:\n  JWT_SECRET: {required: true, secret: true}\n  API_KEY: {required: true, secret: true}\n");
+    let mut schema = String::from(
+        "variables:\n  JWT_SECRET: {required: true, secret: true}\n  API_KEY: {required: true, secret: true}\n",
+    );
     // 40 more: the variables list takes two pages of 30.
     for i in 0..40 {
         schema.push_str(&format!("  FLAG_{i:02}: {{required: true}}\n"));
@@ -251,7 +331,8 @@ fn github_schema(dir: &Path) {
 async fn names_from_every_page_count_as_present() {
     let gh = GitHub::start().await;
     gh.with(|w| {
-        w.environment_secrets.insert("production".into(), vec!["JWT_SECRET".into()]);
+        w.environment_secrets
+            .insert("production".into(), vec!["JWT_SECRET".into()]);
         let mut vars: Vec<(String, String)> = (0..40)
             .map(|i| (format!("FLAG_{i:02}"), format!("flag-value-{i:02}")))
             .collect();
@@ -273,7 +354,12 @@ async fn names_from_every_page_count_as_present() {
         "{}",
         run.stdout
     );
-    assert!(run.summary.contains("| FLAG_39 | yes | GitHub variable | name only |"), "{}", run.summary);
+    assert!(
+        run.summary
+            .contains("| FLAG_39 | yes | GitHub variable | name only |"),
+        "{}",
+        run.summary
+    );
     assert!(!everything(&run).contains("plain-api-key-value"));
 }
 
@@ -293,7 +379,11 @@ async fn a_forbidden_or_short_answer_could_not_decide() {
     let run = github_step(&gh, dir.path()).run();
     assert_eq!(run.code, 3, "{}", run.log());
     assert_eq!(run.output("result"), "error");
-    assert!(run.stdout.contains("HTTP 403") && run.stdout.contains("Secrets and Variables: read"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("HTTP 403") && run.stdout.contains("Secrets and Variables: read"),
+        "{}",
+        run.stdout
+    );
 
     gh.fault(
         "actions/list-environment-variables",
@@ -323,7 +413,9 @@ fn python_dotenv() -> Option<PathBuf> {
     if has_dotenv {
         return Some(python);
     }
-    if std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") && std::env::var_os("CI").is_none() {
+    if std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1")
+        && std::env::var_os("CI").is_none()
+    {
         eprintln!("note: python-dotenv not found; skipped (run scripts/test.sh to provision it)");
         return None;
     }
@@ -371,9 +463,17 @@ fn the_grammar_matches_python_dotenv_on_tricky_inputs() {
             .envs(env)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let theirs: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).unwrap();
-        let lookup = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        let lookup = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
         let parsed = dotenv::parse(text);
         // dotenv_values is a dict: the last binding of a key wins, at the first one's place.
         let mut ours: Vec<(String, Option<String>)> = Vec::new();

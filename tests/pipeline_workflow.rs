@@ -42,6 +42,7 @@ fn jobs_run_in_pipeline_order() {
         "migrations",
         "error-budget",
         "predeploy",
+        "config-check",
     ] {
         assert!(deploy.contains(required), "deploy does not need {required}");
     }
@@ -62,6 +63,7 @@ fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
         "migrations",
         "error-budget",
         "predeploy",
+        "config-check",
     ] {
         assert!(
             condition.contains(&format!("needs.{optional}.result")),

@@ -42,7 +42,10 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
     // Masked first (config-check registers every value it reads), then never printed.
-    assert!(run.stdout.starts_with("::add-mask::postgres://user:pw-VALUE-123@db/app\n"));
+    assert!(
+        run.stdout
+            .starts_with("::add-mask::postgres://user:pw-VALUE-123@db/app\n")
+    );
     let log: Vec<&str> = run
         .stdout
         .lines()
@@ -59,7 +62,10 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("SENTRY_DSN is not set (required; looked in"));
+    assert!(
+        run.stdout
+            .contains("SENTRY_DSN is not set (required; looked in")
+    );
     assert!(run.stdout.contains("API_KEY is empty (required; looked in"));
     assert!(!run.stdout.contains("DATABASE_URL is"));
     assert!(
@@ -178,7 +184,13 @@ fn the_demo_checks_its_schema_for_production() {
         run.stdout
     );
     assert!(run.stdout.contains("::error title=default-credentials"));
-    assert!(run.summary.contains("| required-env | blocked | 3 problems in the configuration for production |"), "{}", run.summary);
+    assert!(
+        run.summary.contains(
+            "| required-env | blocked | 3 problems in the configuration for production |"
+        ),
+        "{}",
+        run.summary
+    );
 }
 
 fn demo() -> String {

@@ -4,8 +4,8 @@
 
 use super::sources::{Collected, EnvFile, Found, GitHubNames, NameList, Origin};
 use super::{Args, compose, dotenv, schema};
-use crate::github::{Client, Repo};
 use crate::gha::secrets;
+use crate::github::{Client, Repo};
 use crate::inputs::given;
 use crate::report::{Failure, Location};
 use std::collections::BTreeSet;

@@ -200,10 +200,7 @@ pub fn expand(bindings: &[Binding], env: &dyn Fn(&str) -> Option<String>) -> Vec
                 .into_owned()
         });
         seen.push((b.key.clone(), value.clone()));
-        out.push(Binding {
-            value,
-            ..b.clone()
-        });
+        out.push(Binding { value, ..b.clone() });
     }
     out
 }
@@ -234,7 +231,10 @@ mod tests {
         assert_eq!(one("export A='x # y'\n"), Some("x # y".into()));
         assert_eq!(one(r#"A="a\nb\t\"c\"""#), Some("a\nb\t\"c\"".into()));
         assert_eq!(one(r"A='a\nb\'c'"), Some(r"a\nb'c".into()));
-        assert_eq!(one("A=\"line one\nline two\"\n"), Some("line one\nline two".into()));
+        assert_eq!(
+            one("A=\"line one\nline two\"\n"),
+            Some("line one\nline two".into())
+        );
         assert_eq!(one("A\n"), None);
         assert_eq!(one("A=\n"), Some(String::new()));
         assert_eq!(one("'A B'=1\n"), Some("1".into()));

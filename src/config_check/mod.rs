@@ -87,11 +87,19 @@ fn rebase(args: &mut Args) {
     };
     let join = |path: &str| {
         let p = std::path::Path::new(path);
-        if p.is_relative() { dir.join(p) } else { p.to_path_buf() }
-            .display()
-            .to_string()
+        if p.is_relative() {
+            dir.join(p)
+        } else {
+            p.to_path_buf()
+        }
+        .display()
+        .to_string()
     };
-    for input in [&mut args.schema, &mut args.env_example, &mut args.compose_file] {
+    for input in [
+        &mut args.schema,
+        &mut args.env_example,
+        &mut args.compose_file,
+    ] {
         if let Some(path) = crate::inputs::given(input).map(join) {
             *input = Some(path);
         }

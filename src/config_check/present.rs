@@ -10,7 +10,11 @@ pub fn report(c: &Collected, findings: Vec<Finding>) -> Report {
     let env = c.environment.as_deref();
     let mut names: Vec<(String, bool)> = Vec::new();
     if let Some(s) = &c.schema {
-        names.extend(s.variables.iter().map(|v| (v.name.clone(), v.required(env))));
+        names.extend(
+            s.variables
+                .iter()
+                .map(|v| (v.name.clone(), v.required(env))),
+        );
     }
     for name in &c.required {
         if !names.iter().any(|(n, _)| n == name) {

@@ -188,7 +188,10 @@ pub fn parse(text: &str, file: &str) -> Result<Schema, Failure> {
     for (name, declared) in read.variables {
         let line = key_line(doc, &["variables", &name]);
         let bad = |what: String| {
-            Failure::invalid_at(format!("{file}: {name}: {what}"), Location::line(file, line))
+            Failure::invalid_at(
+                format!("{file}: {name}: {what}"),
+                Location::line(file, line),
+            )
         };
         let variable = checked(&name, line, declared, &read.environments).map_err(bad)?;
         variables.push(variable);
@@ -212,7 +215,9 @@ fn checked(
     environments: &[String],
 ) -> Result<Variable, String> {
     if !is_name(name) {
-        return Err("is not a variable name (letters, digits and _, not starting with a digit)".into());
+        return Err(
+            "is not a variable name (letters, digits and _, not starting with a digit)".into(),
+        );
     }
     let only_for = |set: bool, key: &str, kind: Type| {
         if set && d.kind != kind {

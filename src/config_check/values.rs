@@ -125,7 +125,9 @@ pub fn is_default_credential(user: &str, password: &str) -> bool {
     DEFAULT_CREDENTIALS
         .iter()
         .any(|(u, p)| u.eq_ignore_ascii_case(user) && *p == password)
-        || DEFAULT_PASSWORDS.iter().any(|p| p.eq_ignore_ascii_case(password))
+        || DEFAULT_PASSWORDS
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(password))
 }
 
 /// Whether `value` is one the schema forbids: for a list, any item; for a URL, the whole URL,

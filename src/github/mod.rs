@@ -389,9 +389,12 @@ impl Client {
             encode_segment(environment)
         );
         let list = self
-            .pages_of(VARIABLES_PER_PAGE, &path, deadline, |l: models::EnvironmentVariableList| {
-                (l.variables, Some(l.total_count))
-            })
+            .pages_of(
+                VARIABLES_PER_PAGE,
+                &path,
+                deadline,
+                |l: models::EnvironmentVariableList| (l.variables, Some(l.total_count)),
+            )
             .await?;
         Ok(list.value.into_iter().map(|n| n.name).collect())
     }

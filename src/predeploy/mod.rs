@@ -101,7 +101,10 @@ fn required_env(
         outputs: Vec::new(),
     };
     if !config.checks_variables() {
-        return Ok(item(Outcome::Skipped, "no required variables listed".into()));
+        return Ok(item(
+            Outcome::Skipped,
+            "no required variables listed".into(),
+        ));
     }
     // Each missing name is reported on the line that lists it: its entry in `required-env`,
     // or `required-env-from` for a name read from that file.

@@ -123,7 +123,7 @@ proptest! {
         for line in &parsed.invalid_lines {
             prop_assert!((1..=lines).contains(line), "invalid line {line} of {lines}");
         }
-        let values = |k: &str| (k.len() % 2 == 0).then(|| "v".to_string());
+        let values = |k: &str| k.len().is_multiple_of(2).then(|| "v".to_string());
         prop_assert_eq!(dotenv::expand(&parsed.bindings, &values).len(), parsed.bindings.len());
     }
 }

@@ -10,7 +10,8 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
         let Some(Typed::Url(url)) = v.typed() else {
             continue;
         };
-        if credentials(&url).is_some_and(|(user, password)| is_default_credential(&user, &password)) {
+        if credentials(&url).is_some_and(|(user, password)| is_default_credential(&user, &password))
+        {
             out.push(Rule::DefaultCredentials.finding(
                 format!(
                     "{}: the URL's credentials are a well-known default; rotate them",

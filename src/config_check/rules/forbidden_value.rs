@@ -16,10 +16,10 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
             } else {
                 format!("the forbidden {forbidden:?}")
             };
-            out.push(Rule::ForbiddenValue.finding(
-                format!("{}: contains {what}", v.subject()),
-                v.location(c),
-            ));
+            out.push(
+                Rule::ForbiddenValue
+                    .finding(format!("{}: contains {what}", v.subject()), v.location(c)),
+            );
         }
     }
 }
@@ -37,7 +37,10 @@ mod tests {
             None,
             &[
                 ("CORS_ORIGINS", "https://app.example.com, *"),
-                ("CORS_ORIGINS", "https://app.example.com,https://*.example.com"),
+                (
+                    "CORS_ORIGINS",
+                    "https://app.example.com,https://*.example.com",
+                ),
                 ("DATABASE_URL", "postgres://postgres:postgres@db/app"),
                 ("MODE", "DEBUG"),
             ],

@@ -35,6 +35,11 @@ mod tests {
         });
         let found = findings_of(Rule::InvalidLine, &c);
         assert_eq!(found.lines().count(), 2);
-        assert!(found.starts_with(".env.production:2 invalid-line: .env.production:2: this statement does not parse"), "{found}");
+        assert!(
+            found.starts_with(
+                ".env.production:2 invalid-line: .env.production:2: this statement does not parse"
+            ),
+            "{found}"
+        );
     }
 }

@@ -8,7 +8,11 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
     for v in valued(c) {
         if let Err(why) = typed(v.variable, v.value) {
             out.push(Rule::InvalidValue.finding(
-                format!("{}: the value {why} (type {})", v.subject(), v.variable.kind.name()),
+                format!(
+                    "{}: the value {why} (type {})",
+                    v.subject(),
+                    v.variable.kind.name()
+                ),
                 v.location(c),
             ));
         }
@@ -26,7 +30,14 @@ mod tests {
         let c = collected(
             schema,
             None,
-            &[("PORT", "80x80"), ("STRICT", "maybe"), ("DB", "not a url"), ("LEVEL", "loud"), ("TIMEOUT", "soon"), ("NAME", "anything")],
+            &[
+                ("PORT", "80x80"),
+                ("STRICT", "maybe"),
+                ("DB", "not a url"),
+                ("LEVEL", "loud"),
+                ("TIMEOUT", "soon"),
+                ("NAME", "anything"),
+            ],
         );
         let found = findings_of(Rule::InvalidValue, &c);
         assert_eq!(

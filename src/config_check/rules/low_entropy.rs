@@ -35,7 +35,10 @@ mod tests {
         let c = collected(
             schema,
             None,
-            &[("JWT_SECRET", &"ab".repeat(32)), ("JWT_SECRET", "q7Hk2mZp9XvR4tLw8NcB1sYd6GfJ3uEa5oTi0WxK")],
+            &[
+                ("JWT_SECRET", &"ab".repeat(32)),
+                ("JWT_SECRET", "q7Hk2mZp9XvR4tLw8NcB1sYd6GfJ3uEa5oTi0WxK"),
+            ],
         );
         assert_eq!(
             findings_of(Rule::LowEntropy, &c),

@@ -25,7 +25,11 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
         let empty = c.found.get(&name).is_some_and(|f| !f.is_empty());
         let what = if empty { "is empty" } else { "is not set" };
         out.push(Rule::MissingRequired.finding(
-            format!("{name} {what} (required{}; {})", in_environment(c), sources(c)),
+            format!(
+                "{name} {what} (required{}; {})",
+                in_environment(c),
+                sources(c)
+            ),
             location,
         ));
     }
@@ -33,10 +37,14 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
 
 /// Whether a source gives the variable: a non-empty value, or a name in the GitHub environment.
 pub fn present(c: &Collected, name: &str) -> bool {
-    c.found.get(name).into_iter().flatten().any(|f| match &f.value {
-        Some(v) => !v.is_empty(),
-        None => matches!(f.origin, super::Origin::GitHub { .. }),
-    })
+    c.found
+        .get(name)
+        .into_iter()
+        .flatten()
+        .any(|f| match &f.value {
+            Some(v) => !v.is_empty(),
+            None => matches!(f.origin, super::Origin::GitHub { .. }),
+        })
 }
 
 /// What was looked at, so that "not set" says where.
@@ -65,18 +73,33 @@ mod tests {
             "config.schema.yml:3 missing-required: DATABASE_URL is empty (required in production; looked in the step's environment)\n\
              config.schema.yml:5 missing-required: SENTRY_DSN is not set (required in production; looked in the step's environment)"
         );
-        let staging = collected(SCHEMA, Some("staging"), &[("DATABASE_URL", "postgres://db/app")]);
+        let staging = collected(
+            SCHEMA,
+            Some("staging"),
+            &[("DATABASE_URL", "postgres://db/app")],
+        );
         assert_eq!(findings_of(Rule::MissingRequired, &staging), "");
     }
 
     #[test]
     fn a_github_name_is_presence_and_the_required_input_adds_names() {
-        let mut c = collected(SCHEMA, Some("production"), &[("DATABASE_URL", "postgres://db/app")]);
+        let mut c = collected(
+            SCHEMA,
+            Some("production"),
+            &[("DATABASE_URL", "postgres://db/app")],
+        );
         c.found.entry("SENTRY_DSN".into()).or_default().push(Found {
             value: None,
-            origin: Origin::GitHub { environment: "production".into(), secret: true },
+            origin: Origin::GitHub {
+                environment: "production".into(),
+                secret: true,
+            },
         });
-        c.github = Some(GitHubNames { environment: "production".into(), secrets: vec!["SENTRY_DSN".into()], variables: vec![] });
+        c.github = Some(GitHubNames {
+            environment: "production".into(),
+            secrets: vec!["SENTRY_DSN".into()],
+            variables: vec![],
+        });
         c.required = vec!["API_KEY".into(), "DATABASE_URL".into()];
         assert_eq!(
             findings_of(Rule::MissingRequired, &c),

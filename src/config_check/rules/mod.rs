@@ -202,7 +202,11 @@ pub(super) mod testing {
     use super::{Rule, check};
 
     /// What the rules see for `schema_yaml`, in `environment`, with `values` from `.env:<line>`.
-    pub fn collected(schema_yaml: &str, environment: Option<&str>, values: &[(&str, &str)]) -> Collected {
+    pub fn collected(
+        schema_yaml: &str,
+        environment: Option<&str>,
+        values: &[(&str, &str)],
+    ) -> Collected {
         let mut c = Collected {
             schema: Some(schema::parse(schema_yaml, "config.schema.yml").unwrap()),
             environment: environment.map(str::to_string),

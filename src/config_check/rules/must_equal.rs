@@ -34,14 +34,24 @@ mod tests {
     #[test]
     fn per_environment_by_meaning() {
         let schema = "environments: [staging, production]\nvariables:\n  CONFIG_STRICT:\n    type: bool\n    equals: {production: true}\n  RATE_LIMIT_ENABLED: {type: bool, equals: true}\n";
-        let values = [("CONFIG_STRICT", "false"), ("CONFIG_STRICT", "on"), ("RATE_LIMIT_ENABLED", "0")];
+        let values = [
+            ("CONFIG_STRICT", "false"),
+            ("CONFIG_STRICT", "on"),
+            ("RATE_LIMIT_ENABLED", "0"),
+        ];
         assert_eq!(
-            findings_of(Rule::MustEqual, &collected(schema, Some("production"), &values)),
+            findings_of(
+                Rule::MustEqual,
+                &collected(schema, Some("production"), &values)
+            ),
             ".env:1 must-equal: CONFIG_STRICT (.env:1): must be true in production\n\
              .env:3 must-equal: RATE_LIMIT_ENABLED (.env:3): must be true in production"
         );
         assert_eq!(
-            findings_of(Rule::MustEqual, &collected(schema, Some("staging"), &values)),
+            findings_of(
+                Rule::MustEqual,
+                &collected(schema, Some("staging"), &values)
+            ),
             ".env:3 must-equal: RATE_LIMIT_ENABLED (.env:3): must be true in staging"
         );
     }

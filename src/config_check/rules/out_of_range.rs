@@ -14,7 +14,9 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
             (_, Some(hi)) if n > hi => format!("is above the maximum {hi}"),
             _ => continue,
         };
-        out.push(Rule::OutOfRange.finding(format!("{}: the number {why}", v.subject()), v.location(c)));
+        out.push(
+            Rule::OutOfRange.finding(format!("{}: the number {why}", v.subject()), v.location(c)),
+        );
     }
 }
 
@@ -26,7 +28,11 @@ mod tests {
     #[test]
     fn below_and_above() {
         let schema = "variables:\n  WORKERS: {type: int, min: 1, max: 64}\n";
-        let c = collected(schema, None, &[("WORKERS", "0"), ("WORKERS", "65"), ("WORKERS", "64")]);
+        let c = collected(
+            schema,
+            None,
+            &[("WORKERS", "0"), ("WORKERS", "65"), ("WORKERS", "64")],
+        );
         assert_eq!(
             findings_of(Rule::OutOfRange, &c),
             ".env:1 out-of-range: WORKERS (.env:1): the number is below the minimum 1\n\

@@ -8,7 +8,11 @@ use crate::report::Location;
 pub fn check(c: &Collected, out: &mut Vec<Finding>) {
     let schema = c.schema.as_ref().map(|s| NameList {
         file: s.file.clone(),
-        names: s.variables.iter().map(|v| (v.name.clone(), v.line)).collect(),
+        names: s
+            .variables
+            .iter()
+            .map(|v| (v.name.clone(), v.line))
+            .collect(),
     });
     let lists: Vec<&NameList> = [schema.as_ref(), c.example.as_ref(), c.compose.as_ref()]
         .into_iter()
@@ -40,8 +44,14 @@ mod tests {
     #[test]
     fn every_pair_both_ways() {
         let mut c = collected("variables:\n  A: {}\n  B: {}\n", None, &[]);
-        c.example = Some(NameList { file: ".env.example".into(), names: vec![("A".into(), 1), ("C".into(), 2)] });
-        c.compose = Some(NameList { file: "compose.yml".into(), names: vec![("A".into(), 7), ("B".into(), 8)] });
+        c.example = Some(NameList {
+            file: ".env.example".into(),
+            names: vec![("A".into(), 1), ("C".into(), 2)],
+        });
+        c.compose = Some(NameList {
+            file: "compose.yml".into(),
+            names: vec![("A".into(), 7), ("B".into(), 8)],
+        });
         assert_eq!(
             findings_of(Rule::Parity, &c),
             "config.schema.yml:3 parity: B is named in config.schema.yml but not in .env.example\n\

@@ -33,7 +33,14 @@ mod tests {
     #[test]
     fn only_the_listed_schemes() {
         let schema = "variables:\n  REDIS_URL: {type: url, schemes: [rediss]}\n";
-        let c = collected(schema, None, &[("REDIS_URL", "redis://cache:6379"), ("REDIS_URL", "rediss://cache:6380")]);
+        let c = collected(
+            schema,
+            None,
+            &[
+                ("REDIS_URL", "redis://cache:6379"),
+                ("REDIS_URL", "rediss://cache:6380"),
+            ],
+        );
         assert_eq!(
             findings_of(Rule::SchemeNotAllowed, &c),
             ".env:1 scheme-not-allowed: REDIS_URL (.env:1): the URL's scheme is redis, not one of rediss"

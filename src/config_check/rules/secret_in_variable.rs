@@ -28,7 +28,11 @@ mod tests {
 
     #[test]
     fn only_secrets_held_as_variables() {
-        let mut c = collected("variables:\n  JWT_SECRET: {secret: true}\n  LOG_LEVEL: {}\n", None, &[]);
+        let mut c = collected(
+            "variables:\n  JWT_SECRET: {secret: true}\n  LOG_LEVEL: {}\n",
+            None,
+            &[],
+        );
         c.github = Some(GitHubNames {
             environment: "production".into(),
             secrets: vec![],

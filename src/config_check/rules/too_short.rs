@@ -26,7 +26,14 @@ mod tests {
     #[test]
     fn counts_characters_not_bytes() {
         let schema = "variables:\n  JWT_SECRET: {secret: true, min-length: 32}\n";
-        let c = collected(schema, None, &[("JWT_SECRET", "short-secret"), ("JWT_SECRET", &"é".repeat(32))]);
+        let c = collected(
+            schema,
+            None,
+            &[
+                ("JWT_SECRET", "short-secret"),
+                ("JWT_SECRET", &"é".repeat(32)),
+            ],
+        );
         assert_eq!(
             findings_of(Rule::TooShort, &c),
             ".env:1 too-short: JWT_SECRET (.env:1): 12 characters, needs ≥ 32"

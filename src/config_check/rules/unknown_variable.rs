@@ -12,7 +12,10 @@ pub fn check(c: &Collected, out: &mut Vec<Finding>) {
         for (name, line) in &file.names {
             if schema.get(name).is_none() {
                 out.push(Rule::UnknownVariable.finding(
-                    format!("{name} is set in {} but not declared in {}", file.file, schema.file),
+                    format!(
+                        "{name} is set in {} but not declared in {}",
+                        file.file, schema.file
+                    ),
                     Some(Location::line(&file.file, *line)),
                 ));
             }
