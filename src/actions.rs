@@ -82,6 +82,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::smoke::META,
     &crate::promote::META,
     &crate::rollback::META,
+    &crate::pr_dependencies::META,
 ];
 
 /// The action called `name`.

@@ -82,6 +82,9 @@ pub enum Command {
     /// Point an alias back at its previous image, or at the tag or digest given.
     #[command(name = crate::rollback::NAME)]
     Rollback(crate::rollback::Args),
+    /// Merge a pull request only after those it depends on (body and stacking); or the order.
+    #[command(name = crate::pr_dependencies::NAME)]
+    PrDependencies(crate::pr_dependencies::Args),
 }
 
 impl Command {
@@ -97,6 +100,7 @@ impl Command {
             Command::Smoke(_) => &crate::smoke::META,
             Command::Promote(_) => &crate::promote::META,
             Command::Rollback(_) => &crate::rollback::META,
+            Command::PrDependencies(_) => &crate::pr_dependencies::META,
         }
     }
 
@@ -116,6 +120,7 @@ impl Command {
             Command::Smoke(args) => crate::smoke::run(args),
             Command::Promote(args) => crate::promote::run(args),
             Command::Rollback(args) => crate::rollback::run(args),
+            Command::PrDependencies(args) => crate::pr_dependencies::run(args),
         }
     }
 }

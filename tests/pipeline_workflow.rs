@@ -113,6 +113,22 @@ fn rollback_runs_when_smoke_fails_or_a_started_deploy_fails() {
     );
 }
 
+/// The dependency check is its own workflow (the starter `ready-pr-dependencies.yml`), not a job
+/// of the pipeline: it must re-run when a description is edited or a dependency merges, which
+/// the pipeline's triggers do not cover, and its `pull-requests: read` would make every caller
+/// that does not grant it fail to start.
+#[test]
+fn the_pipeline_asks_no_more_than_its_callers_grant() {
+    let (_, doc) = pipeline();
+    assert!(doc["jobs"]["pr-dependencies"].is_null());
+    let starter =
+        std::fs::read_to_string(root().join("workflows-templates/ready-pr-dependencies.yml"))
+            .unwrap();
+    for trigger in ["pull_request", "edited", "merge_group"] {
+        assert!(starter.contains(trigger), "{trigger}");
+    }
+}
+
 #[test]
 fn deploys_go_through_an_environment_with_one_deploy_at_a_time() {
     let (_, doc) = pipeline();
@@ -161,6 +177,7 @@ fn permissions_are_explicit_least_and_commented() {
             "id-token",
             "attestations",
             "security-events",
+            "pull-requests",
         ]
         .iter()
         .any(|scope| {
@@ -207,7 +224,7 @@ fn third_party_actions_are_pinned_by_full_sha() {
 }
 
 #[test]
-fn starter_templates_call_the_pipeline_and_have_properties() {
+fn starter_templates_call_the_pipeline_or_an_action_and_have_properties() {
     let mut count = 0;
     for entry in std::fs::read_dir(root().join("workflows-templates")).unwrap() {
         let path = entry.unwrap().path();
@@ -218,7 +235,8 @@ fn starter_templates_call_the_pipeline_and_have_properties() {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains(".github/workflows/ready-pipeline.yml@")
-                || text.contains(".github/workflows/ready-rollback-drill.yml@"),
+                || text.contains(".github/workflows/ready-rollback-drill.yml@")
+                || text.contains("uses: ready-actions/ready-actions/actions/"),
             "{}",
             path.display()
         );

@@ -84,6 +84,8 @@ pub struct Fetched<T> {
 struct Cached {
     etag: String,
     body: bytes::Bytes,
+    /// The answer's `rel="next"` link, which a 304 does not repeat.
+    next: Option<String>,
 }
 
 pub struct Client {
@@ -148,6 +150,17 @@ impl Client {
         path: &str,
         deadline: Option<Instant>,
     ) -> Result<Fetched<T>, ApiError> {
+        self.get_linked(path, deadline)
+            .await
+            .map(|(fetched, _)| fetched)
+    }
+
+    /// `get`, and the answer's `rel="next"` link as a path under the base URL.
+    async fn get_linked<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(Fetched<T>, Option<String>), ApiError> {
         let url = format!("{}{}", self.base, path);
         let etag = self
             .cache
@@ -191,9 +204,14 @@ impl Client {
                     reason: "304 Not Modified to an unconditional request".into(),
                 });
             };
-            return decode(&shown, &cached.body).map(|value| Fetched {
-                value,
-                changed: false,
+            return decode(&shown, &cached.body).map(|value| {
+                (
+                    Fetched {
+                        value,
+                        changed: false,
+                    },
+                    cached.next,
+                )
             });
         }
         let new_etag = response
@@ -201,6 +219,7 @@ impl Client {
             .get("etag")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let next = next_link(response.headers());
         let body = crate::http::read_capped(response, MAX_BODY)
             .await
             .map_err(|e| ApiError::Decode {
@@ -216,17 +235,36 @@ impl Client {
             });
         }
         let value = decode(&shown, &body)?;
+        let next = next
+            .map(|link| self.under_base(&link, &shown))
+            .transpose()?;
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let changed = cache.get(&url).is_none_or(|c| c.body != body);
         match new_etag {
             Some(etag) => {
-                cache.insert(url, Cached { etag, body });
+                let next = next.clone();
+                cache.insert(url, Cached { etag, body, next });
             }
             None => {
                 cache.remove(&url);
             }
         }
-        Ok(Fetched { value, changed })
+        Ok((Fetched { value, changed }, next))
+    }
+
+    /// A link from an answer as a path under the base URL. A link elsewhere is refused: the
+    /// token would go with the request to whatever host the answer named.
+    fn under_base(&self, link: &str, shown: &str) -> Result<String, ApiError> {
+        link.strip_prefix(&self.base)
+            .filter(|rest| rest.starts_with('/'))
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::Decode {
+                url: shown.to_string(),
+                reason: format!(
+                    "the next page's link {:?} is not under the API base",
+                    redacted(link)
+                ),
+            })
     }
 
     fn note_rate_limit(&self, headers: &reqwest::header::HeaderMap) {
@@ -365,7 +403,7 @@ impl Client {
             "/repos/{}/{}/environments/{}/secrets?per_page={PER_PAGE}",
             repo.owner,
             repo.name,
-            encode_segment(environment)
+            encode_query(environment)
         );
         let list = self
             .pages(&path, deadline, |l: models::EnvironmentSecretList| {
@@ -386,7 +424,7 @@ impl Client {
             "/repos/{}/{}/environments/{}/variables?per_page={VARIABLES_PER_PAGE}",
             repo.owner,
             repo.name,
-            encode_segment(environment)
+            encode_query(environment)
         );
         let list = self
             .pages_of(
@@ -397,6 +435,72 @@ impl Client {
             )
             .await?;
         Ok(list.value.into_iter().map(|n| n.name).collect())
+    }
+
+    /// Every page of a list that GitHub pages with `Link: <…>; rel="next"` headers (pulls,
+    /// issues), up to `MAX_PAGES`. A list that goes on past them, or links back to a page it
+    /// already gave, is an error: deciding on part of it could miss what should block.
+    pub async fn linked_pages<T: DeserializeOwned>(
+        &self,
+        first: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<T>>, ApiError> {
+        let mut items = Vec::new();
+        let mut changed = false;
+        let mut seen = std::collections::HashSet::new();
+        let mut path = first.to_string();
+        for _ in 0..MAX_PAGES {
+            seen.insert(path.clone());
+            let (fetched, next) = self.get_linked::<Vec<T>>(&path, deadline).await?;
+            changed |= fetched.changed;
+            items.extend(fetched.value);
+            let Some(next) = next else {
+                return Ok(Fetched {
+                    value: items,
+                    changed,
+                });
+            };
+            if seen.contains(&next) {
+                return Err(ApiError::Decode {
+                    url: redacted(&format!("{}{next}", self.base)),
+                    reason: "the list links back to a page it already gave".into(),
+                });
+            }
+            path = next;
+        }
+        Err(ApiError::Decode {
+            url: redacted(&format!("{}{first}", self.base)),
+            reason: format!("the list goes on past {MAX_PAGES} pages"),
+        })
+    }
+
+    /// One pull request.
+    pub async fn pull(
+        &self,
+        repo: &Repo,
+        number: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<models::PullRequest>, ApiError> {
+        let path = format!("/repos/{}/{}/pulls/{number}", repo.owner, repo.name);
+        self.get(&path, deadline).await
+    }
+
+    /// The open pull requests of a repository, every page; `head` (`owner:branch`) keeps those
+    /// from that branch only.
+    pub async fn open_pulls(
+        &self,
+        repo: &Repo,
+        head: Option<&str>,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::PullRequest>>, ApiError> {
+        let mut path = format!(
+            "/repos/{}/{}/pulls?state=open&per_page={PER_PAGE}",
+            repo.owner, repo.name
+        );
+        if let Some(head) = head {
+            path.push_str(&format!("&head={}", encode_query(head)));
+        }
+        self.linked_pages(&path, deadline).await
     }
 
     /// Follows `page=2, 3, …` until `total` items are read (or, where the answer has no total,
@@ -515,9 +619,29 @@ pub fn encode_path(segment: &str) -> String {
     out
 }
 
-/// Percent-encodes one path segment, `/` included (an environment name may contain one).
-pub fn encode_segment(segment: &str) -> String {
-    encode_path(segment).replace('/', "%2F")
+/// Percent-encodes a query value or one path segment (everything but unreserved characters).
+pub fn encode_query(value: &str) -> String {
+    encode_path(value).replace('/', "%2F")
+}
+
+/// The `rel="next"` target of a `Link` header (RFC 8288), as GitHub sends it.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|part| {
+            let (target, params) = part.trim().split_once(';')?;
+            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+            params
+                .split(';')
+                .any(|p| {
+                    let p = p.trim().replace(' ', "");
+                    p == "rel=\"next\"" || p == "rel=next"
+                })
+                .then(|| target.to_string())
+        })
 }
 
 fn redacted(url: &str) -> String {
@@ -578,6 +702,27 @@ mod tests {
         assert!("octo".parse::<Repo>().is_err());
         assert!("a/b/c".parse::<Repo>().is_err());
         assert!("../x".parse::<Repo>().is_err());
+    }
+
+    #[test]
+    fn the_next_link_is_read_from_any_position() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "link",
+            r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=3>; rel="next", <https://api.github.com/x?page=9>; rel="last""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/x?page=3")
+        );
+        h.insert(
+            "link",
+            r#"<https://api.github.com/x?page=1>; rel="first""#.parse().unwrap(),
+        );
+        assert_eq!(next_link(&h), None);
+        assert_eq!(encode_query("octo:feature/a b"), "octo%3Afeature%2Fa%20b");
     }
 
     #[test]

@@ -202,6 +202,47 @@ pub struct Named {
     pub name: String,
 }
 
+/// `GET /repos/{owner}/{repo}/pulls/{pull_number}` and the items of `GET …/pulls`. The list's
+/// items lack `merged`: `merged_at` tells there.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    /// open or closed.
+    pub state: String,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub html_url: Option<String>,
+    pub draft: Option<bool>,
+    pub merged: Option<bool>,
+    pub merged_at: Option<String>,
+    pub head: PullRef,
+    pub base: PullRef,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+}
+
+/// A pull request's head or base: a branch of a repository (null when a fork was deleted).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRef {
+    /// `owner:branch`.
+    pub label: Option<String>,
+    #[serde(rename = "ref")]
+    pub branch: String,
+    pub sha: Option<String>,
+    pub repo: Option<PullRepo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRepo {
+    pub full_name: String,
+    pub default_branch: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +253,16 @@ mod tests {
         let list: CheckRunList = serde_json::from_str(json).unwrap();
         assert_eq!(list.check_runs[0].id, 5_000_000_000);
         assert_eq!(list.check_runs[0].conclusion.as_deref(), Some("stale"));
+    }
+
+    #[test]
+    fn parses_the_documented_pull_request_shapes() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/github_api/");
+        let read = |name: &str| std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+        let pull: PullRequest = serde_json::from_str(&read("pulls.get.json")).unwrap();
+        assert_eq!((pull.number, pull.base.branch.as_str()), (1347, "master"));
+        let list: Vec<PullRequest> = serde_json::from_str(&read("pulls.list.json")).unwrap();
+        assert_eq!(list[0].head.label.as_deref(), Some("octocat:new-topic"));
+        assert_eq!(list[0].merged, None);
     }
 }

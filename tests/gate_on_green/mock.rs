@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use crate::support::github_spec::Spec;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -233,7 +234,7 @@ impl GitHub {
         let responder = Responder {
             world: world.clone(),
             prefix: prefix.to_string(),
-            spec: Spec::load(),
+            spec: Spec::load(&format!("{DATA}spec-subset.json")),
         };
         Mock::given(any())
             .respond_with(responder)
@@ -672,121 +673,9 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The spec subset: path templates, declared query parameters, enums, integer types.
-struct Spec {
-    operations: Vec<(String, String, String, Value)>, // (method, template, operationId, op)
-}
-
-impl Spec {
-    fn load() -> Self {
-        let spec = fixture("spec-subset.json");
-        let mut operations = Vec::new();
-        for (template, ops) in spec["paths"].as_object().unwrap() {
-            for (method, op) in ops.as_object().unwrap() {
-                operations.push((
-                    method.to_uppercase(),
-                    template.clone(),
-                    op["operationId"].as_str().unwrap().to_string(),
-                    op.clone(),
-                ));
-            }
-        }
-        Spec { operations }
-    }
-
-    /// The operation a request matches and its path parameters, or what is wrong with it.
-    fn check(
-        &self,
-        method: &str,
-        path: &str,
-        query: &[(String, String)],
-    ) -> Result<(String, HashMap<String, String>), Vec<String>> {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        for (m, template, id, op) in &self.operations {
-            if m != method {
-                continue;
-            }
-            let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-            let mut params = HashMap::new();
-            if !match_segments(&parts, &segments, &mut params) {
-                continue;
-            }
-            let declared: HashMap<&str, &Value> = op["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|p| p["in"] == "query")
-                .map(|p| (p["name"].as_str().unwrap(), p))
-                .collect();
-            let mut errors = Vec::new();
-            for (k, v) in query {
-                let Some(p) = declared.get(k.as_str()) else {
-                    errors.push(format!("undeclared query parameter {k:?} for {id}"));
-                    continue;
-                };
-                let schema = &p["schema"];
-                if let Some(values) = schema["enum"].as_array()
-                    && !values.iter().any(|e| e == v)
-                {
-                    errors.push(format!("{k}={v:?} not in {values:?}"));
-                }
-                if schema["type"] == "integer" {
-                    match v.parse::<u64>() {
-                        Err(_) => errors.push(format!("{k}={v:?} is not an integer")),
-                        Ok(n) if k == "per_page" && n > 100 => {
-                            errors.push(format!("per_page={n} > 100 (max)"))
-                        }
-                        Ok(_) => {}
-                    }
-                }
-            }
-            return if errors.is_empty() {
-                Ok((id.clone(), params))
-            } else {
-                Err(errors)
-            };
-        }
-        Err(vec![format!(
-            "no operation in spec subset matches {method} {path}"
-        )])
-    }
-}
-
-/// `{ref}` and `{branch}` may span several segments (`heads/main`, `release/1.x`); other
-/// parameters are one non-empty segment.
-fn match_segments(template: &[&str], path: &[&str], params: &mut HashMap<String, String>) -> bool {
-    match (template.first(), path.first()) {
-        (None, None) => true,
-        (None, _) | (_, None) => false,
-        (Some(t), Some(p)) => {
-            if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-                if p.is_empty() {
-                    return false;
-                }
-                let max = if name == "ref" || name == "branch" {
-                    path.len()
-                } else {
-                    1
-                };
-                for take in 1..=max {
-                    let mut attempt = params.clone();
-                    attempt.insert(name.to_string(), path[..take].join("/"));
-                    if match_segments(&template[1..], &path[take..], &mut attempt) {
-                        *params = attempt;
-                        return true;
-                    }
-                }
-                false
-            } else {
-                t == p && match_segments(&template[1..], &path[1..], params)
-            }
-        }
-    }
-}
-
 #[test]
 fn spec_check_accepts_valid_and_rejects_invalid_requests() {
-    let spec = Spec::load();
+    let spec = Spec::load(&format!("{DATA}spec-subset.json"));
     let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()

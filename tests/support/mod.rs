@@ -1,7 +1,9 @@
 //! What the integration tests share: [`Step`], `ready` run as one GitHub Actions step would run
-//! it; [`registry`], a real OCI registry; [`hostile`], a loopback server that misbehaves.
+//! it; [`registry`], a real OCI registry; [`hostile`], a loopback server that misbehaves;
+//! [`github_spec`], the check of mocked GitHub requests against the API's spec subset.
 #![allow(dead_code)]
 
+pub mod github_spec;
 pub mod hostile;
 pub mod registry;
 
