@@ -204,18 +204,28 @@ fn a_bad_schema_is_invalid_at_its_file_and_line() {
         ),
         (
             "variables:\n  A: {}\n  PORT:\n    type: string\n    min: 1\n",
-            3,
+            5,
             "PORT: `min` applies to type int only",
         ),
         (
             "environments: [production]\nvariables:\n  STRICT:\n    type: bool\n    equals: {prod: true}\n",
-            3,
+            5,
             "environment \"prod\" is not listed in `environments`",
         ),
         (
             "variables:\n  X:\n    type: number\n",
             3,
             "unknown variant `number`",
+        ),
+        (
+            "variables:\n  \"1X\": {}\n  N:\n    type: int\n",
+            2,
+            "1X: is not a variable name",
+        ),
+        (
+            "variables:\n  N:\n    type: int\n    min: 9\n    max: 1\n",
+            4,
+            "N: min 9 is above max 1",
         ),
     ] {
         write(dir.path(), "schema.yml", schema);

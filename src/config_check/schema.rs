@@ -187,10 +187,17 @@ pub fn parse(text: &str, file: &str) -> Result<Schema, Failure> {
     let mut variables = Vec::new();
     for (name, declared) in read.variables {
         let line = key_line(doc, &["variables", &name]);
-        let bad = |what: String| {
+        // On the line of the field that is wrong, else of the variable.
+        let bad = |bad: Bad| {
+            let field = key_line(doc, &["variables", &name, bad.key]);
+            let at = if bad.key.is_empty() || field == 1 {
+                line
+            } else {
+                field
+            };
             Failure::invalid_at(
-                format!("{file}: {name}: {what}"),
-                Location::line(file, line),
+                format!("{file}: {name}: {}", bad.message),
+                Location::line(file, at),
             )
         };
         let variable = checked(&name, line, declared, &read.environments).map_err(bad)?;
@@ -208,20 +215,25 @@ pub fn parse(text: &str, file: &str) -> Result<Schema, Failure> {
 
 /// One declaration, checked for sense: keys that fit its type, ranges that can be met, known
 /// environments, `equals` values of its type.
-fn checked(
-    name: &str,
-    line: u32,
-    d: Declared,
-    environments: &[String],
-) -> Result<Variable, String> {
+/// What is wrong with a declaration, and the field (`""`: the variable itself) it is about.
+struct Bad {
+    key: &'static str,
+    message: String,
+}
+
+fn checked(name: &str, line: u32, d: Declared, environments: &[String]) -> Result<Variable, Bad> {
+    let at = |key: &'static str| move |message: String| Bad { key, message };
     if !is_name(name) {
-        return Err(
+        return Err(at("")(
             "is not a variable name (letters, digits and _, not starting with a digit)".into(),
-        );
+        ));
     }
-    let only_for = |set: bool, key: &str, kind: Type| {
+    let only_for = |set: bool, key: &'static str, kind: Type| {
         if set && d.kind != kind {
-            Err(format!("`{key}` applies to type {} only", kind.name()))
+            Err(at(key)(format!(
+                "`{key}` applies to type {} only",
+                kind.name()
+            )))
         } else {
             Ok(())
         }
@@ -231,15 +243,17 @@ fn checked(
     only_for(!d.schemes.is_empty(), "schemes", Type::Url)?;
     only_for(!d.values.is_empty(), "values", Type::Enum)?;
     if d.kind == Type::Enum && d.values.is_empty() {
-        return Err("type enum needs `values`".into());
+        return Err(at("type")("type enum needs `values`".into()));
     }
     if let (Some(min), Some(max)) = (d.min, d.max)
         && min > max
     {
-        return Err(format!("min {min} is above max {max}"));
+        return Err(at("min")(format!("min {min} is above max {max}")));
     }
     if d.min_entropy.is_some_and(|e| !e.is_finite() || e < 0.0) {
-        return Err("min-entropy must be a number of bits, 0 or more".into());
+        return Err(at("min-entropy")(
+            "min-entropy must be a number of bits, 0 or more".into(),
+        ));
     }
     let known = |env: &str| -> Result<(), String> {
         if environments.is_empty() || environments.iter().any(|e| e == env) {
@@ -255,7 +269,9 @@ fn checked(
         None | Some(Required::Always(false)) => Some(Vec::new()),
         Some(Required::Always(true)) => None,
         Some(Required::In(envs)) => {
-            envs.iter().try_for_each(|e| known(e))?;
+            envs.iter()
+                .try_for_each(|e| known(e))
+                .map_err(at("required"))?;
             Some(envs)
         }
     };
@@ -263,12 +279,12 @@ fn checked(
     match d.equals {
         None => {}
         Some(Equals::Everywhere(v)) => {
-            equals.insert("*".to_string(), scalar(&v)?);
+            equals.insert("*".to_string(), scalar(&v).map_err(at("equals"))?);
         }
         Some(Equals::PerEnvironment(map)) => {
             for (env, v) in map {
-                known(&env)?;
-                equals.insert(env, scalar(&v)?);
+                known(&env).map_err(at("equals"))?;
+                equals.insert(env, scalar(&v).map_err(at("equals"))?);
             }
         }
     }
@@ -290,7 +306,9 @@ fn checked(
     };
     for wanted in variable.equals.values() {
         if let Err(e) = super::values::typed(&variable, wanted) {
-            return Err(format!("`equals` {wanted:?} is not valid for it: {e}"));
+            return Err(at("equals")(format!(
+                "`equals` {wanted:?} is not valid for it: {e}"
+            )));
         }
     }
     Ok(variable)
