@@ -380,3 +380,39 @@ fn errors_and_findings_name_their_line_in_the_checklist() {
     );
     assert_eq!(line_of("API_KEY").as_deref(), Some("4"), "{}", run.stdout);
 }
+
+/// config-check as a gate of its own: its files are read beside ready.yml, and it blocks on its
+/// findings like any gate.
+#[test]
+fn config_check_runs_as_a_gate_with_paths_beside_the_checklist() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    write(
+        &deploy,
+        "schema.yml",
+        "variables:\n  WORKERS: {required: true, type: int, min: 1}\n",
+    );
+    write(&deploy, ".env.prod", "WORKERS=0\n");
+    let config = write(
+        &deploy,
+        "ready.yml",
+        "gates:\n  config-check:\n    schema: schema.yml\n    env-files: .env.prod\n",
+    );
+    let run = support::Step::new()
+        .current_dir(dir.path())
+        .args(["predeploy", "--config", &config])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("out-of-range") && run.stdout.contains("WORKERS ("),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary
+            .contains("| config-check | blocked | 1 problem in the configuration |"),
+        "{}",
+        run.summary
+    );
+}
