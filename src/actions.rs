@@ -80,6 +80,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::check_alembic_heads::META,
     &crate::config_check::META,
     &crate::smoke::META,
+    &crate::k8s_ready::META,
     &crate::promote::META,
     &crate::rollback::META,
     &crate::pr_dependencies::META,

@@ -76,6 +76,9 @@ pub enum Command {
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
+    /// Checks Kubernetes manifests before deploy: probes, resources, safe rollouts, immutable images, non-root, no secrets in env, ingress TLS.
+    #[command(name = crate::k8s_ready::NAME)]
+    K8sReady(crate::k8s_ready::Args),
     /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
     #[command(name = crate::promote::NAME)]
     Promote(crate::promote::Args),
@@ -98,6 +101,7 @@ impl Command {
             Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
             Command::ConfigCheck(_) => &crate::config_check::META,
             Command::Smoke(_) => &crate::smoke::META,
+            Command::K8sReady(_) => &crate::k8s_ready::META,
             Command::Promote(_) => &crate::promote::META,
             Command::Rollback(_) => &crate::rollback::META,
             Command::PrDependencies(_) => &crate::pr_dependencies::META,
@@ -118,6 +122,7 @@ impl Command {
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
             Command::ConfigCheck(args) => crate::config_check::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
+            Command::K8sReady(args) => crate::k8s_ready::run(args),
             Command::Promote(args) => crate::promote::run(args),
             Command::Rollback(args) => crate::rollback::run(args),
             Command::PrDependencies(args) => crate::pr_dependencies::run(args),

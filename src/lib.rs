@@ -27,6 +27,7 @@ pub mod github;
 pub mod http;
 pub mod image_tag;
 pub mod inputs;
+pub mod k8s_ready;
 pub mod pr_dependencies;
 pub mod predeploy;
 pub mod promote;

@@ -42,10 +42,30 @@ fn jobs_run_in_pipeline_order() {
         "migrations",
         "error-budget",
         "predeploy",
+        "k8s-ready",
         "config-check",
     ] {
         assert!(deploy.contains(required), "deploy does not need {required}");
     }
+    // The manifests are checked against the digest just built.
+    assert_eq!(
+        needs(&doc, "k8s-ready"),
+        set(&["lint-and-test", "docker-build"])
+    );
+    let check = doc["jobs"]["k8s-ready"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.contains("/actions/k8s-ready@"))
+        })
+        .expect("a k8s-ready step");
+    assert_eq!(
+        check["with"]["expect-image"].as_str(),
+        Some("${{ needs.docker-build.outputs.image-ref }}")
+    );
     assert_eq!(needs(&doc, "smoke"), set(&["deploy"]));
     assert!(needs(&doc, "rollback").contains("smoke"));
 }
@@ -63,6 +83,7 @@ fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
         "migrations",
         "error-budget",
         "predeploy",
+        "k8s-ready",
         "config-check",
     ] {
         assert!(

@@ -20,7 +20,7 @@ pub fn collect(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Coll
     if let (Some(s), Some(e)) = (&schema, &environment) {
         s.check_environment(e)?;
     }
-    let required = crate::inputs::list(&args.required);
+    let required = crate::inputs::list(args.required.as_deref().unwrap_or_default());
     if let Some(bad) = required.iter().find(|n| !schema::is_name(n)) {
         return Err(Failure::invalid(format!(
             "required: {bad:?} is not a variable name"
@@ -56,7 +56,7 @@ pub fn collect(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Coll
         example,
         compose,
     };
-    for path in crate::inputs::list(&args.env_files) {
+    for path in crate::inputs::list(args.env_files.as_deref().unwrap_or_default()) {
         let text = read(&path, "env file")?;
         let parsed = dotenv::parse(&text);
         // The raw values too: an expanded value is not the text a file holds.

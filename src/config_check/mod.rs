@@ -104,7 +104,7 @@ fn rebase(args: &mut Args) {
             *input = Some(path);
         }
     }
-    let files: Vec<String> = crate::inputs::list(&args.env_files)
+    let files: Vec<String> = crate::inputs::list(args.env_files.as_deref().unwrap_or_default())
         .iter()
         .map(|f| join(f))
         .collect();

@@ -416,12 +416,7 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 
 /// A list input: items separated by commas or new lines, trimmed, empty ones dropped.
 pub fn split_list(value: &str) -> Vec<String> {
-    value
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    crate::inputs::list(value)
 }
 
 /// A duration such as `30m`, `10s`, `1h30m`, `500ms` or plain seconds (`90`).

@@ -1,13 +1,15 @@
 //! Fuzzing every parser of outside input with proptest: spec, SLO, freeze and metrics files,
-//! ready.yml and env files, the spanned YAML reader, image references and the tags DSL, and the answers of GitHub,
-//! Prometheus and registries. Each test runs a fixed number of cases (see `inputs`), so a run is
-//! bounded and repeatable; a parser must return a value or a clean error, never panic. The
-//! Alembic parsers have their own file, check_alembic_heads_fuzz.rs.
+//! ready.yml and env files, the spanned YAML reader, Kubernetes manifests, image references and
+//! the tags DSL, and the answers of GitHub, Prometheus and registries. Each test runs a fixed
+//! number of cases (see `inputs`), so a run is bounded and repeatable; a parser must return a
+//! value or a clean error, never panic. The Alembic parsers have their own file,
+//! check_alembic_heads_fuzz.rs.
 
 mod error_budget;
 mod github;
 mod image_tag;
 mod inputs;
+mod k8s_ready;
 mod predeploy;
 mod registry;
 mod smoke;

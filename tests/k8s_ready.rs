@@ -1,0 +1,411 @@
+//! End-to-end: `ready k8s-ready` as an Actions step over the fixtures of tests/data/k8s_ready:
+//! a good Deployment + Service + Ingress + PDB, one file breaking each rule, a Helm-style
+//! stream on stdin, CRDs, and kustomize through a real kubectl (scripts/provision/k8s_ready.sh
+//! installs one) and through fake ones.
+
+mod support;
+
+use ready_actions::k8s_ready::rules::Rule;
+use std::path::{Path, PathBuf};
+use support::{Run, Step};
+
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/k8s_ready")
+        .join(name)
+}
+
+/// The step with the inputs the pipeline gives: the image just pushed, an upload limit.
+fn step(manifests: impl AsRef<std::ffi::OsStr>) -> Step {
+    Step::new()
+        .arg("k8s-ready")
+        .input("manifests", manifests)
+        .input("expect-image", format!("ghcr.io/org/web@{DIGEST}"))
+        .input("max-body-size", "10m")
+}
+
+/// The `::error` annotations of the log, one a line.
+fn annotations(run: &Run) -> Vec<&str> {
+    run.stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect()
+}
+
+fn rules_found(run: &Run) -> Vec<String> {
+    let mut rules: Vec<String> = annotations(run)
+        .iter()
+        .filter_map(|a| a.split("title=").nth(1))
+        .filter_map(|t| t.split("%3A").next())
+        .map(str::to_string)
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+#[test]
+fn the_good_manifests_pass_with_no_finding() {
+    let run = step(data("good.yaml")).run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("result"), "passed");
+    assert_eq!(run.output("objects"), "4");
+    assert_eq!(run.output("findings"), "0");
+    assert!(annotations(&run).is_empty(), "{}", run.log());
+    for row in [
+        "Deployment/web",
+        "Service/web",
+        "Ingress/web",
+        "PodDisruptionBudget/web",
+    ] {
+        assert!(
+            run.summary.contains(row),
+            "{row} not in the summary:\n{}",
+            run.summary
+        );
+    }
+}
+
+/// Each file of bad/ is good.yaml with one change: its rule, and only it, is found, at the
+/// line of the change. (An image tagged `:latest` is also not the expected digest.)
+#[test]
+fn each_rule_is_found_alone_on_the_file_that_breaks_it() {
+    for rule in Rule::ALL {
+        let file = data(&format!("bad/{}.yaml", rule.id()));
+        let run = step(&file).run();
+        assert_eq!(run.code, 1, "{}: {}", rule.id(), run.log());
+        assert_eq!(run.output("result"), "blocked");
+        let mut expected = vec![rule.id().to_string()];
+        if rule == Rule::ImmutableImage {
+            expected.insert(0, Rule::ExpectedImage.id().to_string());
+        }
+        assert_eq!(rules_found(&run), expected, "{}", run.log());
+        // Every annotation is on a line of the file.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for a in annotations(&run) {
+            let line: usize = a
+                .split("line=")
+                .nth(1)
+                .and_then(|l| l.split([',', ':']).next())
+                .and_then(|l| l.parse().ok())
+                .unwrap_or_else(|| panic!("no line in {a}"));
+            assert!(a.contains(&format!("file={}", file.display())), "{a}");
+            assert!((1..=lines.len()).contains(&line), "{a}");
+        }
+    }
+}
+
+#[test]
+fn findings_point_at_the_offending_field() {
+    let run = step(data("bad/privileged.yaml")).run();
+    let a = annotations(&run);
+    assert_eq!(a.len(), 1, "{}", run.log());
+    let line = std::fs::read_to_string(data("bad/privileged.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("privileged: true"))
+        .unwrap()
+        + 1;
+    assert!(a[0].contains(&format!(",line={line},col=25::")), "{}", a[0]);
+    assert!(
+        a[0].starts_with("::error title=privileged%3A Privileged container,"),
+        "{}",
+        a[0]
+    );
+}
+
+#[test]
+fn a_helm_rendered_stream_is_read_on_stdin() {
+    let stream = std::fs::read_to_string(data("helm-rendered.yaml")).unwrap();
+    let run = Step::new()
+        .args(["k8s-ready", "--manifests", "-"])
+        .stdin(stream)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("objects"), "4");
+    insta::assert_snapshot!(annotations(&run).join("\n"));
+}
+
+#[test]
+fn crds_and_custom_resources_are_skipped_and_counted() {
+    let run = step(data("crds.yaml")).input("expect-image", "").run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("objects"), "1");
+    assert_eq!(run.output("skipped"), "3");
+    assert!(
+        run.summary
+            .contains("CustomResourceDefinition (apiextensions.k8s.io/v1)"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("Widget (example.com/v1)"));
+}
+
+#[test]
+fn directories_and_globs_read_every_document() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("base/nested")).unwrap();
+    std::fs::copy(data("good.yaml"), dir.path().join("base/app.yaml")).unwrap();
+    std::fs::copy(data("crds.yaml"), dir.path().join("base/nested/crds.yml")).unwrap();
+    std::fs::write(dir.path().join("base/README.md"), "not yaml: [").unwrap();
+    for manifests in ["base", "base/**/*.y*ml", "base/app.yaml\nbase/nested/*.yml"] {
+        let run = step(manifests).current_dir(dir.path()).run();
+        assert_eq!(run.code, 0, "{manifests}: {}", run.log());
+        assert_eq!(
+            (run.output("objects"), run.output("skipped")),
+            ("5", "3"),
+            "{manifests}"
+        );
+    }
+    let run = step("base/*.json").current_dir(dir.path()).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout.contains("base/*.json names no YAML file"),
+        "{}",
+        run.log()
+    );
+}
+
+#[test]
+fn a_document_that_is_not_yaml_is_invalid_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\n---\nmetadata:\n  name: [x\n  labels: {}\n",
+    )
+    .unwrap();
+    let run = step(&file).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert_eq!(run.output("result"), "invalid");
+    let a = annotations(&run);
+    assert_eq!(a.len(), 1, "{}", run.log());
+    assert!(
+        a[0].contains(&format!("file={},line=", file.display())),
+        "{}",
+        a[0]
+    );
+    assert!(a[0].contains("is not YAML"), "{}", a[0]);
+    // A mapping without apiVersion and kind is no object.
+    std::fs::write(&file, "apiVersion: v1\nkind: ConfigMap\n---\nname: x\n").unwrap();
+    let run = step(&file).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.stdout.contains("line=4"), "{}", run.log());
+}
+
+#[test]
+fn an_empty_input_is_invalid_not_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.yaml");
+    std::fs::write(&file, "# nothing\n---\n").unwrap();
+    for run in [
+        step(&file).run(),
+        Step::new()
+            .args(["k8s-ready", "--manifests", "-"])
+            .stdin("")
+            .run(),
+        Step::new().arg("k8s-ready").run(),
+    ] {
+        assert_eq!(run.code, 2, "{}", run.log());
+        assert_eq!(run.output("result"), "invalid");
+    }
+}
+
+#[test]
+fn bad_inputs_are_refused_with_what_was_expected() {
+    for (input, value, says) in [
+        (
+            "rules",
+            "readiness-probe,no-such-rule",
+            "unknown rule id \"no-such-rule\"",
+        ),
+        ("ignore", "privileged;", "unknown rule id \"privileged;\""),
+        (
+            "expect-image",
+            "ghcr.io/org/web:latest",
+            "is not <image>@sha256:<64 hex digits>",
+        ),
+        (
+            "min-replicas",
+            "two",
+            "`min-replicas`: expected a whole number",
+        ),
+        ("max-body-size", "big", "`max-body-size`: expected a size"),
+    ] {
+        let run = step(data("good.yaml")).input(input, value).run();
+        assert_eq!(run.code, 2, "{input}: {}", run.log());
+        assert!(run.stdout.contains(says), "{input}: {}", run.log());
+    }
+}
+
+#[test]
+fn rules_ignore_and_annotations_silence() {
+    let run = step(data("bad/host-path.yaml"))
+        .input("ignore", "host-path")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    let run = step(data("bad/host-path.yaml"))
+        .input("rules", "privileged, host-namespaces")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("annotated.yaml");
+    let text = std::fs::read_to_string(data("bad/host-path.yaml")).unwrap().replacen(
+        "  labels: {app: web}\n",
+        "  labels: {app: web}\n  annotations:\n    ready-actions/ignore: seccomp-profile, host-path\n",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let run = step(&file).run();
+    assert_eq!(run.code, 0, "{}", run.log());
+}
+
+#[test]
+fn a_literal_secret_is_masked_and_never_printed() {
+    let run = step(data("bad/secret-in-env.yaml")).run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    let secret = "tok-9f8e7d6c5b4a";
+    assert!(
+        run.stdout.starts_with(&format!("::add-mask::{secret}\n")),
+        "{}",
+        run.log()
+    );
+    assert_eq!(run.log().matches(secret).count(), 1, "{}", run.log());
+    assert!(!run.summary.contains(secret));
+    assert!(
+        run.stdout.contains("env API_TOKEN looks like a secret"),
+        "{}",
+        run.log()
+    );
+}
+
+#[test]
+fn annotations_are_capped_and_the_rest_listed_in_the_summary() {
+    // Every container rule broken at once, in 3 Jobs: far more than 10 findings.
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: JOB}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'busybox'}]\n";
+    let stream: Vec<String> = (1..=3)
+        .map(|i| job.replace("JOB", &format!("j{i}")))
+        .collect();
+    let run = Step::new()
+        .args(["k8s-ready", "--manifests", "-"])
+        .stdin(stream.join("---\n"))
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    let findings: usize = run.output("findings").parse().unwrap();
+    assert!(findings > 20, "{findings}");
+    assert_eq!(annotations(&run).len(), 10, "{}", run.log());
+    assert!(run.summary.contains("j3"), "{}", run.summary);
+}
+
+#[test]
+fn sarif_is_written_for_code_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.sarif");
+    let run = step(data("bad/ingress-tls.yaml"))
+        .input("sarif", &path)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("sarif"), path.to_str().unwrap());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run0 = &sarif["runs"][0];
+    assert_eq!(
+        run0["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        Rule::ALL.len()
+    );
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "ingress-tls");
+    let index = results[0]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run0["tool"]["driver"]["rules"][index]["id"], "ingress-tls");
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert!(
+        location["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad/ingress-tls.yaml")
+    );
+    assert!(location["region"]["startLine"].as_u64().unwrap() > 1);
+}
+
+/// A kustomization with the good manifests and a namespace, rendered by the real kubectl.
+#[test]
+fn kustomize_renders_through_kubectl() {
+    let Some(kubectl) = kubectl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data("good.yaml"), dir.path().join("app.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\ncommonLabels: {team: shop}\n",
+    )
+    .unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&kubectl, bin.path().join("kubectl")).unwrap();
+    let run = step("")
+        .input("kustomize", dir.path())
+        .env("PATH", bin.path())
+        .run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("objects"), "4");
+}
+
+#[test]
+fn kustomize_without_kubectl_or_failing_is_invalid() {
+    let bin = tempfile::tempdir().unwrap();
+    let run = step("")
+        .input("kustomize", "overlays/prod")
+        .env("PATH", bin.path())
+        .run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout.contains("needs kubectl on PATH"),
+        "{}",
+        run.log()
+    );
+    // A fake kubectl that fails as kustomize does on a missing directory.
+    let fake = bin.path().join("kubectl");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'error: must build at directory: not a valid directory' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = step("")
+        .input("kustomize", "overlays/prod")
+        .env("PATH", bin.path())
+        .run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout.contains("must build at directory"),
+        "{}",
+        run.log()
+    );
+}
+
+/// kubectl from scripts/provision/k8s_ready.sh (READY_TEST_KUBECTL) or PATH; missing, the test
+/// fails unless READY_ALLOW_MISSING_TOOLS=1 (CI installs it).
+fn kubectl() -> Option<PathBuf> {
+    let found = std::env::var_os("READY_TEST_KUBECTL")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join("kubectl"))
+                .find(|p| p.is_file())
+        });
+    match found {
+        Some(p) => Some(std::fs::canonicalize(&p).unwrap_or(p)),
+        None if std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") => {
+            eprintln!("note: kubectl not found; kustomize test skipped");
+            None
+        }
+        None => panic!(
+            "kubectl not found: run scripts/test.sh (scripts/provision/k8s_ready.sh installs Debian's kubernetes-client), or set READY_ALLOW_MISSING_TOOLS=1 to skip"
+        ),
+    }
+}
