@@ -78,6 +78,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::gate_on_green::META,
     &crate::error_budget_gate::META,
     &crate::check_alembic_heads::META,
+    &crate::config_check::META,
     &crate::smoke::META,
     &crate::k8s_ready::META,
     &crate::promote::META,

@@ -70,6 +70,9 @@ pub enum Command {
     /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
     #[command(name = crate::check_alembic_heads::NAME)]
     CheckAlembicHeads(crate::check_alembic_heads::Args),
+    /// Production configuration present and sane: a schema's variables in env files, the step's environment and a GitHub environment.
+    #[command(name = crate::config_check::NAME)]
+    ConfigCheck(crate::config_check::Args),
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
@@ -96,6 +99,7 @@ impl Command {
             Command::GateOnGreen(_) => &crate::gate_on_green::META,
             Command::ErrorBudgetGate(_) => &crate::error_budget_gate::META,
             Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
+            Command::ConfigCheck(_) => &crate::config_check::META,
             Command::Smoke(_) => &crate::smoke::META,
             Command::K8sReady(_) => &crate::k8s_ready::META,
             Command::Promote(_) => &crate::promote::META,
@@ -116,6 +120,7 @@ impl Command {
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
+            Command::ConfigCheck(args) => crate::config_check::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
             Command::K8sReady(args) => crate::k8s_ready::run(args),
             Command::Promote(args) => crate::promote::run(args),

@@ -28,6 +28,7 @@
 pub mod actions;
 pub mod check_alembic_heads;
 pub mod cli;
+pub mod config_check;
 pub mod error_budget_gate;
 pub mod gate_on_green;
 pub mod gha;

@@ -43,6 +43,7 @@ fn jobs_run_in_pipeline_order() {
         "error-budget",
         "predeploy",
         "k8s-ready",
+        "config-check",
     ] {
         assert!(deploy.contains(required), "deploy does not need {required}");
     }
@@ -83,6 +84,7 @@ fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
         "error-budget",
         "predeploy",
         "k8s-ready",
+        "config-check",
     ] {
         assert!(
             condition.contains(&format!("needs.{optional}.result")),

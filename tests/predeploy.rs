@@ -41,20 +41,33 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    for text in [&run.stdout, &run.summary, &run.output_file] {
+    // Masked first (config-check registers every value it reads), then never printed.
+    assert!(
+        run.stdout
+            .starts_with("::add-mask::postgres://user:pw-VALUE-123@db/app\n")
+    );
+    let log: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    for text in [&log.join("\n"), &run.summary, &run.output_file] {
         assert!(
             !text.contains("pw-VALUE-123"),
             "a value was printed:\n{text}"
         );
     }
     assert!(
-        run.stdout.contains("::error title=required-env-missing"),
+        run.stdout.contains("::error title=missing-required"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("SENTRY_DSN is not set or is empty"));
-    assert!(run.stdout.contains("API_KEY is not set or is empty"));
-    assert!(!run.stdout.contains("DATABASE_URL is not set"));
+    assert!(
+        run.stdout
+            .contains("SENTRY_DSN is not set (required; looked in")
+    );
+    assert!(run.stdout.contains("API_KEY is empty (required; looked in"));
+    assert!(!run.stdout.contains("DATABASE_URL is"));
     assert!(
         run.summary
             .contains("| required-env | ❌ blocked | missing: SENTRY_DSN, API_KEY |"),
@@ -151,6 +164,35 @@ fn a_missing_checklist_says_what_was_looked_for() {
     assert!(run.output_file.contains("invalid"));
 }
 
+const SESSION_SECRET: &str = "c2Vzc2lvbi1zZWNyZXQtb2YtdGhlLWRlbW8tMDEyMzQ1Njc4OWFiY2RlZg";
+
+/// The demo's production configuration, by config-check: a short secret blocks, on its name.
+#[test]
+fn the_demo_checks_its_schema_for_production() {
+    let run = predeploy(
+        &["--config", &demo(), "--offline"],
+        &[
+            ("DATABASE_URL", "postgres://postgres:postgres@db/drafts"),
+            ("SESSION_SECRET", "s3ssion-VALUE"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("SESSION_SECRET (the step's environment): 13 characters, needs ≥ 32"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("::error title=default-credentials"));
+    assert!(
+        run.summary.contains(
+            "| required-env | ❌ blocked | 3 problems in the configuration for production |"
+        ),
+        "{}",
+        run.summary
+    );
+}
+
 fn demo() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/demo/ready.yml")
@@ -201,12 +243,23 @@ fn the_demo_gives_a_real_verdict_offline() {
     let run = predeploy(
         &["--config", &demo(), "--offline"],
         &[
-            ("DATABASE_URL", "postgres://db/drafts"),
-            ("SESSION_SECRET", "s3ssion-VALUE"),
+            ("DATABASE_URL", "postgres://drafts:Xk2-rot8ted-Pw@db/drafts"),
+            ("SESSION_SECRET", SESSION_SECRET),
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(!run.stdout.contains("s3ssion-VALUE") && !run.summary.contains("s3ssion-VALUE"));
+    let log: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!log.join("\n").contains(SESSION_SECRET) && !run.summary.contains(SESSION_SECRET));
+    assert!(
+        run.summary
+            .contains("| required-env | ✅ passed | 7 variable(s) present |"),
+        "{}",
+        run.summary
+    );
     let checklist = run
         .output_file
         .split("checklist<<")
@@ -289,7 +342,8 @@ fn a_checklist_in_a_subdirectory_reads_its_gates_files_beside_it() {
         .run();
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
-        run.summary.contains("| check-alembic-heads | ❌ blocked | "),
+        run.summary
+            .contains("| check-alembic-heads | ❌ blocked | "),
         "{}",
         run.summary
     );
@@ -336,4 +390,40 @@ fn errors_and_findings_name_their_line_in_the_checklist() {
         run.stdout
     );
     assert_eq!(line_of("API_KEY").as_deref(), Some("4"), "{}", run.stdout);
+}
+
+/// config-check as a gate of its own: its files are read beside ready.yml, and it blocks on its
+/// findings like any gate.
+#[test]
+fn config_check_runs_as_a_gate_with_paths_beside_the_checklist() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    write(
+        &deploy,
+        "schema.yml",
+        "variables:\n  WORKERS: {required: true, type: int, min: 1}\n",
+    );
+    write(&deploy, ".env.prod", "WORKERS=0\n");
+    let config = write(
+        &deploy,
+        "ready.yml",
+        "gates:\n  config-check:\n    schema: schema.yml\n    env-files: .env.prod\n",
+    );
+    let run = support::Step::new()
+        .current_dir(dir.path())
+        .args(["predeploy", "--config", &config])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("out-of-range") && run.stdout.contains("WORKERS ("),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary
+            .contains("| config-check | ❌ blocked | 1 problem in the configuration |"),
+        "{}",
+        run.summary
+    );
 }

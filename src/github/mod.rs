@@ -19,6 +19,8 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const API_VERSION: &str = "2022-11-28";
 /// GitHub's largest page.
 pub const PER_PAGE: u32 = 100;
+/// The largest page of the Actions variables endpoints.
+pub const VARIABLES_PER_PAGE: u32 = 30;
 /// The most pages one list is read from (100 000 items), so that a server announcing an endless
 /// list cannot keep the gate paging until its deadline.
 pub const MAX_PAGES: u32 = 1000;
@@ -391,6 +393,51 @@ impl Client {
         .await
     }
 
+    /// The names of a deployment environment's secrets, every page.
+    pub async fn environment_secret_names(
+        &self,
+        repo: &Repo,
+        environment: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<String>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/environments/{}/secrets?per_page={PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_query(environment)
+        );
+        let list = self
+            .pages(&path, deadline, |l: models::EnvironmentSecretList| {
+                (l.secrets, Some(l.total_count))
+            })
+            .await?;
+        Ok(list.value.into_iter().map(|n| n.name).collect())
+    }
+
+    /// The names of a deployment environment's variables, every page (of at most 30).
+    pub async fn environment_variable_names(
+        &self,
+        repo: &Repo,
+        environment: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<String>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/environments/{}/variables?per_page={VARIABLES_PER_PAGE}",
+            repo.owner,
+            repo.name,
+            encode_query(environment)
+        );
+        let list = self
+            .pages_of(
+                VARIABLES_PER_PAGE,
+                &path,
+                deadline,
+                |l: models::EnvironmentVariableList| (l.variables, Some(l.total_count)),
+            )
+            .await?;
+        Ok(list.value.into_iter().map(|n| n.name).collect())
+    }
+
     /// Every page of a list that GitHub pages with `Link: <…>; rel="next"` headers (pulls,
     /// issues), up to `MAX_PAGES`. A list that goes on past them, or links back to a page it
     /// already gave, is an error: deciding on part of it could miss what should block.
@@ -524,6 +571,17 @@ impl Client {
         deadline: Option<Instant>,
         split: impl Fn(P) -> (Vec<T>, Option<u64>),
     ) -> Result<Fetched<Vec<T>>, ApiError> {
+        self.pages_of(PER_PAGE, first, deadline, split).await
+    }
+
+    /// `pages` for an endpoint whose pages hold at most `per_page` items.
+    async fn pages_of<P: DeserializeOwned, T>(
+        &self,
+        per_page: u32,
+        first: &str,
+        deadline: Option<Instant>,
+        split: impl Fn(P) -> (Vec<T>, Option<u64>),
+    ) -> Result<Fetched<Vec<T>>, ApiError> {
         let mut items = Vec::new();
         let mut changed = false;
         for page in 1..=MAX_PAGES {
@@ -535,7 +593,7 @@ impl Client {
             let fetched = self.get::<P>(&path, deadline).await?;
             changed |= fetched.changed;
             let (batch, total) = split(fetched.value);
-            let short = batch.len() < PER_PAGE as usize;
+            let short = batch.len() < per_page as usize;
             items.extend(batch);
             let incomplete = |reason: String| ApiError::Decode {
                 url: redacted(&format!("{}{first}", self.base)),
@@ -543,10 +601,10 @@ impl Client {
             };
             match total {
                 Some(total) if items.len() as u64 >= total => break,
-                Some(total) if total > u64::from(MAX_PAGES * PER_PAGE) => {
+                Some(total) if total > u64::from(MAX_PAGES * per_page) => {
                     return Err(incomplete(format!(
                         "total_count is {total}, more than the {} items (of {MAX_PAGES} pages) the gate reads",
-                        MAX_PAGES * PER_PAGE
+                        MAX_PAGES * per_page
                     )));
                 }
                 Some(total) if short => {
@@ -620,7 +678,7 @@ pub fn encode_path(segment: &str) -> String {
     out
 }
 
-/// Percent-encodes a query value (everything but unreserved characters).
+/// Percent-encodes a query value or one path segment (everything but unreserved characters).
 pub fn encode_query(value: &str) -> String {
     encode_path(value).replace('/', "%2F")
 }

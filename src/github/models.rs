@@ -179,6 +179,29 @@ pub struct WorkflowRun {
     pub html_url: Option<String>,
 }
 
+/// `GET /repos/{owner}/{repo}/environments/{name}/secrets`: names only, GitHub never returns
+/// secret values.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvironmentSecretList {
+    pub total_count: u64,
+    #[serde(default)]
+    pub secrets: Vec<Named>,
+}
+
+/// `GET /repos/{owner}/{repo}/environments/{name}/variables`. The answer carries each value too;
+/// only the name is read, so no value is held, let alone printed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvironmentVariableList {
+    pub total_count: u64,
+    #[serde(default)]
+    pub variables: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Named {
+    pub name: String,
+}
+
 /// `GET /repos/{owner}/{repo}/pulls/{pull_number}` and the items of `GET …/pulls`. The list's
 /// items lack `merged`: `merged_at` tells there.
 #[derive(Debug, Clone, Deserialize)]

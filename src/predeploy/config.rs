@@ -2,7 +2,6 @@
 //! environment variables must be present.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -10,18 +9,35 @@ pub struct Config {
     /// Variables that must be set and non-empty.
     #[serde(default)]
     pub required_env: Vec<String>,
-    /// A `.env.example`-style file whose variable names are required too.
+    /// A `.env.example`-style file whose variable names are required too (with
+    /// `config-schema`: whose names must match the schema's).
     #[serde(default)]
     pub required_env_from: Option<String>,
+    /// A config-check schema: the required variables, their types and rules.
+    #[serde(default)]
+    pub config_schema: Option<String>,
+    /// The environment the schema is checked for (`production`, `staging`).
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// `.env` files config-check reads besides the step's environment.
+    #[serde(default)]
+    pub env_files: Vec<String>,
     /// Gates in the order they run: action name → its inputs, as in the action's `with:`.
     #[serde(default)]
     pub gates: yaml_serde::Mapping,
 }
 
 impl Config {
-    /// Lists no variable, no variables file and no gate.
+    /// Lists no variable, no variables file, no schema and no gate.
     pub fn is_empty(&self) -> bool {
-        self.required_env.is_empty() && self.required_env_from.is_none() && self.gates.is_empty()
+        !self.checks_variables() && self.gates.is_empty()
+    }
+
+    /// Whether the `required-env` item has anything to check.
+    pub fn checks_variables(&self) -> bool {
+        !self.required_env.is_empty()
+            || self.required_env_from.is_some()
+            || self.config_schema.is_some()
     }
 }
 
@@ -62,59 +78,9 @@ fn scalar(value: &yaml_serde::Value) -> Result<String, String> {
     }
 }
 
-/// Variable names of a `.env.example` file: `NAME=...` lines, `export` allowed, comments skipped.
-pub fn env_example_names(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let l = l.strip_prefix("export ").unwrap_or(l);
-            let name = l.split('=').next()?.trim();
-            let valid = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit());
-            valid.then(|| name.to_string())
-        })
-        .collect()
-}
-
-/// Required variables that are unset or empty, by name; values are never looked at beyond that.
-pub fn missing_env(names: &[String], lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
-    let mut seen = BTreeMap::new();
-    for name in names {
-        seen.entry(name.clone())
-            .or_insert_with(|| lookup(name).is_none_or(|v| v.is_empty()));
-    }
-    names
-        .iter()
-        .filter(|n| seen.remove(*n).unwrap_or(false))
-        .cloned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn env_example_names_skip_comments_and_accept_export() {
-        let text = "# db\nDATABASE_URL=postgres://x\nexport API_KEY=\n\n1BAD=x\nnot a line\nREDIS_URL = redis://\n";
-        assert_eq!(
-            env_example_names(text),
-            ["DATABASE_URL", "API_KEY", "REDIS_URL"]
-        );
-    }
-
-    #[test]
-    fn missing_env_counts_empty_as_missing_once() {
-        let names = vec!["A".to_string(), "B".into(), "C".into(), "A".into()];
-        let env = |n: &str| match n {
-            "A" => Some(String::new()),
-            "B" => Some("set".into()),
-            _ => None,
-        };
-        assert_eq!(missing_env(&names, env), ["A", "C"]);
-    }
 
     #[test]
     fn gate_inputs_become_flags() {

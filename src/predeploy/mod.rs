@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     // An empty checklist would pass without checking anything: that is a mistake, not a pass.
     let config = config.filter(|c| !c.is_empty()).ok_or_else(|| {
         Failure::invalid_at(
-            format!("{file} lists nothing to check: give required-env, required-env-from or gates"),
+            format!("{file} lists nothing to check: give required-env, required-env-from, config-schema or gates"),
             Location::file(&file),
         )
     })?;
@@ -84,63 +84,96 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 /// Where a path of the checklist is: its file and, when the path is in it, its line.
 type Place<'a> = dyn Fn(&[PathItem]) -> Location + 'a;
 
+/// The required variables, checked by config-check: `required-env` and the names of
+/// `required-env-from` must be set and non-empty in the step's environment; with a
+/// `config-schema`, its variables are checked (in `env-files` too) and `required-env-from` must
+/// name the same ones.
 fn required_env(
     config: &Config,
     place: &Place,
     base: &Path,
     findings: &mut Vec<Finding>,
 ) -> Result<Item, Failure> {
-    let mut names = config.required_env.clone();
-    if let Some(from) = &config.required_env_from {
-        let text = std::fs::read_to_string(base.join(from)).map_err(|e| {
-            Failure::invalid_at(
-                format!("cannot read required-env-from {from}: {e}"),
-                place(&[PathItem::Key("required-env-from")]),
-            )
-        })?;
-        names.extend(config::env_example_names(&text));
-    }
-    let missing = config::missing_env(&names, |n| std::env::var(n).ok());
-    for name in &missing {
-        // On the name in `required-env`, or on `required-env-from` for a name read from there.
-        let listed = config.required_env.iter().position(|n| n == name);
-        let at = match listed {
-            Some(index) => place(&[PathItem::Key("required-env"), PathItem::Index(index)]),
-            None => place(&[PathItem::Key("required-env-from")]),
-        };
-        findings.push(
-            Finding::error(
-                "required-env-missing",
-                "Required variable missing",
-                format!("{name} is not set or is empty"),
-            )
-            .at(at),
-        );
-    }
-    let (outcome, why) = match (names.is_empty(), missing.is_empty()) {
-        (true, _) => (Outcome::Skipped, "no required variables listed".to_string()),
-        (false, true) => (
-            Outcome::Ran(Verdict::Passed),
-            format!("{} variable(s) present", dedup_len(&names)),
-        ),
-        (false, false) => (
-            Outcome::Ran(Verdict::Blocked),
-            format!("missing: {}", missing.join(", ")),
-        ),
-    };
-    Ok(Item {
+    let item = |outcome, why: String| Item {
         name: "required-env".into(),
         outcome,
         why,
         outputs: Vec::new(),
-    })
-}
-
-fn dedup_len(names: &[String]) -> usize {
-    names
+    };
+    if !config.checks_variables() {
+        return Ok(item(
+            Outcome::Skipped,
+            "no required variables listed".into(),
+        ));
+    }
+    // Each missing name is reported on the line that lists it: its entry in `required-env`,
+    // or `required-env-from` for a name read from that file.
+    let mut required_at: Vec<(String, Location)> = config
+        .required_env
         .iter()
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
+        .enumerate()
+        .map(|(i, n)| {
+            let at = place(&[PathItem::Key("required-env"), PathItem::Index(i)]);
+            (n.clone(), at)
+        })
+        .collect();
+    let from = config.required_env_from.as_ref();
+    let mut env_example = None;
+    match (from, &config.config_schema) {
+        // With a schema the file is for parity, as config-check's env-example.
+        (Some(from), Some(_)) => env_example = Some(from.clone()),
+        (Some(from), None) => {
+            let path = base.join(from).display().to_string();
+            let names = crate::config_check::example_names(&path).map_err(|_| {
+                Failure::invalid_at(
+                    format!("cannot read required-env-from {from}"),
+                    place(&[PathItem::Key("required-env-from")]),
+                )
+            })?;
+            let at = place(&[PathItem::Key("required-env-from")]);
+            required_at.extend(names.names.into_iter().map(|(n, _)| (n, at.clone())));
+        }
+        (None, _) => {}
+    }
+    let args = crate::config_check::Args {
+        schema: config.config_schema.clone(),
+        environment: config.environment.clone(),
+        env_files: Some(config.env_files.join("\n")),
+        required: Some(
+            required_at
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        required_at,
+        env_example,
+        working_directory: Some(base.display().to_string()),
+        ..Default::default()
+    };
+    let report = crate::config_check::run(args).map_err(|f| match f {
+        Failure::Invalid { message, location } => Failure::invalid_at(
+            format!("required-env: {message}"),
+            location.unwrap_or_else(|| place(&[])),
+        ),
+        other => other,
+    })?;
+    findings.extend(report.findings.iter().cloned());
+    let output = |name: &str| {
+        report
+            .outputs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let missing = output("missing");
+    let why = match report.verdict {
+        Verdict::Passed => format!("{} variable(s) present", output("variables")),
+        _ if !missing.is_empty() => format!("missing: {}", missing.replace(',', ", ")),
+        _ => report.headline.clone(),
+    };
+    Ok(item(Outcome::Ran(report.verdict), why))
 }
 
 fn github_token() -> Option<String> {

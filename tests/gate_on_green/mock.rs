@@ -206,6 +206,9 @@ pub struct World {
     pub violations: Vec<String>,
     pub auth_missing: u32,
     pub rate_remaining: u64,
+    /// Per deployment environment: its secrets' names, and its variables (name, value).
+    pub environment_secrets: HashMap<String, Vec<String>>,
+    pub environment_variables: HashMap<String, Vec<(String, String)>>,
 }
 
 #[derive(Clone)]
@@ -607,6 +610,52 @@ fn answer(
             comment["body"] = json!(text);
             comment.clone()
         }
+        "actions/list-environment-secrets" | "actions/list-environment-variables" => {
+            let environment = params["environment_name"].clone();
+            let secrets = operation == "actions/list-environment-secrets";
+            let (file, key) = if secrets {
+                ("actions.environment-secrets.list.json", "secrets")
+            } else {
+                ("actions.environment-variables.list.json", "variables")
+            };
+            let mut list = fixture(file);
+            let template = list[key][0].clone();
+            let items: Option<Vec<Value>> = if secrets {
+                world.environment_secrets.get(&environment).map(|names| {
+                    names
+                        .iter()
+                        .map(|n| {
+                            let mut item = template.clone();
+                            item["name"] = json!(n);
+                            item
+                        })
+                        .collect()
+                })
+            } else {
+                world.environment_variables.get(&environment).map(|vars| {
+                    vars.iter()
+                        .map(|(n, v)| {
+                            let mut item = template.clone();
+                            item["name"] = json!(n);
+                            item["value"] = json!(v);
+                            item
+                        })
+                        .collect()
+                })
+            };
+            let Some(items) = items else {
+                return (
+                    404,
+                    ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+                );
+            };
+            // GitHub serves at most 30 variables a page, whatever per_page asks.
+            let per_page = if secrets { per_page } else { per_page.min(30) };
+            let (total, page_items) = page_of(items, page, per_page);
+            list["total_count"] = json!(total);
+            list[key] = json!(page_items);
+            list
+        }
         other => {
             world
                 .violations
@@ -700,7 +749,7 @@ fn spec_check_accepts_valid_and_rejects_invalid_requests() {
         )
         .is_err()
     );
-    assert!(spec.check("GET", "/repos/o/r/pulls", &[]).is_err());
+    assert!(spec.check("GET", "/repos/o/r/no-such-list", &[]).is_err());
     assert!(
         spec.check("POST", "/repos/o/r/commits/abc/check-runs", &[])
             .is_err()

@@ -4,6 +4,7 @@
 use crate::inputs::{self, BINARY_CASES, CASES, clean_error, syntax_error_line};
 use crate::support;
 use proptest::prelude::*;
+use ready_actions::config_check::dotenv;
 use ready_actions::predeploy::config::{self, Config};
 
 const SEED: &str = "required-env: [DATABASE_URL, API_KEY]
@@ -83,12 +84,6 @@ const METRICS: &str = r#"{"windows": {"30d": {"good": 999, "total": 1000}, "6h":
 const FREEZES: &str =
     "freezes:\n  - reason: Friday\n    weekly: {days: [fri], start: '15:00', end: '18:00'}\n";
 
-fn is_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !n.starts_with(|c: char| c.is_ascii_digit())
-}
-
 proptest! {
     #![proptest_config(inputs::config(CASES))]
 
@@ -115,22 +110,21 @@ proptest! {
         }
     }
 
+    /// `.env` files (config-check's grammar, which predeploy's required-env reads): every key
+    /// is in the text on one of its lines, and every statement skipped has a line of the text.
     #[test]
-    fn env_files_give_variable_names_only(text in prop_oneof![inputs::soup(ENV_FRAGMENTS, 24), any::<String>()]) {
-        let names = config::env_example_names(&text);
-        for n in &names {
-            prop_assert!(is_name(n), "{n:?}");
-            prop_assert!(text.contains(n.as_str()));
+    fn env_files_give_keys_on_their_lines(text in prop_oneof![inputs::soup(ENV_FRAGMENTS, 24), any::<String>()]) {
+        let parsed = dotenv::parse(&text);
+        let lines = text.replace("\r\n", "\n").matches(['\n', '\r']).count() as u32 + 1;
+        for b in &parsed.bindings {
+            prop_assert!(!b.key.is_empty() && text.contains(b.key.as_str()), "{b:?}");
+            prop_assert!((1..=lines).contains(&b.line), "{b:?} of {lines} lines");
         }
-        // A variable set to a value is present; one set empty or unset is missing, once.
-        let value = |n: &str| n.len().is_multiple_of(2).then(|| "v".repeat(n.len() % 3));
-        let missing = config::missing_env(&names, value);
-        let mut seen = std::collections::BTreeSet::new();
-        prop_assert!(missing.iter().all(|m| seen.insert(m)), "reported twice: {missing:?}");
-        for n in &names {
-            let unset = value(n).is_none_or(|v| v.is_empty());
-            prop_assert_eq!(missing.contains(n), unset, "{}", n);
+        for line in &parsed.invalid_lines {
+            prop_assert!((1..=lines).contains(line), "invalid line {line} of {lines}");
         }
+        let values = |k: &str| k.len().is_multiple_of(2).then(|| "v".to_string());
+        prop_assert_eq!(dotenv::expand(&parsed.bindings, &values).len(), parsed.bindings.len());
     }
 }
 
