@@ -6,12 +6,12 @@ pub mod budget;
 pub mod chart;
 mod collect;
 mod decision;
-pub mod duration;
+pub use crate::prometheus::duration;
 pub mod freeze;
 pub mod metrics_file;
 mod present;
 pub mod prometheus;
-pub mod slo;
+pub use crate::slo;
 
 use crate::report::{Failure, Location, Report};
 use budget::Observed;
@@ -134,64 +134,8 @@ fn read(path: &Path, what: &str) -> Result<String, Failure> {
 }
 
 enum Source {
-    Prometheus {
-        url: reqwest::Url,
-        headers: reqwest::header::HeaderMap,
-    },
+    Prometheus(crate::prometheus::Server),
     File(BTreeMap<u64, Observed>, PathBuf),
-}
-
-/// `Name: value` lines. The values of credential headers (Authorization, X-Api-Key, …) are
-/// registered as secrets before anything else happens, and refused when too short to mask; the
-/// others (X-Scope-OrgID) are not secrets, so that masking them does not hide digits everywhere.
-fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
-    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-    let mut map = HeaderMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Failure::invalid(format!(
-                "prometheus-headers line {} is not `Name: value`",
-                i + 1
-            )));
-        };
-        let value = value.trim();
-        let secret = crate::http::is_credential_header(name.trim());
-        if secret {
-            // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
-            let credential = value.split_once(' ').map_or(value, |(_, c)| c.trim());
-            crate::gha::secrets::check_maskable(
-                &format!(
-                    "prometheus-headers line {}: the value of {}",
-                    i + 1,
-                    name.trim()
-                ),
-                credential,
-            )
-            .map_err(Failure::invalid)?;
-            crate::gha::secrets::register(value);
-            crate::gha::secrets::register(credential);
-        }
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            Failure::invalid(format!(
-                "prometheus-headers line {}: `{}` is not a header name",
-                i + 1,
-                name.trim()
-            ))
-        })?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            Failure::invalid(format!(
-                "prometheus-headers line {}: the value of {name} has characters a header cannot carry",
-                i + 1
-            ))
-        })?;
-        value.set_sensitive(secret);
-        map.append(name, value);
-    }
-    Ok(map)
 }
 
 fn source(args: &Args) -> Result<Source, Failure> {
@@ -202,29 +146,10 @@ fn source(args: &Args) -> Result<Source, Failure> {
         (None, None) => Err(Failure::invalid(
             "give prometheus-url (a server with the Prometheus query API) or metrics-file",
         )),
-        (Some(url), None) => {
-            let parsed = reqwest::Url::parse(url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| {
-                    Failure::invalid(format!(
-                        "prometheus-url `{}` is not an http(s) URL",
-                        crate::http::redacted_url(
-                            &reqwest::Url::parse(url)
-                                .unwrap_or_else(|_| reqwest::Url::parse("invalid:").unwrap())
-                        )
-                    ))
-                })?;
-            crate::gha::secrets::register_url_credentials(&parsed);
-            let headers = match given(&args.prometheus_headers) {
-                Some(h) => parse_headers(h)?,
-                None => reqwest::header::HeaderMap::new(),
-            };
-            Ok(Source::Prometheus {
-                url: parsed,
-                headers,
-            })
-        }
+        (Some(url), None) => Ok(Source::Prometheus(crate::prometheus::Server::connect(
+            url,
+            given(&args.prometheus_headers),
+        )?)),
         (None, Some(path)) => {
             let text = read(path, "metrics-file")?;
             let obs = metrics_file::parse(&text).map_err(|e| {
@@ -321,7 +246,7 @@ fn freezes(args: &Args) -> Result<Vec<freeze::Freeze>, Failure> {
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let source = source(&args)?;
-    let slo = objective_slo(&args, matches!(source, Source::Prometheus { .. }))?;
+    let slo = objective_slo(&args, matches!(source, Source::Prometheus(_)))?;
     let window = duration::parse(given(&args.window).unwrap_or("30d"))
         .map_err(|e| Failure::invalid(format!("window: {e}")))?;
     let at = parse_at(&args)?;
@@ -360,13 +285,13 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 round_trips: 0,
             }
         }
-        Source::Prometheus { url, headers } => {
+        Source::Prometheus(server) => {
             let sli = slo
                 .sli
                 .as_ref()
                 .expect("queries are required with Prometheus");
             crate::runtime::block_on(collect::query_prometheus(
-                url, headers, sli, &windows, window, at,
+                server, sli, &windows, window, at,
             ))?
         }
     };
