@@ -77,6 +77,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::error_budget_gate::META,
     &crate::check_alembic_heads::META,
     &crate::smoke::META,
+    &crate::watch::META,
     &crate::promote::META,
     &crate::rollback::META,
 ];

@@ -73,6 +73,9 @@ pub enum Command {
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
+    /// After the deploy, keep measuring the new version against the old one; fail on regression.
+    #[command(name = crate::watch::NAME)]
+    Watch(crate::watch::Args),
     /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
     #[command(name = crate::promote::NAME)]
     Promote(crate::promote::Args),
@@ -91,6 +94,7 @@ impl Command {
             Command::ErrorBudgetGate(_) => &crate::error_budget_gate::META,
             Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
             Command::Smoke(_) => &crate::smoke::META,
+            Command::Watch(_) => &crate::watch::META,
             Command::Promote(_) => &crate::promote::META,
             Command::Rollback(_) => &crate::rollback::META,
         }
@@ -109,6 +113,7 @@ impl Command {
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
+            Command::Watch(args) => crate::watch::run(args),
             Command::Promote(args) => crate::promote::run(args),
             Command::Rollback(args) => crate::rollback::run(args),
         }

@@ -33,4 +33,5 @@ pub mod rollback;
 pub mod runtime;
 pub mod slo;
 pub mod smoke;
+pub mod watch;
 pub mod yaml;

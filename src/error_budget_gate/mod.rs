@@ -124,14 +124,7 @@ fn given_path(value: &Option<String>) -> Option<&Path> {
     given(value).map(Path::new)
 }
 
-fn read(path: &Path, what: &str) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Failure::invalid_at(
-            format!("cannot read {what} {}: {e}", path.display()),
-            Location::file(path.display().to_string()),
-        )
-    })
-}
+use crate::inputs::read_file as read;
 
 enum Source {
     Prometheus(crate::prometheus::Server),

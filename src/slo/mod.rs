@@ -1,5 +1,6 @@
-//! The objective: an SLO from a Sloth `prometheus/v1` spec file, or one given inline. Sloth's
-//! queries carry a `{{.window}}` placeholder that the gate fills with each window it evaluates.
+//! SLOs, shared by error-budget-gate and watch: from a Sloth `prometheus/v1` spec file, or one
+//! given inline. Sloth's queries carry a `{{.window}}` placeholder that each action fills with
+//! the windows it measures.
 
 use serde::Deserialize;
 
@@ -123,6 +124,16 @@ pub struct SpecError {
 }
 
 impl SpecError {
+    /// The error as invalid input, at the file (and line) of `input`.
+    pub fn at(self, input: &str, file: &str) -> crate::report::Failure {
+        use crate::report::Location;
+        let loc = match self.line {
+            Some(l) => Location::line(file, l),
+            None => Location::file(file),
+        };
+        crate::report::Failure::invalid_at(format!("{input}: {}", self.message), loc)
+    }
+
     fn new(message: impl Into<String>) -> Self {
         SpecError {
             message: message.into(),
@@ -133,6 +144,26 @@ impl SpecError {
 
 /// Reads a Sloth `prometheus/v1` spec and picks the SLO named `wanted`, or the only one.
 pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
+    let spec = read_sloth(text)?;
+    if wanted.is_none() && spec.slos.len() > 1 {
+        let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
+        return Err(SpecError::new(format!(
+            "the spec has {} SLOs; pick one with `slo`: {}",
+            names.len(),
+            names.join(", ")
+        )));
+    }
+    let mut slos = pick_sloth(&spec, wanted.as_slice())?;
+    Ok(slos.remove(0))
+}
+
+/// Reads a Sloth `prometheus/v1` spec: the SLOs named in `wanted`, or all of them when it is
+/// empty, in the file's order.
+pub fn all_from_sloth(text: &str, wanted: &[&str]) -> Result<Vec<Slo>, SpecError> {
+    pick_sloth(&read_sloth(text)?, wanted)
+}
+
+fn read_sloth(text: &str) -> Result<SpecFile, SpecError> {
     let spec: SpecFile = crate::yaml::from_str(text).map_err(|e| SpecError {
         message: format!("not a Sloth spec: {e}"),
         line: e.location().map(|l| l.line() as u32),
@@ -143,24 +174,36 @@ pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
             spec.version
         )));
     }
+    if spec.slos.is_empty() {
+        return Err(SpecError::new("the spec has no SLOs under `slos`"));
+    }
+    Ok(spec)
+}
+
+fn pick_sloth(spec: &SpecFile, wanted: &[&str]) -> Result<Vec<Slo>, SpecError> {
     let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
-    let chosen = match (wanted, spec.slos.len()) {
-        (_, 0) => return Err(SpecError::new("the spec has no SLOs under `slos`")),
-        (Some(name), _) => spec.slos.iter().find(|s| s.name == name).ok_or_else(|| {
-            SpecError::new(format!(
-                "no SLO named `{name}` in the spec; it has: {}",
-                names.join(", ")
-            ))
-        })?,
-        (None, 1) => &spec.slos[0],
-        (None, _) => {
-            return Err(SpecError::new(format!(
-                "the spec has {} SLOs; pick one with `slo`: {}",
-                names.len(),
-                names.join(", ")
-            )));
-        }
+    let chosen: Vec<&SpecSlo> = if wanted.is_empty() {
+        spec.slos.iter().collect()
+    } else {
+        wanted
+            .iter()
+            .map(|name| {
+                spec.slos.iter().find(|s| s.name == *name).ok_or_else(|| {
+                    SpecError::new(format!(
+                        "no SLO named `{name}` in the spec; it has: {}",
+                        names.join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
     };
+    chosen
+        .into_iter()
+        .map(|c| sloth_slo(&spec.service, c))
+        .collect()
+}
+
+fn sloth_slo(service: &str, chosen: &SpecSlo) -> Result<Slo, SpecError> {
     let what = |field: &str| format!("SLO `{}`: {field}", chosen.name);
     let objective = check_objective(chosen.objective).map_err(|e| SpecError::new(what(&e)))?;
     let sli = match (&chosen.sli.events, &chosen.sli.raw, &chosen.sli.plugin) {
@@ -191,10 +234,10 @@ pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
             )));
         }
     };
-    let name = if spec.service.is_empty() {
+    let name = if service.is_empty() {
         chosen.name.clone()
     } else {
-        format!("{}/{}", spec.service, chosen.name)
+        format!("{service}/{}", chosen.name)
     };
     Ok(Slo {
         name,
@@ -271,6 +314,15 @@ slos:
                 .message
                 .contains("placeholder")
         );
+    }
+
+    #[test]
+    fn all_slos_or_the_named_ones_in_order() {
+        let all = all_from_sloth(SPEC, &[]).unwrap();
+        assert_eq!(all.len(), 2);
+        let named = all_from_sloth(SPEC, &["checkout-ratio", "requests-availability"]).unwrap();
+        assert_eq!(named[0].name, "shop/checkout-ratio");
+        assert_eq!(named[1].name, "shop/requests-availability");
     }
 
     #[test]
