@@ -6,13 +6,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 use support::Run;
+use support::prometheus::{self, Server, free_port};
 
 /// The newest sample: Friday 2024-06-07 12:00:00 UTC. Every test evaluates `at` this instant.
 const END: i64 = 1_717_761_600;
@@ -170,188 +167,21 @@ fn openmetrics() -> (String, i64) {
 
 // ---------------------------------------------------------------- the server
 
-struct Server {
-    port: u16,
-    /// The Prometheus process itself, killed by PID in `Drop`.
-    pid: u32,
-    /// A shell that owns the server and the data directory: when our end of its stdin closes,
-    /// which also happens when this test process dies, it kills Prometheus and removes the data.
-    _keeper: Child,
-    _stdin: Mutex<ChildStdin>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg(self.pid.to_string())
-            .status();
-    }
-}
-
-fn tool(var: &str, name: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal HTTP/1.1 GET on loopback: (status, body).
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).ok()?;
-    let status = raw.split(' ').nth(1)?.parse().ok()?;
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
-}
-
-/// Starts Prometheus with `config` on a free loopback port, its TSDB in `dir/tsdb`, and waits
-/// until it is ready.
-fn launch(prometheus: &Path, dir: &Path, config: &str) -> Result<Server, String> {
-    let tsdb = dir.join("tsdb");
-    let config_file = dir.join("prometheus.yml");
-    std::fs::write(&config_file, config).map_err(|e| e.to_string())?;
-    let port = free_port();
-    // Retention counts back from the newest block: keep far more than the 8 days of data.
-    let mut keeper = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"prom="$1"; dir="$2"; shift 2
-"$prom" "$@" >"$dir/prometheus.log" 2>&1 &
-pid=$!
-echo "$pid"
-read -r _
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-rm -rf "$dir""#,
-        )
-        .arg("sh")
-        .arg(prometheus)
-        .arg(dir)
-        .arg(format!("--config.file={}", config_file.display()))
-        .arg(format!("--storage.tsdb.path={}", tsdb.display()))
-        .arg("--storage.tsdb.retention.time=3650d")
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--log.level=warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("starting prometheus: {e}"))?;
-    let mut pid_line = String::new();
-    {
-        let mut stdout = keeper.stdout.take().unwrap();
-        let mut byte = [0u8; 1];
-        while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-            pid_line.push(byte[0] as char);
-        }
-    }
-    let pid: u32 = pid_line
-        .trim()
-        .parse()
-        .map_err(|_| "no PID from the keeper".to_string())?;
-    let server = Server {
-        port,
-        pid,
-        _stdin: Mutex::new(keeper.stdin.take().unwrap()),
-        _keeper: keeper,
-    };
-
-    // Ready when /-/ready answers 200; bounded, polling.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some((200, _)) = http_get(port, "/-/ready") {
-            break;
-        }
-        if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default();
-            return Err(format!("prometheus not ready after 90s:\n{log}"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-
-    Ok(server)
-}
-
 fn start_server() -> Result<Server, String> {
-    let missing = |what: &str| {
-        format!(
-            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
-        )
-    };
-    let prometheus =
-        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
-    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
-
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
     let (text, expected) = openmetrics();
-    let input = dir.join("data.om.txt");
-    std::fs::write(&input, text).map_err(|e| e.to_string())?;
-    let tsdb = dir.join("tsdb");
-    let out = std::process::Command::new(&promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
-        .arg(&input)
-        .arg(&tsdb)
-        .output()
-        .map_err(|e| format!("promtool: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "promtool failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let server = launch(
-        &prometheus,
-        &dir,
-        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
-    )?;
-    let port = server.port;
-
-    // Out-of-order samples are dropped without a word: count what the server holds.
-    let (status, body) = http_get(
-        port,
+    prometheus::backfilled(
+        &text,
         &format!(
-            "/api/v1/query?query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
+            "query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
         ),
+        expected,
     )
-    .ok_or("count query failed")?;
-    if status != 200 || !body.contains(&format!("\"{expected}\"")) {
-        return Err(format!(
-            "expected {expected} samples, got HTTP {status}: {body}"
-        ));
-    }
-    Ok(server)
 }
 
 /// The shared server, or None when tools are missing and READY_ALLOW_MISSING_TOOLS=1.
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    match SERVER.get_or_init(start_server) {
-        Ok(s) => Some(s),
-        Err(e)
-            if e.contains("not found")
-                && std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") =>
-        {
-            eprintln!("skipping: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
+    prometheus::shared(&SERVER, start_server)
 }
 
 /// A second Prometheus with no data of its own that reads remotely from the shared one and from
@@ -361,14 +191,14 @@ fn partial_server() -> Option<&'static Server> {
     static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
     let data = server()?;
     let started = PARTIAL.get_or_init(|| {
-        let prometheus = tool("READY_TEST_PROMETHEUS", "prometheus").ok_or("no prometheus")?;
+        let bin = prometheus::prometheus_bin()?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
         let config = format!(
             "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
             data.port,
             free_port()
         );
-        launch(&prometheus, &dir, &config)
+        prometheus::launch(&bin, &dir, &config)
     });
     Some(started.as_ref().unwrap_or_else(|e| panic!("{e}")))
 }
