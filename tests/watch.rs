@@ -108,8 +108,12 @@ fn openmetrics() -> (String, i64) {
                         cumulative[i] += if i == 6 { n } else { below };
                     }
                 }
-                ok_lines.push_str(&format!("http_requests_total{{{labels},code=\"200\"}} {ok} {t}\n"));
-                bad_lines.push_str(&format!("http_requests_total{{{labels},code=\"500\"}} {bad} {t}\n"));
+                ok_lines.push_str(&format!(
+                    "http_requests_total{{{labels},code=\"200\"}} {ok} {t}\n"
+                ));
+                bad_lines.push_str(&format!(
+                    "http_requests_total{{{labels},code=\"500\"}} {bad} {t}\n"
+                ));
                 for (i, le) in LE.iter().enumerate() {
                     bucket_lines[i].push_str(&format!(
                         "http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {} {t}\n",
@@ -192,7 +196,8 @@ fn scenario(server: &Server, name: &str, thresholds: &str, extra: &[(&str, &str)
     watch(&inputs)
 }
 
-const THRESHOLDS: &str = "error-ratio <= 1%\np95-ms <= 300\np95-ms <= baseline + 20%\nerror-ratio <= baseline + 25%\n";
+const THRESHOLDS: &str =
+    "error-ratio <= 1%\np95-ms <= 300\np95-ms <= baseline + 20%\nerror-ratio <= baseline + 25%\n";
 
 fn measurements(r: &Run) -> Vec<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(r.output("measurements"))
@@ -243,10 +248,16 @@ slos:
     let url = server.url();
     let r = watch(&[
         ("prometheus-url", url.as_str()),
-        ("prometheus-headers", "Authorization: Bearer watch-secret-token-1234"),
+        (
+            "prometheus-headers",
+            "Authorization: Bearer watch-secret-token-1234",
+        ),
         ("slo-file", slo_file.to_str().unwrap()),
         ("queries", &format!("{}\n", p95("healthy"))),
-        ("thresholds", "shop/availability <= 0.5%\nshop/availability <= baseline + 25%\np95-ms <= 200\np95-ms <= baseline + 20%"),
+        (
+            "thresholds",
+            "shop/availability <= 0.5%\nshop/availability <= baseline + 25%\np95-ms <= 200\np95-ms <= baseline + 20%",
+        ),
         ("version", "v2"),
         ("baseline-version", "v1"),
         ("duration", "10m"),
@@ -258,16 +269,53 @@ slos:
     assert_eq!(statuses(&r), vec!["passed"; 10]);
     assert_eq!(r.output("verdict-at"), at_minute(10));
     let first = &measurements(&r)[0];
-    assert!((first["new"]["values"]["shop/availability"].as_f64().unwrap() - 0.001).abs() < 1e-9, "{first}");
-    assert!((first["new"]["values"]["p95-ms"].as_f64().unwrap() - 162.5).abs() < 1e-6, "{first}");
+    assert!(
+        (first["new"]["values"]["shop/availability"]
+            .as_f64()
+            .unwrap()
+            - 0.001)
+            .abs()
+            < 1e-9,
+        "{first}"
+    );
+    assert!(
+        (first["new"]["values"]["p95-ms"].as_f64().unwrap() - 162.5).abs() < 1e-6,
+        "{first}"
+    );
     // Requests from the SLI's total rate over the 1m window: 400 a minute.
-    assert!((first["new"]["requests"].as_f64().unwrap() - 400.0).abs() < 1e-6, "{first}");
-    assert!(r.summary.contains("passed: 10 measurements of v2 over +10m, 0 failed"), "{}", r.summary);
-    assert_eq!(r.summary.matches("```mermaid\nxychart-beta").count(), 2, "{}", r.summary);
-    assert!(r.summary.contains("title \"shop/availability (%) over the watch\""), "{}", r.summary);
-    assert!(r.summary.contains("10 queries (1 per measurement"), "{}", r.summary);
+    assert!(
+        (first["new"]["requests"].as_f64().unwrap() - 400.0).abs() < 1e-6,
+        "{first}"
+    );
+    assert!(
+        r.summary
+            .contains("passed: 10 measurements of v2 over +10m, 0 failed"),
+        "{}",
+        r.summary
+    );
+    assert_eq!(
+        r.summary.matches("```mermaid\nxychart-beta").count(),
+        2,
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.summary
+            .contains("title \"shop/availability (%) over the watch\""),
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.summary.contains("10 queries (1 per measurement"),
+        "{}",
+        r.summary
+    );
     // The credential is masked first and never printed.
-    assert!(r.stdout.contains("::add-mask::watch-secret-token-1234"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("::add-mask::watch-secret-token-1234"),
+        "{}",
+        r.stdout
+    );
     let log = r.log();
     let printed: Vec<&str> = log
         .lines()
@@ -316,11 +364,16 @@ fn a_latency_regression_within_the_absolute_limit_fails_on_the_baseline_comparis
     // Five measurements of each version before the rank test may speak, then three failures.
     assert_eq!(
         statuses(&r),
-        ["passed", "passed", "passed", "passed", "failed", "failed", "failed"]
+        [
+            "passed", "passed", "passed", "passed", "failed", "failed", "failed"
+        ]
     );
     assert_eq!(r.output("verdict-at"), at_minute(7));
     let m = &measurements(&r)[6];
-    assert!((m["new"]["values"]["p95-ms"].as_f64().unwrap() - 250.0).abs() < 1e-6, "{m}");
+    assert!(
+        (m["new"]["values"]["p95-ms"].as_f64().unwrap() - 250.0).abs() < 1e-6,
+        "{m}"
+    );
     assert!(
         m["reasons"][0]
             .as_str()
@@ -338,12 +391,23 @@ fn too_little_traffic_is_inconclusive_not_a_pass() {
     assert_eq!(r.output("result"), "error");
     assert_eq!(statuses(&r), vec!["inconclusive"; 10]);
     assert!(
-        r.stdout.contains("inconclusive: only 0 of 10 measurements had enough traffic or data (min-requests 100)"),
+        r.stdout.contains(
+            "inconclusive: only 0 of 10 measurements had enough traffic or data (min-requests 100)"
+        ),
         "{}",
         r.stdout
     );
-    assert!(r.summary.contains("| +1m | inconclusive |"), "{}", r.summary);
-    assert!(r.summary.contains("4 requests, fewer than min-requests 100"), "{}", r.summary);
+    assert!(
+        r.summary.contains("| +1m | inconclusive |"),
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.summary
+            .contains("4 requests, fewer than min-requests 100"),
+        "{}",
+        r.summary
+    );
 }
 
 #[test]
@@ -390,7 +454,8 @@ fn a_noisy_version_that_is_no_worse_passes() {
     assert_eq!(s.iter().filter(|s| *s == "failed").count(), 1, "{s:?}");
     assert_eq!(s[5], "failed");
     assert!(
-        r.stdout.contains("::warning title=failed-measurement%3A Failed measurement::+6m"),
+        r.stdout
+            .contains("::warning title=failed-measurement%3A Failed measurement::+6m"),
         "{}",
         r.stdout
     );
@@ -402,8 +467,18 @@ fn a_version_without_series_fails_unless_told_to_wait() {
     let r = scenario(server, "healthy", THRESHOLDS, &[("version", "v9")]);
     assert_eq!(r.code, 1, "{}", r.log());
     assert_eq!(statuses(&r), ["failed", "failed", "failed"]);
-    assert!(r.stdout.contains("no data for the new version (on-no-data: fail)"), "{}", r.stdout);
-    let r = scenario(server, "healthy", THRESHOLDS, &[("version", "v9"), ("on-no-data", "wait")]);
+    assert!(
+        r.stdout
+            .contains("no data for the new version (on-no-data: fail)"),
+        "{}",
+        r.stdout
+    );
+    let r = scenario(
+        server,
+        "healthy",
+        THRESHOLDS,
+        &[("version", "v9"), ("on-no-data", "wait")],
+    );
     assert_eq!(r.code, 3, "{}", r.log());
     assert_eq!(statuses(&r), vec!["inconclusive"; 10]);
 }
@@ -415,23 +490,55 @@ fn invalid_inputs_exit_2_with_what_was_expected() {
     // No server needed: every one of these is refused before the first query.
     let base = [
         ("prometheus-url", "http://127.0.0.1:9"),
-        ("queries", "p95-ms: x{v=\"{{version}}\"}\nrequests: y{v=\"{{version}}\"}"),
+        (
+            "queries",
+            "p95-ms: x{v=\"{{version}}\"}\nrequests: y{v=\"{{version}}\"}",
+        ),
         ("version", "v2"),
         ("thresholds", "p95-ms <= 200"),
     ];
     for (name, value, says) in [
         ("thresholds", "p95-ms < 200", "thresholds line 1: no `<=`"),
-        ("thresholds", "p95-ms <= baseline + 10%", "set baseline-version"),
-        ("queries", "p95-ms: sum(up)\nrequests: y{v=\"{{version}}\"}", "cannot select one version in `sum(up)`"),
-        ("interval", "500ms", "interval: `500ms` must be whole seconds"),
-        ("duration", "10s", "duration / interval gives 0 measurements"),
-        ("on-no-data", "ignore", "on-no-data: `ignore` is none of fail, wait, pass"),
-        ("failure-limit", "0", "failure-limit must be a whole number, at least 1"),
-        ("start", "yesterday", "start `yesterday` is not an RFC 3339 instant"),
+        (
+            "thresholds",
+            "p95-ms <= baseline + 10%",
+            "set baseline-version",
+        ),
+        (
+            "queries",
+            "p95-ms: sum(up)\nrequests: y{v=\"{{version}}\"}",
+            "cannot select one version in `sum(up)`",
+        ),
+        (
+            "interval",
+            "500ms",
+            "interval: `500ms` must be whole seconds",
+        ),
+        (
+            "duration",
+            "10s",
+            "duration / interval gives 0 measurements",
+        ),
+        (
+            "on-no-data",
+            "ignore",
+            "on-no-data: `ignore` is none of fail, wait, pass",
+        ),
+        (
+            "failure-limit",
+            "0",
+            "failure-limit must be a whole number, at least 1",
+        ),
+        (
+            "start",
+            "yesterday",
+            "start `yesterday` is not an RFC 3339 instant",
+        ),
         ("version", "", "version is required"),
         ("prometheus-url", "ftp://x", "is not an http(s) URL"),
     ] {
-        let mut inputs: Vec<(&str, &str)> = base.iter().copied().filter(|(n, _)| *n != name).collect();
+        let mut inputs: Vec<(&str, &str)> =
+            base.iter().copied().filter(|(n, _)| *n != name).collect();
         inputs.push((name, value));
         let r = watch(&inputs);
         assert_eq!(r.code, 2, "{name}={value}: {}", r.log());
@@ -445,5 +552,9 @@ fn invalid_inputs_exit_2_with_what_was_expected() {
         ("thresholds", "p95-ms <= 200"),
     ]);
     assert_eq!(r.code, 2);
-    assert!(r.stdout.contains("min-requests needs a request count"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("min-requests needs a request count"),
+        "{}",
+        r.stdout
+    );
 }

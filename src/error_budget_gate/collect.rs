@@ -3,8 +3,8 @@
 
 use super::budget::Observed;
 use super::prometheus;
-use crate::prometheus::{Server, answer_failure};
 use super::slo::Sli;
+use crate::prometheus::{Server, answer_failure};
 use crate::report::Failure;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -39,7 +39,11 @@ pub async fn query_prometheus(
     let time = at.as_second().to_string();
     let query = prometheus::instant_query(sli, windows);
     let (status, body) = server
-        .post("query", &[("query", query), ("time", time.clone())], deadline)
+        .post(
+            "query",
+            &[("query", query), ("time", time.clone())],
+            deadline,
+        )
         .await?;
     let (observed, warnings) = prometheus::observations(&body, sli, windows)
         .map_err(|e| answer_failure(status, e, "query"))?;
@@ -54,10 +58,10 @@ pub async fn query_prometheus(
         .post(
             "query_range",
             &[
-            ("query", prometheus::ratio_query(sli, step)),
-            ("start", start.to_string()),
-            ("end", end.to_string()),
-            ("step", step.to_string()),
+                ("query", prometheus::ratio_query(sli, step)),
+                ("start", start.to_string()),
+                ("end", end.to_string()),
+                ("step", step.to_string()),
             ],
             deadline,
         )

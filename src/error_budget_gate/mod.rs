@@ -283,9 +283,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 .sli
                 .as_ref()
                 .expect("queries are required with Prometheus");
-            crate::runtime::block_on(collect::query_prometheus(
-                server, sli, &windows, window, at,
-            ))?
+            crate::runtime::block_on(collect::query_prometheus(server, sli, &windows, window, at))?
         }
     };
     let active = freeze::active(&freezes, at);

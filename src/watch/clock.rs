@@ -21,8 +21,11 @@ impl Clock {
     }
 
     pub fn now(&self) -> Timestamp {
-        let elapsed = SignedDuration::try_from(self.started.elapsed()).unwrap_or(SignedDuration::MAX);
-        self.origin.saturating_add(elapsed).unwrap_or(Timestamp::MAX)
+        let elapsed =
+            SignedDuration::try_from(self.started.elapsed()).unwrap_or(SignedDuration::MAX);
+        self.origin
+            .saturating_add(elapsed)
+            .unwrap_or(Timestamp::MAX)
     }
 
     /// How long until `at`; zero once it has passed.
@@ -48,7 +51,9 @@ mod tests {
         let start: Timestamp = "2024-06-07T12:00:00Z".parse().unwrap();
         let clock = Clock::starting_at(start);
         let real = std::time::Instant::now();
-        clock.sleep_until(start + SignedDuration::from_mins(10)).await;
+        clock
+            .sleep_until(start + SignedDuration::from_mins(10))
+            .await;
         assert_eq!(clock.now(), start + SignedDuration::from_mins(10));
         // Past instants do not wait.
         clock.sleep_until(start).await;

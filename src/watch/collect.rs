@@ -55,7 +55,11 @@ impl Ask {
                 let q = self.resolve(template, version)?;
                 parts.push(api::tagged(
                     &q,
-                    &[(METRIC_LABEL, name), (VERSION_LABEL, role), (KIND_LABEL, kind)],
+                    &[
+                        (METRIC_LABEL, name),
+                        (VERSION_LABEL, role),
+                        (KIND_LABEL, kind),
+                    ],
                 ));
                 Ok(())
             };
@@ -127,7 +131,11 @@ impl Ask {
                 }
             }
             reading.requests = self.requests.as_ref().and_then(|r| {
-                let scale = if r.per_second { self.window as f64 } else { 1.0 };
+                let scale = if r.per_second {
+                    self.window as f64
+                } else {
+                    1.0
+                };
                 get(REQUESTS, "requests").map(|v| v * scale)
             });
             out.insert(role.to_string(), reading);
@@ -221,7 +229,11 @@ mod tests {
         assert!(q.contains(r#"h_bucket{v="v1"}[1m]"#), "{q}");
         let mut bad = ask();
         bad.metrics[1].source = Source::Value("sum(up)".into());
-        assert!(bad.query().unwrap_err().contains("cannot select one version"));
+        assert!(
+            bad.query()
+                .unwrap_err()
+                .contains("cannot select one version")
+        );
     }
 
     fn answer(samples: &[(&str, &str, &str, &str)]) -> String {
@@ -261,9 +273,18 @@ mod tests {
     #[test]
     fn numbers_that_are_no_measurement_are_nonsense() {
         for (kind, value) in [("error", "NaN"), ("total", "-1"), ("requests", "+Inf")] {
-            let metric = if kind == "requests" { "requests" } else { "shop/availability" };
-            let e = ask().read(&answer(&[(metric, "new", kind, value)])).unwrap_err();
-            assert!(matches!(e, AnswerError::Nonsense(_)), "{kind} {value}: {e:?}");
+            let metric = if kind == "requests" {
+                "requests"
+            } else {
+                "shop/availability"
+            };
+            let e = ask()
+                .read(&answer(&[(metric, "new", kind, value)]))
+                .unwrap_err();
+            assert!(
+                matches!(e, AnswerError::Nonsense(_)),
+                "{kind} {value}: {e:?}"
+            );
         }
     }
 }

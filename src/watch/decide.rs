@@ -123,7 +123,12 @@ impl Policy {
     }
 
     /// What one measurement says, given the measurements before it.
-    pub fn judge(&self, earlier: &[&Sample], sample: &Sample, ratio: impl Fn(&str) -> bool) -> Judgement {
+    pub fn judge(
+        &self,
+        earlier: &[&Sample],
+        sample: &Sample,
+        ratio: impl Fn(&str) -> bool,
+    ) -> Judgement {
         let new = &sample.new;
         if new.values.is_empty() && new.requests.unwrap_or(0.0) <= 0.0 {
             return self.no_data("no data for the new version".into());
@@ -285,10 +290,16 @@ mod tests {
         assert_eq!(judge(&p, &history[..3], &history[3]).status, Status::Passed);
         let j = judge(&p, &history, &sample(180.0, 100.0));
         assert_eq!(j.status, Status::Failed, "{j:?}");
-        assert!(j.reasons[0].contains("worse than the baseline by more than 20% over 5 measurements"), "{j:?}");
+        assert!(
+            j.reasons[0].contains("worse than the baseline by more than 20% over 5 measurements"),
+            "{j:?}"
+        );
         // Within the tolerance: 115 is below 1.2 × 100.
         let history: Vec<Sample> = (0..9).map(|_| sample(115.0, 100.0)).collect();
-        assert_eq!(judge(&p, &history, &sample(115.0, 100.0)).status, Status::Passed);
+        assert_eq!(
+            judge(&p, &history, &sample(115.0, 100.0)).status,
+            Status::Passed
+        );
     }
 
     #[test]
@@ -300,7 +311,10 @@ mod tests {
         };
         let j = judge(&p, &[], &quiet);
         assert_eq!(j.status, Status::Inconclusive);
-        assert_eq!(j.reasons, vec!["20 requests, fewer than min-requests 100".to_string()]);
+        assert_eq!(
+            j.reasons,
+            vec!["20 requests, fewer than min-requests 100".to_string()]
+        );
         let silent = Sample {
             new: Reading::default(),
             ..sample(0.0, 0.0)
@@ -314,7 +328,11 @@ mod tests {
             assert_eq!(judge(&p, &[], &silent).status, status, "{on:?}");
         }
         let judged = [&j, &j];
-        assert!(p.unsettled(&[], &judged).unwrap().starts_with("inconclusive: only 0 of 2"));
+        assert!(
+            p.unsettled(&[], &judged)
+                .unwrap()
+                .starts_with("inconclusive: only 0 of 2")
+        );
     }
 
     #[test]
@@ -333,6 +351,9 @@ mod tests {
         };
         let judged = vec![&passed; 6];
         let why = p.unsettled(&refs, &judged).unwrap();
-        assert!(why.contains("6 measurements of the new version and 0 of the baseline"), "{why}");
+        assert!(
+            why.contains("6 measurements of the new version and 0 of the baseline"),
+            "{why}"
+        );
     }
 }

@@ -189,7 +189,11 @@ mod tests {
             down_from: None,
         };
         let w = watch(&plan(start), &policy(), &clock, &mut canned, |_| true).await;
-        assert_eq!(w.measured.len(), 9, "stops at the third failure, not at the end");
+        assert_eq!(
+            w.measured.len(),
+            9,
+            "stops at the third failure, not at the end"
+        );
         assert_eq!(canned.asked[0], start + SignedDuration::from_secs(30));
         assert_eq!(clock.now(), start + SignedDuration::from_secs(270));
         assert!(real.elapsed() < Duration::from_secs(1));

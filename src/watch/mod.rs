@@ -153,7 +153,12 @@ fn setup(args: &Args) -> Result<Setup, Failure> {
         Some(path) => {
             let text = crate::inputs::read_file(Path::new(path), "slo-file")?;
             let wanted: Vec<&str> = given(&args.slo)
-                .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+                .map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default();
             crate::slo::all_from_sloth(&text, &wanted).map_err(|e| e.at("slo-file", path))?
         }
@@ -168,7 +173,10 @@ fn setup(args: &Args) -> Result<Setup, Failure> {
     let mut requests = spec::requests_of(&metrics);
     if let Some(text) = given(&args.queries) {
         let (extra, counted) = spec::parse_queries(text).map_err(Failure::invalid)?;
-        if let Some(m) = extra.iter().find(|m| metrics.iter().any(|s| s.name == m.name)) {
+        if let Some(m) = extra
+            .iter()
+            .find(|m| metrics.iter().any(|s| s.name == m.name))
+        {
             return Err(Failure::invalid(format!(
                 "queries: `{}` is also an SLO of slo-file",
                 m.name
@@ -266,7 +274,13 @@ fn setup(args: &Args) -> Result<Setup, Failure> {
 pub fn run(args: Args) -> Result<Report, Failure> {
     let setup = setup(&args)?;
     let query = setup.ask.query().map_err(Failure::invalid)?;
-    let ratio = |metric: &str| setup.ask.metrics.iter().any(|m| m.name == metric && m.ratio);
+    let ratio = |metric: &str| {
+        setup
+            .ask
+            .metrics
+            .iter()
+            .any(|m| m.name == metric && m.ratio)
+    };
     let watched = crate::runtime::block_on(async {
         let clock = clock::Clock::starting_at(Timestamp::now());
         let mut prometheus = collect::Prometheus {

@@ -168,7 +168,12 @@ pub fn report(setup: &Setup, watched: &Watched, ratio: impl Fn(&str) -> bool) ->
     report.table = Some(table);
 
     let queries: u32 = watched.measured.iter().map(|m| m.sample.queries).sum();
-    let slowest = watched.measured.iter().map(|m| m.took).max().unwrap_or_default();
+    let slowest = watched
+        .measured
+        .iter()
+        .map(|m| m.took)
+        .max()
+        .unwrap_or_default();
     let mut about = format!(
         " vs {} · started {} · every {} for {} · window {} · min-requests {} · on-no-data {} · {} queries ({} per measurement, the slowest took {} ms)",
         baseline.as_deref().unwrap_or("no baseline"),
@@ -179,7 +184,11 @@ pub fn report(setup: &Setup, watched: &Watched, ratio: impl Fn(&str) -> bool) ->
         trim_float(policy.min_requests, 0),
         policy.on_no_data.as_str(),
         queries,
-        if watched.measured.is_empty() { 0 } else { queries / watched.measured.len() as u32 },
+        if watched.measured.is_empty() {
+            0
+        } else {
+            queries / watched.measured.len() as u32
+        },
         slowest.as_millis()
     );
     about.push_str(&format!(
@@ -229,7 +238,14 @@ fn chart(setup: &Setup, watched: &Watched, metric: &str, ratio: bool) -> Option<
             watched
                 .measured
                 .iter()
-                .map(|m| drawn(m.sample.baseline.as_ref().and_then(|b| b.values.get(metric))))
+                .map(|m| {
+                    drawn(
+                        m.sample
+                            .baseline
+                            .as_ref()
+                            .and_then(|b| b.values.get(metric)),
+                    )
+                })
                 .collect(),
         );
     }
@@ -248,7 +264,11 @@ fn chart(setup: &Setup, watched: &Watched, metric: &str, ratio: bool) -> Option<
             .iter()
             .map(|m| offset(setup, m.sample.at))
             .collect(),
-        y_label: if ratio { format!("{metric} (%)") } else { metric.to_string() },
+        y_label: if ratio {
+            format!("{metric} (%)")
+        } else {
+            metric.to_string()
+        },
         y_max: if top > 0.0 { top * 1.2 } else { 1.0 },
         lines,
     })

@@ -279,7 +279,10 @@ mod tests {
     fn threshold_errors_name_the_line() {
         for (text, says) in [
             ("p95-ms < 200", "no `<=`"),
-            ("p99 <= 200", "`p99` is not a metric (the metrics: error-ratio, p95-ms)"),
+            (
+                "p99 <= 200",
+                "`p99` is not a metric (the metrics: error-ratio, p95-ms)",
+            ),
             ("p95-ms <= fast", "not a non-negative number"),
             ("p95-ms <= baseline * 2", "only `baseline + x`"),
             ("p95-ms <= -1", "not a non-negative number"),
