@@ -886,3 +886,258 @@ fn invalid_inputs_exit_2() {
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("prometheus-url"), "{}", r.stdout);
 }
+
+// ---------------------------------------------------------------- several SLOs, min-budget,
+// ticket-level pairs, calendar windows, OpenSLO
+
+#[test]
+fn several_slos_decide_together_and_the_verdict_names_each() {
+    let Some(server) = server() else { return };
+    let url = url(server);
+    let spec = data("sloth-shop.yml");
+    let r = gate(&[
+        ("prometheus-url", url.as_str()),
+        ("slo-file", spec.to_str().unwrap()),
+        ("slo", "requests-availability, checkout-availability"),
+        ("window", "7d"),
+        ("at", AT),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let headline = r.stdout.lines().find(|l| l.contains("blocked by")).unwrap();
+    assert!(
+        headline.contains(
+            "blocked by 1 of 2 SLOs: shop/requests-availability — error budget healthy: 80% left"
+        ),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("; shop/checkout-availability — blocked: error budget spent"),
+        "{headline}"
+    );
+    // The single-valued outputs are the worst SLO's; `slos` has each.
+    assert!(close(r.num("budget-remaining"), -1.0));
+    let slos: serde_json::Value = serde_json::from_str(r.output("slos")).unwrap();
+    assert_eq!(slos["shop/requests-availability"]["result"], "passed");
+    assert_eq!(slos["shop/checkout-availability"]["result"], "blocked");
+    assert!(close(
+        slos["shop/requests-availability"]["budget-remaining"]
+            .as_f64()
+            .unwrap(),
+        0.8
+    ));
+    assert!(
+        r.stdout.contains("title=budget-exhausted%3A Error budget spent::shop/checkout-availability: The error ratio"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary
+            .contains("| shop/checkout-availability | 7d | SLO window |"),
+        "{}",
+        r.summary
+    );
+    // `*` is all of them; each SLO keeps its own section in the summary.
+    let r = gate(&[
+        ("prometheus-url", url.as_str()),
+        ("slo-file", spec.to_str().unwrap()),
+        ("slo", "*"),
+        ("window", "7d"),
+        ("at", AT),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("blocked by 1 of 3 SLOs"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("shop/search-ratio — error budget healthy: 50% left"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.summary.matches("**SLO** `shop/").count(),
+        3,
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn a_budget_below_min_budget_blocks() {
+    // 80% of the budget left.
+    let Some(r) = scenario("healthy", &[("min-budget", "90")]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("title=budget-low"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("error budget low: 80% left, below min-budget 90%"),
+        "{}",
+        r.stdout
+    );
+    let Some(r) = scenario("healthy", &[("min-budget", "50%")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let Some(r) = scenario("healthy", &[("min-budget", "100")]) else {
+        return;
+    };
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("min-budget `100` is not a percentage"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn ticket_level_burns_warn_beside_the_page_level_pairs() {
+    // 50% errors from 70 to 35 minutes ago against 99.6%: over, so no page-level pair fires,
+    // but 1d/2h burns 3.3× and 3d/6h 1.3×, both above their ticket-level factors.
+    let Some(r) = scenario(
+        "recovered",
+        &[("objective", "99.6"), ("ticket-burn-rate", "on")],
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("::warning title=slow-burn").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary.contains("| 1d | ticket 42.86% in 1d: long |"),
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.summary.contains("| 3d | ticket 42.86% in 3d: long |"),
+        "{}",
+        r.summary
+    );
+    // Off by default: the page-level pairs alone.
+    let Some(r) = scenario("recovered", &[("objective", "99.6")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(!r.stdout.contains("slow-burn"), "{}", r.stdout);
+}
+
+#[test]
+fn calendar_windows_measure_the_month_or_quarter_so_far() {
+    let Some(r) = scenario("healthy", &[("window", "month")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.stdout
+            .contains("the calendar period so far: since 2024-06-01T00:00:00Z (UTC), 6d12h."),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary.contains("| 6d12h | SLO window |"),
+        "{}",
+        r.summary
+    );
+    let Some(r) = scenario("spent", &[("window", "quarter")]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("since 2024-04-01T00:00:00Z (UTC), 67d12h."),
+        "{}",
+        r.stdout
+    );
+    // The burn-rate pairs scale with the quarter: 3h confirmed over 15m.
+    let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
+    assert!(
+        rates.get("3h").is_some() && rates.get("15m").is_some(),
+        "{rates}"
+    );
+    let Some(r) = scenario("healthy", &[("window", "fortnight")]) else {
+        return;
+    };
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("(or month, quarter)"), "{}", r.stdout);
+}
+
+#[test]
+fn openslo_v1_documents_are_read_beside_sloth_specs() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openslo.yml");
+    let slo = |name: &str, scenario: &str, target: &str| {
+        format!(
+            r#"apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: {name}
+spec:
+  service: shop
+  timeWindow:
+    - duration: 7d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: {target}
+  indicator:
+    metadata:
+      name: {name}-errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{{scenario="{scenario}",code="200"}}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{{scenario="{scenario}"}}
+"#
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "{}---\n{}",
+            slo("requests", "healthy", "0.995"),
+            slo("checkout", "spent", "0.995")
+        ),
+    )
+    .unwrap();
+    let url = url(server);
+    let run = |slo: &str| {
+        gate(&[
+            ("prometheus-url", url.as_str()),
+            ("slo-file", file.to_str().unwrap()),
+            ("slo", slo),
+            ("at", AT),
+        ])
+    };
+    // The window is the file's timeWindow (7d): 80% of the budget left.
+    let r = run("requests");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.summary.contains("objective 99.5% over 7d"),
+        "{}",
+        r.summary
+    );
+    let r = run("*");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("blocked by 1 of 2 SLOs"), "{}", r.stdout);
+    let r = run("");
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("shop/requests, shop/checkout"),
+        "{}",
+        r.stdout
+    );
+}

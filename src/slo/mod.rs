@@ -2,7 +2,24 @@
 //! given inline. Sloth's queries carry a `{{.window}}` placeholder that each action fills with
 //! the windows it measures.
 
+pub mod openslo;
+
 use serde::Deserialize;
+
+/// The window an SLO is measured over, when its file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// The last this many seconds.
+    Rolling(u64),
+    /// The calendar period so far (UTC).
+    Calendar(Calendar),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    Month,
+    Quarter,
+}
 
 /// How the error ratio is measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +38,8 @@ pub struct Slo {
     pub objective: f64,
     /// None when the SLO came from a metrics file without queries.
     pub sli: Option<Sli>,
+    /// The window its file names (OpenSLO `timeWindow`); None: the action's input decides.
+    pub window: Option<Window>,
 }
 
 impl Slo {
@@ -45,7 +64,7 @@ pub fn fill(query: &str, window: &str) -> String {
         .replace("{{ .window }}", window)
 }
 
-fn has_placeholder(query: &str) -> bool {
+pub fn has_placeholder(query: &str) -> bool {
     query.contains(PLACEHOLDER) || query.contains("{{ .window }}")
 }
 
@@ -148,7 +167,7 @@ pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
     if wanted.is_none() && spec.slos.len() > 1 {
         let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
         return Err(SpecError::new(format!(
-            "the spec has {} SLOs; pick one with `slo`: {}",
+            "the spec has {} SLOs; pick one or several with `slo` (or `*` for all): {}",
             names.len(),
             names.join(", ")
         )));
@@ -243,6 +262,7 @@ fn sloth_slo(service: &str, chosen: &SpecSlo) -> Result<Slo, SpecError> {
         name,
         objective,
         sli: Some(sli),
+        window: None,
     })
 }
 

@@ -302,6 +302,7 @@ mod tests {
                 error: "sum(rate(e[{{.window}}]))".into(),
                 total: "sum(rate(t[{{.window}}]))".into(),
             }),
+            window: None,
         };
         let m = from_slos(std::slice::from_ref(&slo));
         assert_eq!(m[0].name, "shop/availability");
