@@ -80,6 +80,6 @@ for _ in $(seq 1 "$runs"); do
 done
 echo "summary: $line"
 echo "slowest measurement per run (ms): ${slowest[*]}"
-echo "result: $(grep '^result' "$dir/out" | tail -1)"
+echo "result: $(sed -n '/^result<</{n;p;}' "$dir/out" | tail -1)"
 hyperfine --warmup 1 --runs "$runs" --export-markdown "$dir/hyperfine.md" "$bin watch" >/dev/null
 cat "$dir/hyperfine.md"

@@ -140,7 +140,7 @@ fn given_path(value: &Option<String>) -> Option<&Path> {
 use crate::inputs::read_file as read;
 
 enum Source {
-    Prometheus(crate::prometheus::Server),
+    Prometheus(Box<crate::prometheus::Server>),
     File(BTreeMap<u64, Observed>, PathBuf),
 }
 
@@ -152,10 +152,9 @@ fn source(args: &Args) -> Result<Source, Failure> {
         (None, None) => Err(Failure::invalid(
             "give prometheus-url (a server with the Prometheus query API) or metrics-file",
         )),
-        (Some(url), None) => Ok(Source::Prometheus(crate::prometheus::Server::connect(
-            url,
-            given(&args.prometheus_headers),
-        )?)),
+        (Some(url), None) => Ok(Source::Prometheus(Box::new(
+            crate::prometheus::Server::connect(url, given(&args.prometheus_headers))?,
+        ))),
         (None, Some(path)) => {
             let text = read(path, "metrics-file")?;
             let obs = metrics_file::parse(&text).map_err(|e| {
@@ -166,64 +165,6 @@ fn source(args: &Args) -> Result<Source, Failure> {
             })?;
             Ok(Source::File(obs, path.to_path_buf()))
         }
-    }
-}
-
-/// The SLOs `slo` picks from the file's: the only one, the named ones (comma-separated), or
-/// `*` for all. Several in a file and none named is invalid, naming them.
-fn pick(text: &str, path: &Path, wanted: Option<&str>) -> Result<Vec<Slo>, Failure> {
-    let file = path.display().to_string();
-    let names: Vec<&str> = wanted
-        .map(|w| {
-            w.split(',')
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if !slo::openslo::is_openslo(text) {
-        return match names.as_slice() {
-            [] => slo::from_sloth(text, None).map(|s| vec![s]),
-            ["*"] => slo::all_from_sloth(text, &[]),
-            [one] => slo::from_sloth(text, Some(one)).map(|s| vec![s]),
-            many => slo::all_from_sloth(text, many),
-        }
-        .map_err(|e| e.at("slo-file", &file));
-    }
-    let all = slo::openslo::parse(text).map_err(|e| e.at("slo-file", &file))?;
-    let listed = || {
-        all.iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match names.as_slice() {
-        [] if all.len() > 1 => Err(Failure::invalid_at(
-            format!(
-                "slo-file: the file has {} SLOs; pick one or several with `slo` (or `*` for all): {}",
-                all.len(),
-                listed()
-            ),
-            Location::file(file),
-        )),
-        [] | ["*"] => Ok(all),
-        many => many
-            .iter()
-            .map(|n| {
-                all.iter()
-                    .find(|s| s.name == *n || s.name.ends_with(&format!("/{n}")))
-                    .cloned()
-                    .ok_or_else(|| {
-                        Failure::invalid_at(
-                            format!(
-                                "slo-file: no SLO named `{n}` in the file; it has: {}",
-                                listed()
-                            ),
-                            Location::file(file.clone()),
-                        )
-                    })
-            })
-            .collect(),
     }
 }
 
@@ -241,7 +182,8 @@ fn objective_slos(args: &Args, needs_queries: bool) -> Result<Vec<Slo>, Failure>
             }
         }
         let text = read(path, "slo-file")?;
-        return pick(&text, path, given(&args.slo));
+        let names = slo::names(given(&args.slo));
+        return slo::pick(&text, &path.display().to_string(), &names);
     }
     if given(&args.slo).is_some() {
         return Err(Failure::invalid(

@@ -161,6 +161,67 @@ impl SpecError {
     }
 }
 
+/// The names of a `slo` input: comma-separated, blanks dropped.
+pub fn names(input: Option<&str>) -> Vec<&str> {
+    input
+        .map(|w| {
+            w.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The SLOs a file's SLOs `names` picks, Sloth or OpenSLO: none names the only one (several
+/// in the file is invalid, naming them), `*` all of them, else the named ones in that order.
+pub fn pick(text: &str, file: &str, names: &[&str]) -> Result<Vec<Slo>, crate::report::Failure> {
+    if !openslo::is_openslo(text) {
+        return match names {
+            [] => from_sloth(text, None).map(|s| vec![s]),
+            ["*"] => all_from_sloth(text, &[]),
+            [one] => from_sloth(text, Some(one)).map(|s| vec![s]),
+            many => all_from_sloth(text, many),
+        }
+        .map_err(|e| e.at("slo-file", file));
+    }
+    let all = openslo::parse(text).map_err(|e| e.at("slo-file", file))?;
+    let listed = || {
+        all.iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match names {
+        [] if all.len() > 1 => Err(crate::report::Failure::invalid_at(
+            format!(
+                "slo-file: the file has {} SLOs; pick one or several with `slo` (or `*` for all): {}",
+                all.len(),
+                listed()
+            ),
+            crate::report::Location::file(file),
+        )),
+        [] | ["*"] => Ok(all),
+        many => many
+            .iter()
+            .map(|n| {
+                all.iter()
+                    .find(|s| s.name == *n || s.name.ends_with(&format!("/{n}")))
+                    .cloned()
+                    .ok_or_else(|| {
+                        crate::report::Failure::invalid_at(
+                            format!(
+                                "slo-file: no SLO named `{n}` in the file; it has: {}",
+                                listed()
+                            ),
+                            crate::report::Location::file(file),
+                        )
+                    })
+            })
+            .collect(),
+    }
+}
+
 /// Reads a Sloth `prometheus/v1` spec and picks the SLO named `wanted`, or the only one.
 pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
     let spec = read_sloth(text)?;

@@ -45,8 +45,8 @@ pub struct Args {
     #[arg(long, env = "INPUT_PROMETHEUS_HEADERS")]
     pub prometheus_headers: Option<String>,
 
-    /// Sloth `prometheus/v1` spec file (the one error-budget-gate reads): each SLO's error ratio
-    /// is a metric, per version.
+    /// Sloth `prometheus/v1` spec or OpenSLO `v1` file (the one error-budget-gate reads): each
+    /// SLO's error ratio is a metric, per version.
     #[arg(long, env = "INPUT_SLO_FILE")]
     pub slo_file: Option<String>,
 

@@ -211,10 +211,9 @@ impl Vanishing {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         std::thread::spawn(move || {
-            for stream in listener.incoming().take(requests) {
-                if let Ok(stream) = stream {
-                    let _ = forward(stream, upstream);
-                }
+            // Bounded before the errors are dropped: a failed accept counts as one of them.
+            for stream in listener.incoming().take(requests).flatten() {
+                let _ = forward(stream, upstream);
             }
             // The listener is dropped here: later connections are refused.
         });
