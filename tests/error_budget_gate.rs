@@ -184,23 +184,11 @@ fn server() -> Option<&'static Server> {
     prometheus::shared(&SERVER, start_server)
 }
 
-/// A second Prometheus with no data of its own that reads remotely from the shared one and from
-/// a store that is down: its answers are whole but flagged with a warning, as a partial answer
-/// from Thanos is.
+/// A second Prometheus that answers with warnings (see `prometheus::partial`).
 fn partial_server() -> Option<&'static Server> {
     static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
     let data = server()?;
-    let started = PARTIAL.get_or_init(|| {
-        let bin = prometheus::prometheus_bin()?;
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
-        let config = format!(
-            "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
-            data.port,
-            free_port()
-        );
-        prometheus::launch(&bin, &dir, &config)
-    });
-    Some(started.as_ref().unwrap_or_else(|e| panic!("{e}")))
+    prometheus::shared(&PARTIAL, || prometheus::partial(data))
 }
 
 // ---------------------------------------------------------------- running the binary

@@ -438,6 +438,27 @@ fn a_prometheus_that_goes_away_mid_watch_cannot_decide() {
 }
 
 #[test]
+fn an_answer_with_warnings_is_not_trusted() {
+    let Some(data) = server() else { return };
+    static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
+    let Some(partial) = prometheus::shared(&PARTIAL, || prometheus::partial(data)) else {
+        return;
+    };
+    let r = scenario(partial, "healthy", THRESHOLDS, &[]);
+    assert_eq!(r.code, 3, "{}", r.log());
+    assert_eq!(r.output("result"), "error");
+    assert_eq!(statuses(&r), Vec::<String>::new());
+    assert_eq!(r.output("verdict-at"), at_minute(1));
+    assert!(
+        r.stdout.contains(
+            "answered the measurement at 12:01:00Z with warnings, so the answer may be partial"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_noisy_version_that_is_no_worse_passes() {
     let Some(server) = server() else { return };
     let r = scenario(
@@ -554,6 +575,66 @@ fn invalid_inputs_exit_2_with_what_was_expected() {
     assert_eq!(r.code, 2);
     assert!(
         r.stdout.contains("min-requests needs a request count"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_openslo_file_is_watched_like_a_sloth_spec() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openslo.yml");
+    std::fs::write(
+        &file,
+        r#"apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.99
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{scenario="errors",code="500"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{scenario="errors"}
+"#,
+    )
+    .unwrap();
+    let url = server.url();
+    let r = watch(&[
+        ("prometheus-url", url.as_str()),
+        ("slo-file", file.to_str().unwrap()),
+        ("version", "v2"),
+        ("baseline-version", "v1"),
+        ("duration", "10m"),
+        ("interval", "1m"),
+        ("start", START_TEXT),
+    ]);
+    // The default thresholds: at most the 1% the objective allows, so 5% from +4m fails.
+    assert_eq!(r.code, 1, "{}", r.log());
+    assert_eq!(r.output("verdict-at"), at_minute(6));
+    let first = &measurements(&r)[0];
+    assert!(
+        (first["new"]["requests"].as_f64().unwrap() - 400.0).abs() < 1e-6,
+        "{first}"
+    );
+    assert!(
+        r.stdout.contains("shop/availability is 5%25, above 1%25"),
         "{}",
         r.stdout
     );

@@ -152,15 +152,12 @@ fn setup(args: &Args) -> Result<Setup, Failure> {
     let slos = match given(&args.slo_file) {
         Some(path) => {
             let text = crate::inputs::read_file(Path::new(path), "slo-file")?;
-            let wanted: Vec<&str> = given(&args.slo)
-                .map(|s| {
-                    s.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            crate::slo::all_from_sloth(&text, &wanted).map_err(|e| e.at("slo-file", path))?
+            // All of the file's SLOs unless some are named.
+            let mut names = crate::slo::names(given(&args.slo));
+            if names.is_empty() {
+                names.push("*");
+            }
+            crate::slo::pick(&text, path, &names)?
         }
         None if given(&args.slo).is_some() => {
             return Err(Failure::invalid(

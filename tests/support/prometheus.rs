@@ -181,6 +181,20 @@ pub fn backfilled(openmetrics: &str, check: &str, expected: i64) -> Result<Serve
     Ok(server)
 }
 
+/// A second Prometheus with no data of its own that reads remotely from `data` and from a store
+/// that is down: its answers are whole but flagged with a warning, as a partial answer from
+/// Thanos is.
+pub fn partial(data: &Server) -> Result<Server, String> {
+    let bin = prometheus_bin()?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+    let config = format!(
+        "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
+        data.port,
+        free_port()
+    );
+    launch(&bin, &dir, &config)
+}
+
 /// A server shared by the tests of one file, or None when tools are missing and
 /// READY_ALLOW_MISSING_TOOLS=1; any other failure to start fails the test.
 pub fn shared(
