@@ -10,7 +10,8 @@
 # against v1 (a measurement every 30 s: error ratio and requests of both versions, summed over
 # all 100,000 series) replayed over the stored data (`start` in the past), so the time measured
 # is the measurements' own. Prints the queries per measurement and the slowest measurement of
-# each run (from the summary), and hyperfine's time of the whole process.
+# each run (from the summary), and hyperfine's time of the whole process beside the same
+# queries sent with curl.
 set -euo pipefail
 
 runs="${1:-10}"
@@ -81,5 +82,18 @@ done
 echo "summary: $line"
 echo "slowest measurement per run (ms): ${slowest[*]}"
 echo "result: $(sed -n '/^result<</{n;p;}' "$dir/out" | tail -1)"
-hyperfine --warmup 1 --runs "$runs" --export-markdown "$dir/hyperfine.md" "$bin watch" >/dev/null
+# The peer: the same PromQL sent straight to Prometheus with curl, one request per metric and
+# version at each of the 4 measurement times (16 requests): what the measurements cost without
+# the watch. hyperfine runs both commands interleaved, so the machine's load hits both alike.
+cat > "$dir/direct.sh" <<SH
+for t in 1717761630 1717761660 1717761690 1717761720; do
+  for v in v1 v2; do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/query" --data-urlencode "time=\$t" \
+      --data-urlencode "query=sum(rate(http_requests_total{code=\"500\",version=\"\$v\"}[1m])) / sum(rate(http_requests_total{version=\"\$v\"}[1m]))"
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/query" --data-urlencode "time=\$t" \
+      --data-urlencode "query=sum(increase(http_requests_total{version=\"\$v\"}[1m]))"
+  done
+done
+SH
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$dir/hyperfine.md" "$bin watch" "bash $dir/direct.sh" >/dev/null
 cat "$dir/hyperfine.md"
