@@ -81,6 +81,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::config_check::META,
     &crate::smoke::META,
     &crate::k8s_ready::META,
+    &crate::watch::META,
     &crate::promote::META,
     &crate::rollback::META,
     &crate::pr_dependencies::META,

@@ -79,6 +79,9 @@ pub enum Command {
     /// Checks Kubernetes manifests before deploy: probes, resources, safe rollouts, immutable images, non-root, no secrets in env, ingress TLS.
     #[command(name = crate::k8s_ready::NAME)]
     K8sReady(crate::k8s_ready::Args),
+    /// After the deploy, keep measuring the new version against the old one; fail on regression.
+    #[command(name = crate::watch::NAME)]
+    Watch(crate::watch::Args),
     /// Point aliases (prod, latest) at the image a tag or digest names, recording the move.
     #[command(name = crate::promote::NAME)]
     Promote(crate::promote::Args),
@@ -102,6 +105,7 @@ impl Command {
             Command::ConfigCheck(_) => &crate::config_check::META,
             Command::Smoke(_) => &crate::smoke::META,
             Command::K8sReady(_) => &crate::k8s_ready::META,
+            Command::Watch(_) => &crate::watch::META,
             Command::Promote(_) => &crate::promote::META,
             Command::Rollback(_) => &crate::rollback::META,
             Command::PrDependencies(_) => &crate::pr_dependencies::META,
@@ -123,6 +127,7 @@ impl Command {
             Command::ConfigCheck(args) => crate::config_check::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
             Command::K8sReady(args) => crate::k8s_ready::run(args),
+            Command::Watch(args) => crate::watch::run(args),
             Command::Promote(args) => crate::promote::run(args),
             Command::Rollback(args) => crate::rollback::run(args),
             Command::PrDependencies(args) => crate::pr_dependencies::run(args),

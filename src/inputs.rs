@@ -28,6 +28,16 @@ pub fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
         .ok_or_else(|| Failure::invalid(format!("`{name}` is required")))
 }
 
+/// The text of a file an input names; unreadable is invalid input pointing at the file.
+pub fn read_file(path: &std::path::Path, input: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::invalid_at(
+            format!("cannot read {input} {}: {e}", path.display()),
+            crate::report::Location::file(path.display().to_string()),
+        )
+    })
+}
+
 /// A boolean in any spelling an action has ever accepted: true/false, on/off, yes/no, 1/0, in
 /// any case. Blank is `None`: the caller's default.
 pub fn boolean(text: &str) -> Result<Option<bool>, String> {

@@ -6,13 +6,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 use support::Run;
+use support::prometheus::{self, Server, free_port};
 
 /// The newest sample: Friday 2024-06-07 12:00:00 UTC. Every test evaluates `at` this instant.
 const END: i64 = 1_717_761_600;
@@ -170,207 +167,28 @@ fn openmetrics() -> (String, i64) {
 
 // ---------------------------------------------------------------- the server
 
-struct Server {
-    port: u16,
-    /// The Prometheus process itself, killed by PID in `Drop`.
-    pid: u32,
-    /// A shell that owns the server and the data directory: when our end of its stdin closes,
-    /// which also happens when this test process dies, it kills Prometheus and removes the data.
-    _keeper: Child,
-    _stdin: Mutex<ChildStdin>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg(self.pid.to_string())
-            .status();
-    }
-}
-
-fn tool(var: &str, name: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal HTTP/1.1 GET on loopback: (status, body).
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).ok()?;
-    let status = raw.split(' ').nth(1)?.parse().ok()?;
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
-}
-
-/// Starts Prometheus with `config` on a free loopback port, its TSDB in `dir/tsdb`, and waits
-/// until it is ready.
-fn launch(prometheus: &Path, dir: &Path, config: &str) -> Result<Server, String> {
-    let tsdb = dir.join("tsdb");
-    let config_file = dir.join("prometheus.yml");
-    std::fs::write(&config_file, config).map_err(|e| e.to_string())?;
-    let port = free_port();
-    // Retention counts back from the newest block: keep far more than the 8 days of data.
-    let mut keeper = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"prom="$1"; dir="$2"; shift 2
-"$prom" "$@" >"$dir/prometheus.log" 2>&1 &
-pid=$!
-echo "$pid"
-read -r _
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-rm -rf "$dir""#,
-        )
-        .arg("sh")
-        .arg(prometheus)
-        .arg(dir)
-        .arg(format!("--config.file={}", config_file.display()))
-        .arg(format!("--storage.tsdb.path={}", tsdb.display()))
-        .arg("--storage.tsdb.retention.time=3650d")
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--log.level=warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("starting prometheus: {e}"))?;
-    let mut pid_line = String::new();
-    {
-        let mut stdout = keeper.stdout.take().unwrap();
-        let mut byte = [0u8; 1];
-        while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-            pid_line.push(byte[0] as char);
-        }
-    }
-    let pid: u32 = pid_line
-        .trim()
-        .parse()
-        .map_err(|_| "no PID from the keeper".to_string())?;
-    let server = Server {
-        port,
-        pid,
-        _stdin: Mutex::new(keeper.stdin.take().unwrap()),
-        _keeper: keeper,
-    };
-
-    // Ready when /-/ready answers 200; bounded, polling.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some((200, _)) = http_get(port, "/-/ready") {
-            break;
-        }
-        if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default();
-            return Err(format!("prometheus not ready after 90s:\n{log}"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-
-    Ok(server)
-}
-
 fn start_server() -> Result<Server, String> {
-    let missing = |what: &str| {
-        format!(
-            "{what} not found: run scripts/test.sh (or source scripts/provision/error_budget_gate.sh)"
-        )
-    };
-    let prometheus =
-        tool("READY_TEST_PROMETHEUS", "prometheus").ok_or_else(|| missing("prometheus"))?;
-    let promtool = tool("READY_TEST_PROMTOOL", "promtool").ok_or_else(|| missing("promtool"))?;
-
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
     let (text, expected) = openmetrics();
-    let input = dir.join("data.om.txt");
-    std::fs::write(&input, text).map_err(|e| e.to_string())?;
-    let tsdb = dir.join("tsdb");
-    let out = std::process::Command::new(&promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
-        .arg(&input)
-        .arg(&tsdb)
-        .output()
-        .map_err(|e| format!("promtool: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "promtool failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let server = launch(
-        &prometheus,
-        &dir,
-        "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
-    )?;
-    let port = server.port;
-
-    // Out-of-order samples are dropped without a word: count what the server holds.
-    let (status, body) = http_get(
-        port,
+    prometheus::backfilled(
+        &text,
         &format!(
-            "/api/v1/query?query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
+            "query=sum(count_over_time(%7B__name__%3D~%22http_requests_total%7Capp_errors_total%22%7D%5B9d%5D))&time={END}"
         ),
+        expected,
     )
-    .ok_or("count query failed")?;
-    if status != 200 || !body.contains(&format!("\"{expected}\"")) {
-        return Err(format!(
-            "expected {expected} samples, got HTTP {status}: {body}"
-        ));
-    }
-    Ok(server)
 }
 
 /// The shared server, or None when tools are missing and READY_ALLOW_MISSING_TOOLS=1.
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    match SERVER.get_or_init(start_server) {
-        Ok(s) => Some(s),
-        Err(e)
-            if e.contains("not found")
-                && std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1") =>
-        {
-            eprintln!("skipping: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
+    prometheus::shared(&SERVER, start_server)
 }
 
-/// A second Prometheus with no data of its own that reads remotely from the shared one and from
-/// a store that is down: its answers are whole but flagged with a warning, as a partial answer
-/// from Thanos is.
+/// A second Prometheus that answers with warnings (see `prometheus::partial`).
 fn partial_server() -> Option<&'static Server> {
     static PARTIAL: OnceLock<Result<Server, String>> = OnceLock::new();
     let data = server()?;
-    let started = PARTIAL.get_or_init(|| {
-        let prometheus = tool("READY_TEST_PROMETHEUS", "prometheus").ok_or("no prometheus")?;
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
-        let config = format!(
-            "global:\n  evaluation_interval: 1h\nremote_read:\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n  - url: http://127.0.0.1:{}/api/v1/read\n    read_recent: true\n    remote_timeout: 5s\n",
-            data.port,
-            free_port()
-        );
-        launch(&prometheus, &dir, &config)
-    });
-    Some(started.as_ref().unwrap_or_else(|e| panic!("{e}")))
+    prometheus::shared(&PARTIAL, || prometheus::partial(data))
 }
 
 // ---------------------------------------------------------------- running the binary
@@ -1064,4 +882,259 @@ fn invalid_inputs_exit_2() {
     let r = gate(&[("objective", "99.5")]);
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("prometheus-url"), "{}", r.stdout);
+}
+
+// ---------------------------------------------------------------- several SLOs, min-budget,
+// ticket-level pairs, calendar windows, OpenSLO
+
+#[test]
+fn several_slos_decide_together_and_the_verdict_names_each() {
+    let Some(server) = server() else { return };
+    let url = url(server);
+    let spec = data("sloth-shop.yml");
+    let r = gate(&[
+        ("prometheus-url", url.as_str()),
+        ("slo-file", spec.to_str().unwrap()),
+        ("slo", "requests-availability, checkout-availability"),
+        ("window", "7d"),
+        ("at", AT),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let headline = r.stdout.lines().find(|l| l.contains("blocked by")).unwrap();
+    assert!(
+        headline.contains(
+            "blocked by 1 of 2 SLOs: shop/requests-availability — error budget healthy: 80% left"
+        ),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("; shop/checkout-availability — blocked: error budget spent"),
+        "{headline}"
+    );
+    // The single-valued outputs are the worst SLO's; `slos` has each.
+    assert!(close(r.num("budget-remaining"), -1.0));
+    let slos: serde_json::Value = serde_json::from_str(r.output("slos")).unwrap();
+    assert_eq!(slos["shop/requests-availability"]["result"], "passed");
+    assert_eq!(slos["shop/checkout-availability"]["result"], "blocked");
+    assert!(close(
+        slos["shop/requests-availability"]["budget-remaining"]
+            .as_f64()
+            .unwrap(),
+        0.8
+    ));
+    assert!(
+        r.stdout.contains("title=budget-exhausted%3A Error budget spent::shop/checkout-availability: The error ratio"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary
+            .contains("| shop/checkout-availability | 7d | SLO window |"),
+        "{}",
+        r.summary
+    );
+    // `*` is all of them; each SLO keeps its own section in the summary.
+    let r = gate(&[
+        ("prometheus-url", url.as_str()),
+        ("slo-file", spec.to_str().unwrap()),
+        ("slo", "*"),
+        ("window", "7d"),
+        ("at", AT),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("blocked by 1 of 3 SLOs"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("shop/search-ratio — error budget healthy: 50% left"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.summary.matches("**SLO** `shop/").count(),
+        3,
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn a_budget_below_min_budget_blocks() {
+    // 80% of the budget left.
+    let Some(r) = scenario("healthy", &[("min-budget", "90")]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("title=budget-low"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("error budget low: 80% left, below min-budget 90%"),
+        "{}",
+        r.stdout
+    );
+    let Some(r) = scenario("healthy", &[("min-budget", "50%")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let Some(r) = scenario("healthy", &[("min-budget", "100")]) else {
+        return;
+    };
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("min-budget `100` is not a percentage"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn ticket_level_burns_warn_beside_the_page_level_pairs() {
+    // 50% errors from 70 to 35 minutes ago against 99.6%: over, so no page-level pair fires,
+    // but 1d/2h burns 3.3× and 3d/6h 1.3×, both above their ticket-level factors.
+    let Some(r) = scenario(
+        "recovered",
+        &[("objective", "99.6"), ("ticket-burn-rate", "on")],
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("::warning title=slow-burn").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary.contains("| 1d | ticket 42.86% in 1d: long |"),
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.summary.contains("| 3d | ticket 42.86% in 3d: long |"),
+        "{}",
+        r.summary
+    );
+    // Off by default: the page-level pairs alone.
+    let Some(r) = scenario("recovered", &[("objective", "99.6")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(!r.stdout.contains("slow-burn"), "{}", r.stdout);
+}
+
+#[test]
+fn calendar_windows_measure_the_month_or_quarter_so_far() {
+    let Some(r) = scenario("healthy", &[("window", "month")]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.stdout
+            .contains("the calendar period so far: since 2024-06-01T00:00:00Z (UTC), 6d12h."),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.summary.contains("| 6d12h | SLO window |"),
+        "{}",
+        r.summary
+    );
+    let Some(r) = scenario("spent", &[("window", "quarter")]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("since 2024-04-01T00:00:00Z (UTC), 67d12h."),
+        "{}",
+        r.stdout
+    );
+    // The burn-rate pairs scale with the quarter: 3h confirmed over 15m.
+    let rates: serde_json::Value = serde_json::from_str(r.output("burn-rates")).unwrap();
+    assert!(
+        rates.get("3h").is_some() && rates.get("15m").is_some(),
+        "{rates}"
+    );
+    let Some(r) = scenario("healthy", &[("window", "fortnight")]) else {
+        return;
+    };
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("(or month, quarter)"), "{}", r.stdout);
+}
+
+#[test]
+fn openslo_v1_documents_are_read_beside_sloth_specs() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openslo.yml");
+    let slo = |name: &str, scenario: &str, target: &str| {
+        format!(
+            r#"apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: {name}
+spec:
+  service: shop
+  timeWindow:
+    - duration: 7d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: {target}
+  indicator:
+    metadata:
+      name: {name}-errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{{scenario="{scenario}",code="200"}}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{{scenario="{scenario}"}}
+"#
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "{}---\n{}",
+            slo("requests", "healthy", "0.995"),
+            slo("checkout", "spent", "0.995")
+        ),
+    )
+    .unwrap();
+    let url = url(server);
+    let run = |slo: &str| {
+        gate(&[
+            ("prometheus-url", url.as_str()),
+            ("slo-file", file.to_str().unwrap()),
+            ("slo", slo),
+            ("at", AT),
+        ])
+    };
+    // The window is the file's timeWindow (7d): 80% of the budget left.
+    let r = run("requests");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(close(r.num("budget-remaining"), 0.8), "{:?}", r.outputs);
+    assert!(
+        r.summary.contains("objective 99.5% over 7d"),
+        "{}",
+        r.summary
+    );
+    let r = run("*");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("blocked by 1 of 2 SLOs"), "{}", r.stdout);
+    let r = run("");
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("shop/requests, shop/checkout"),
+        "{}",
+        r.stdout
+    );
 }

@@ -67,7 +67,38 @@ fn jobs_run_in_pipeline_order() {
         Some("${{ needs.docker-build.outputs.image-ref }}")
     );
     assert_eq!(needs(&doc, "smoke"), set(&["deploy"]));
+    assert_eq!(needs(&doc, "watch"), set(&["deploy", "smoke"]));
     assert!(needs(&doc, "rollback").contains("smoke"));
+    assert!(needs(&doc, "rollback").contains("watch"));
+}
+
+#[test]
+fn the_watch_runs_after_a_passed_smoke_when_enabled_and_its_failure_rolls_back() {
+    let (_, doc) = pipeline();
+    let condition = doc["jobs"]["watch"]["if"].as_str().unwrap_or_default();
+    for part in [
+        "!cancelled()",
+        "inputs.watch",
+        "needs.smoke.result == 'success'",
+    ] {
+        assert!(condition.contains(part), "{condition}");
+    }
+    let rollback = doc["jobs"]["rollback"]["if"].as_str().unwrap();
+    assert!(
+        rollback.contains("needs.watch.result == 'failure'"),
+        "{rollback}"
+    );
+    let step = &doc["jobs"]["watch"]["steps"][1];
+    assert_eq!(
+        step["uses"].as_str(),
+        Some("ready-actions/ready-actions/actions/watch@v1")
+    );
+    // The deployed version is the commit; smoke checked that the service reports it.
+    assert_eq!(step["with"]["version"].as_str(), Some("${{ github.sha }}"));
+    assert_eq!(
+        doc["jobs"]["watch"]["timeout-minutes"].as_str(),
+        Some("${{ inputs.watch-timeout-minutes }}")
+    );
 }
 
 #[test]

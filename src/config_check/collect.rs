@@ -21,9 +21,17 @@ pub fn collect(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<Coll
         s.check_environment(e)?;
     }
     let required = crate::inputs::list(args.required.as_deref().unwrap_or_default());
-    if let Some(bad) = required.iter().find(|n| !schema::is_name(n)) {
+    // Every bad name, so that none of them is hidden behind the first.
+    let bad: Vec<String> = required
+        .iter()
+        .filter(|n| !schema::is_name(n))
+        .map(|n| format!("{n:?}"))
+        .collect();
+    if !bad.is_empty() {
         return Err(Failure::invalid(format!(
-            "required: {bad:?} is not a variable name"
+            "required: {} {} not a variable name",
+            bad.join(", "),
+            if bad.len() == 1 { "is" } else { "are" }
         )));
     }
     let example = match given(&args.env_example) {

@@ -74,9 +74,26 @@ impl Observed {
     }
 }
 
-/// One pair of the multiwindow rule: block when both windows burn faster than `factor`.
+/// What a firing pair means: page-level pairs block the deploy, ticket-level ones warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Page,
+    Ticket,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Page => "page",
+            Level::Ticket => "ticket",
+        }
+    }
+}
+
+/// One pair of the multiwindow rule: fires when both windows burn faster than `factor`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pair {
+    pub level: Level,
     pub long: u64,
     pub short: u64,
     pub factor: f64,
@@ -91,16 +108,36 @@ pub struct Pair {
 /// intervals (7d would give 1m10s, which `rate()` over a 1m scrape leaves empty, so the pair
 /// could never fire). The factors stay; the share of the budget a pair lets go grows instead.
 pub fn page_pairs(slo_window: u64) -> Vec<Pair> {
+    pairs(
+        slo_window,
+        Level::Page,
+        &[(3_600, 300, 0.02), (6 * 3_600, 1_800, 0.05)],
+    )
+}
+
+/// The workbook's ticket-level pairs, as Sloth sets them: 10% of the budget in 1d confirmed over
+/// 2h (factor 3), 10% in 3d confirmed over 6h (factor 1), scaled like the page pairs. They warn:
+/// a slow burn is for the team to look at, not a reason to stop a deploy.
+pub fn ticket_pairs(slo_window: u64) -> Vec<Pair> {
+    pairs(
+        slo_window,
+        Level::Ticket,
+        &[(86_400, 7_200, 0.10), (3 * 86_400, 6 * 3_600, 0.10)],
+    )
+}
+
+fn pairs(slo_window: u64, level: Level, workbook: &[(u64, u64, f64)]) -> Vec<Pair> {
     const MONTH: u64 = 30 * 86_400;
     let scale = |seconds: u64| {
         ((seconds as u128 * slo_window as u128) / MONTH as u128).max(seconds as u128) as u64
     };
-    [(3_600, 300, 0.02), (6 * 3_600, 1_800, 0.05)]
-        .into_iter()
-        .map(|(long, short, share)| {
+    workbook
+        .iter()
+        .map(|&(long, short, share)| {
             let factor = share * MONTH as f64 / long as f64;
             let long = scale(long);
             Pair {
+                level,
                 long,
                 short: scale(short),
                 factor,
@@ -266,6 +303,16 @@ mod tests {
         assert!(res[0].firing && res[1].firing);
         let res = evaluate_pairs(&pairs, budget, |_| Observed::NoSeries);
         assert!(res.iter().all(|r| !r.firing && r.long_rate.is_none()));
+    }
+
+    #[test]
+    fn ticket_pairs_follow_sloth() {
+        let p = ticket_pairs(30 * 86_400);
+        assert_eq!((p[0].long, p[0].short), (86_400, 7_200));
+        assert!((p[0].factor - 3.0).abs() < 1e-9);
+        assert_eq!((p[1].long, p[1].short), (3 * 86_400, 6 * 3_600));
+        assert!((p[1].factor - 1.0).abs() < 1e-9);
+        assert!(p.iter().all(|p| p.level == Level::Ticket));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::report::{Finding, Severity, Verdict};
 /// The inputs that change what the numbers mean.
 pub struct Policy<'a> {
     pub on_no_data: OnNoData,
+    /// Block while less than this share of the budget is left (0 = only when spent).
+    pub min_budget: f64,
     pub accept_warnings: bool,
     /// Set: a blocking verdict passes with a warning that records it.
     pub override_reason: Option<&'a str>,
@@ -91,6 +93,25 @@ pub fn decide(
                 ),
             ));
         }
+        (Some(r), Some(left)) if left < policy.min_budget - budget::EPSILON => {
+            reasons.push(format!(
+                "error budget low: {} left, below min-budget {} (error ratio {} over {win})",
+                pct(left),
+                pct(policy.min_budget),
+                pct(r)
+            ));
+            findings.push(Finding::error(
+                "budget-low",
+                "Error budget low",
+                format!(
+                    "{} of the budget is left (error ratio {} over {win}, objective {}%), below min-budget {}.",
+                    pct(left),
+                    pct(r),
+                    slo.objective,
+                    pct(policy.min_budget)
+                ),
+            ));
+        }
         (Some(_), Some(_)) => {}
         _ => {
             let what = main.describe_missing();
@@ -109,7 +130,30 @@ pub fn decide(
             }
         }
     }
-    for r in results.iter().filter(|r| r.firing) {
+    for r in results
+        .iter()
+        .filter(|r| r.firing && r.pair.level == budget::Level::Ticket)
+    {
+        let p = &r.pair;
+        findings.push(Finding::warning(
+            "slow-burn",
+            "Error budget burning",
+            format!(
+                "Burn rate {}× over {} and {}× over {}, above {}× (ticket level: a warning, not a block): at this pace {} is gone within {}.",
+                rate_cell(r.long_rate),
+                duration::format(p.long),
+                rate_cell(r.short_rate),
+                duration::format(p.short),
+                budget::trim_float(p.factor, 2),
+                pct(p.budget_share).replace('%', "% of the budget"),
+                duration::format(p.long)
+            ),
+        ));
+    }
+    for r in results
+        .iter()
+        .filter(|r| r.firing && r.pair.level == budget::Level::Page)
+    {
         let p = &r.pair;
         reasons.push(format!(
             "burning fast: {}× over {} and {}× over {} (threshold {}×)",
@@ -208,6 +252,7 @@ mod tests {
             name: "api".into(),
             objective: 99.5,
             sli: None,
+            window: None,
         }
     }
 
@@ -232,6 +277,7 @@ mod tests {
     fn policy<'a>(override_reason: Option<&'a str>, actor: Option<&'a str>) -> Policy<'a> {
         Policy {
             on_no_data: OnNoData::Block,
+            min_budget: 0.0,
             accept_warnings: false,
             override_reason,
             actor,
@@ -255,6 +301,45 @@ mod tests {
             "{:?}",
             d.reasons
         );
+    }
+
+    #[test]
+    fn a_budget_below_min_budget_blocks() {
+        // 0.4% against 0.5% allowed: 20% of the budget left.
+        let mut p = policy(None, None);
+        p.min_budget = 0.25;
+        let d = decide(&p, &slo(), WINDOW, &[], &measured(0.004, &[]), None);
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert_eq!(d.findings[0].rule, "budget-low");
+        assert!(
+            d.reasons[0].starts_with("error budget low: 20% left, below min-budget 25%"),
+            "{:?}",
+            d.reasons
+        );
+        p.min_budget = 0.2;
+        let d = decide(&p, &slo(), WINDOW, &[], &measured(0.004, &[]), None);
+        assert_eq!(d.verdict, Verdict::Passed, "exactly at min-budget passes");
+    }
+
+    #[test]
+    fn a_ticket_level_burn_warns_and_does_not_block() {
+        let pairs = budget::ticket_pairs(WINDOW);
+        let mut m = measured(0.001, &[]);
+        for p in &pairs {
+            for w in [p.long, p.short] {
+                m.observed
+                    .insert(w, Observed::from_counts(Some(2.0), Some(100.0)));
+            }
+        }
+        let d = decide(&policy(None, None), &slo(), WINDOW, &pairs, &m, None);
+        assert_eq!(d.verdict, Verdict::Passed);
+        let slow: Vec<_> = d
+            .findings
+            .iter()
+            .filter(|f| f.rule == "slow-burn")
+            .collect();
+        assert_eq!(slow.len(), 2);
+        assert_eq!(slow[0].severity, Severity::Warning);
     }
 
     #[test]

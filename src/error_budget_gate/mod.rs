@@ -5,13 +5,14 @@
 pub mod budget;
 pub mod chart;
 mod collect;
+mod combined;
 mod decision;
-pub mod duration;
+pub use crate::prometheus::duration;
 pub mod freeze;
 pub mod metrics_file;
 mod present;
 pub mod prometheus;
-pub mod slo;
+pub use crate::slo;
 
 use crate::report::{Failure, Location, Report};
 use budget::Observed;
@@ -64,11 +65,12 @@ pub struct Args {
     #[arg(long, env = "INPUT_METRICS_FILE", value_hint = clap::ValueHint::FilePath)]
     pub metrics_file: Option<String>,
 
-    /// Sloth `prometheus/v1` spec file with the SLO (objective and queries).
+    /// Sloth `prometheus/v1` spec or OpenSLO `v1` file with the SLOs (objectives and queries).
     #[arg(long, env = "INPUT_SLO_FILE", value_hint = clap::ValueHint::FilePath)]
     pub slo_file: Option<String>,
 
-    /// Name of the SLO in `slo-file` when it has several.
+    /// The SLO of `slo-file` when it has several; several (comma-separated) or `*` (all)
+    /// decide together: any one blocks.
     #[arg(long, env = "INPUT_SLO")]
     pub slo: Option<String>,
 
@@ -85,7 +87,8 @@ pub struct Args {
     #[arg(long, env = "INPUT_OBJECTIVE")]
     pub objective: Option<String>,
 
-    /// SLO window in Prometheus form: 7d, 28d, 30d. [default: 30d]
+    /// SLO window: rolling in Prometheus form (7d, 28d, 30d), or month / quarter (the calendar
+    /// period so far, UTC). [default: the OpenSLO file's timeWindow, else 30d]
     #[arg(long, env = "INPUT_WINDOW")]
     pub window: Option<String>,
 
@@ -94,6 +97,16 @@ pub struct Args {
     /// on or off.
     #[arg(long, env = "INPUT_BURN_RATE", default_value = "on", value_parser = crate::inputs::on_unless_set, action = clap::ArgAction::Set)]
     pub burn_rate: bool,
+
+    /// Also warn (never block) on the ticket-level pairs (10% of the budget in 1d confirmed over
+    /// 2h, 10% in 3d confirmed over 6h, scaled like the page pairs): on or off.
+    #[arg(long, env = "INPUT_TICKET_BURN_RATE", default_value = "off", value_parser = crate::inputs::off_unless_set, action = clap::ArgAction::Set)]
+    pub ticket_burn_rate: bool,
+
+    /// Block while less than this share of the error budget is left, in percent (e.g. 10);
+    /// 0 blocks only a spent budget. [default: 0]
+    #[arg(long, env = "INPUT_MIN_BUDGET")]
+    pub min_budget: Option<String>,
 
     /// YAML file of deploy freezes: one-off windows and weekly windows in a time zone.
     #[arg(long, env = "INPUT_FREEZE_FILE", value_hint = clap::ValueHint::FilePath)]
@@ -124,74 +137,11 @@ fn given_path(value: &Option<String>) -> Option<&Path> {
     given(value).map(Path::new)
 }
 
-fn read(path: &Path, what: &str) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Failure::invalid_at(
-            format!("cannot read {what} {}: {e}", path.display()),
-            Location::file(path.display().to_string()),
-        )
-    })
-}
+use crate::inputs::read_file as read;
 
 enum Source {
-    Prometheus {
-        url: reqwest::Url,
-        headers: reqwest::header::HeaderMap,
-    },
+    Prometheus(Box<crate::prometheus::Server>),
     File(BTreeMap<u64, Observed>, PathBuf),
-}
-
-/// `Name: value` lines. The values of credential headers (Authorization, X-Api-Key, …) are
-/// registered as secrets before anything else happens, and refused when too short to mask; the
-/// others (X-Scope-OrgID) are not secrets, so that masking them does not hide digits everywhere.
-fn parse_headers(text: &str) -> Result<reqwest::header::HeaderMap, Failure> {
-    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-    let mut map = HeaderMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Failure::invalid(format!(
-                "prometheus-headers line {} is not `Name: value`",
-                i + 1
-            )));
-        };
-        let value = value.trim();
-        let secret = crate::http::is_credential_header(name.trim());
-        if secret {
-            // `Bearer <token>`, `Basic <credentials>`: the credential alone is a secret too.
-            let credential = value.split_once(' ').map_or(value, |(_, c)| c.trim());
-            crate::gha::secrets::check_maskable(
-                &format!(
-                    "prometheus-headers line {}: the value of {}",
-                    i + 1,
-                    name.trim()
-                ),
-                credential,
-            )
-            .map_err(Failure::invalid)?;
-            crate::gha::secrets::register(value);
-            crate::gha::secrets::register(credential);
-        }
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            Failure::invalid(format!(
-                "prometheus-headers line {}: `{}` is not a header name",
-                i + 1,
-                name.trim()
-            ))
-        })?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            Failure::invalid(format!(
-                "prometheus-headers line {}: the value of {name} has characters a header cannot carry",
-                i + 1
-            ))
-        })?;
-        value.set_sensitive(secret);
-        map.append(name, value);
-    }
-    Ok(map)
 }
 
 fn source(args: &Args) -> Result<Source, Failure> {
@@ -202,29 +152,9 @@ fn source(args: &Args) -> Result<Source, Failure> {
         (None, None) => Err(Failure::invalid(
             "give prometheus-url (a server with the Prometheus query API) or metrics-file",
         )),
-        (Some(url), None) => {
-            let parsed = reqwest::Url::parse(url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| {
-                    Failure::invalid(format!(
-                        "prometheus-url `{}` is not an http(s) URL",
-                        crate::http::redacted_url(
-                            &reqwest::Url::parse(url)
-                                .unwrap_or_else(|_| reqwest::Url::parse("invalid:").unwrap())
-                        )
-                    ))
-                })?;
-            crate::gha::secrets::register_url_credentials(&parsed);
-            let headers = match given(&args.prometheus_headers) {
-                Some(h) => parse_headers(h)?,
-                None => reqwest::header::HeaderMap::new(),
-            };
-            Ok(Source::Prometheus {
-                url: parsed,
-                headers,
-            })
-        }
+        (Some(url), None) => Ok(Source::Prometheus(Box::new(
+            crate::prometheus::Server::connect(url, given(&args.prometheus_headers))?,
+        ))),
         (None, Some(path)) => {
             let text = read(path, "metrics-file")?;
             let obs = metrics_file::parse(&text).map_err(|e| {
@@ -238,7 +168,7 @@ fn source(args: &Args) -> Result<Source, Failure> {
     }
 }
 
-fn objective_slo(args: &Args, needs_queries: bool) -> Result<Slo, Failure> {
+fn objective_slos(args: &Args, needs_queries: bool) -> Result<Vec<Slo>, Failure> {
     if let Some(path) = given_path(&args.slo_file) {
         for (name, v) in [
             ("error-query", &args.error_query),
@@ -252,14 +182,8 @@ fn objective_slo(args: &Args, needs_queries: bool) -> Result<Slo, Failure> {
             }
         }
         let text = read(path, "slo-file")?;
-        let file = path.display().to_string();
-        return slo::from_sloth(&text, given(&args.slo)).map_err(|e| {
-            let loc = match e.line {
-                Some(l) => Location::line(file, l),
-                None => Location::file(file),
-            };
-            Failure::invalid_at(format!("slo-file: {}", e.message), loc)
-        });
+        let names = slo::names(given(&args.slo));
+        return slo::pick(&text, &path.display().to_string(), &names);
     }
     if given(&args.slo).is_some() {
         return Err(Failure::invalid(
@@ -286,11 +210,63 @@ fn objective_slo(args: &Args, needs_queries: bool) -> Result<Slo, Failure> {
             ));
         }
     };
-    Ok(Slo {
+    Ok(vec![Slo {
         name: "inline".into(),
         objective,
         sli,
-    })
+        window: None,
+    }])
+}
+
+/// `window`: a rolling window in Prometheus form (`30d`), or `month` / `quarter`: the calendar
+/// period so far.
+fn parse_window(text: &str) -> Result<slo::Window, Failure> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "month" => Ok(slo::Window::Calendar(slo::Calendar::Month)),
+        "quarter" => Ok(slo::Window::Calendar(slo::Calendar::Quarter)),
+        other => duration::parse(other)
+            .map(slo::Window::Rolling)
+            .map_err(|e| Failure::invalid(format!("window: {e} (or month, quarter)"))),
+    }
+}
+
+/// The seconds a window measures at `at`, the SLO period its burn-rate pairs scale with, and,
+/// for a calendar window, since when.
+fn span(window: slo::Window, at: Timestamp) -> Result<(u64, u64, Option<Timestamp>), Failure> {
+    let calendar = match window {
+        slo::Window::Rolling(s) => return Ok((s, s, None)),
+        slo::Window::Calendar(c) => c,
+    };
+    let utc = at.to_zoned(jiff::tz::TimeZone::UTC);
+    let (month, period) = match calendar {
+        slo::Calendar::Month => (utc.month(), 30 * 86_400),
+        slo::Calendar::Quarter => ((utc.month() - 1) / 3 * 3 + 1, 90 * 86_400),
+    };
+    let start = jiff::civil::date(utc.year(), month, 1)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|e| Failure::invalid(format!("window: {e}")))?
+        .timestamp();
+    // At the very start of a period a minute of data stands for it, as Prometheus needs a range.
+    let so_far = (at.as_second() - start.as_second()).max(60) as u64;
+    Ok((so_far, period, Some(start)))
+}
+
+/// `min-budget` in percent (`10`, `10%`) as a share of the budget.
+fn parse_min_budget(value: &Option<String>) -> Result<f64, Failure> {
+    let Some(text) = given(value) else {
+        return Ok(0.0);
+    };
+    text.trim_end_matches('%')
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..100.0).contains(v))
+        .map(|v| v / 100.0)
+        .ok_or_else(|| {
+            Failure::invalid(format!(
+                "min-budget `{text}` is not a percentage from 0 up to 100 (exclusive), such as 10"
+            ))
+        })
 }
 
 fn parse_at(args: &Args) -> Result<Timestamp, Failure> {
@@ -321,18 +297,53 @@ fn freezes(args: &Args) -> Result<Vec<freeze::Freeze>, Failure> {
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let source = source(&args)?;
-    let slo = objective_slo(&args, matches!(source, Source::Prometheus { .. }))?;
-    let window = duration::parse(given(&args.window).unwrap_or("30d"))
-        .map_err(|e| Failure::invalid(format!("window: {e}")))?;
+    let slos = objective_slos(&args, matches!(source, Source::Prometheus(_)))?;
+    let input_window = given(&args.window).map(parse_window).transpose()?;
     let at = parse_at(&args)?;
     let freezes = freezes(&args)?;
-    let pairs = if args.burn_rate {
-        budget::page_pairs(window)
+    let active = freeze::active(&freezes, at);
+    let min_budget = parse_min_budget(&args.min_budget)?;
+    let mut reports = Vec::new();
+    for (i, slo) in slos.iter().enumerate() {
+        let window = input_window
+            .or(slo.window)
+            .unwrap_or(slo::Window::Rolling(30 * 86_400));
+        // A freeze is one reason, not one per SLO.
+        let freeze = if i == 0 { active.as_ref() } else { None };
+        reports.push(evaluate(
+            &args, &source, slo, window, at, min_budget, freeze,
+        )?);
+    }
+    let each = combined::slos_output(&slos, &reports);
+    let mut report = match reports.len() {
+        1 => reports.remove(0),
+        _ => combined::report(&slos, reports),
+    };
+    report.output("slos", each);
+    Ok(report)
+}
+
+/// One SLO's decision and report.
+fn evaluate(
+    args: &Args,
+    source: &Source,
+    slo: &Slo,
+    window: slo::Window,
+    at: Timestamp,
+    min_budget: f64,
+    active: Option<&freeze::Active>,
+) -> Result<Report, Failure> {
+    let (window, period, since) = span(window, at)?;
+    let mut pairs = if args.burn_rate {
+        budget::page_pairs(period)
     } else {
         Vec::new()
     };
+    if args.ticket_burn_rate {
+        pairs.extend(budget::ticket_pairs(period));
+    }
     let windows = budget::windows(window, &pairs);
-    let measured = match &source {
+    let measured = match source {
         Source::File(obs, path) => {
             let missing: Vec<String> = windows
                 .iter()
@@ -360,32 +371,43 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 round_trips: 0,
             }
         }
-        Source::Prometheus { url, headers } => {
+        Source::Prometheus(server) => {
             let sli = slo
                 .sli
                 .as_ref()
                 .expect("queries are required with Prometheus");
-            crate::runtime::block_on(collect::query_prometheus(
-                url, headers, sli, &windows, window, at,
-            ))?
+            crate::runtime::block_on(collect::query_prometheus(server, sli, &windows, window, at))?
         }
     };
-    let active = freeze::active(&freezes, at);
     let actor = std::env::var("GITHUB_ACTOR").ok().filter(|a| !a.is_empty());
     let policy = decision::Policy {
         on_no_data: args.on_no_data,
+        min_budget,
         accept_warnings: args.accept_warnings,
         override_reason: given(&args.override_reason),
         actor: actor.as_deref(),
     };
-    let decision = decision::decide(&policy, &slo, window, &pairs, &measured, active.as_ref());
-    Ok(present::report(
+    let decision = decision::decide(&policy, slo, window, &pairs, &measured, active);
+    let mut report = present::report(
         &decision,
-        &slo,
+        slo,
         window,
         at,
         &measured,
-        active.as_ref(),
+        active,
         args.burn_rate,
-    ))
+    );
+    if let Some(start) = since {
+        report.findings.push(crate::report::Finding::new(
+            crate::report::Severity::Notice,
+            "calendar-window",
+            "Calendar window",
+            format!(
+                "The SLO window is the calendar period so far: since {} (UTC), {}.",
+                start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                duration::format(window)
+            ),
+        ));
+    }
+    Ok(report)
 }

@@ -84,7 +84,8 @@ pub fn report(
             table.row([
                 name,
                 format!(
-                    "page {}% in {}: {role}",
+                    "{} {}% in {}: {role}",
+                    r.pair.level.as_str(),
                     budget::trim_float(r.pair.budget_share * 100.0, 2),
                     duration::format(r.pair.long)
                 ),

@@ -6,16 +6,14 @@
 use super::budget::{self, Observed};
 use super::duration;
 use super::slo::{Sli, fill};
-use serde::Deserialize;
+pub use crate::prometheus::api::{AnswerError, ApiError, form_body, number, series};
 use std::collections::BTreeMap;
 
 pub const WINDOW_LABEL: &str = "ready_window";
 pub const KIND_LABEL: &str = "ready_kind";
 
 fn tagged(query: &str, window: &str, kind: &str) -> String {
-    format!(
-        "label_replace(label_replace(sum({query}), \"{WINDOW_LABEL}\", \"{window}\", \"\", \"\"), \"{KIND_LABEL}\", \"{kind}\", \"\", \"\")"
-    )
+    crate::prometheus::api::tagged(query, &[(WINDOW_LABEL, window), (KIND_LABEL, kind)])
 }
 
 /// The kinds of sub-query an SLI has: bad and all events, or the ratio itself.
@@ -61,98 +59,6 @@ pub fn ratio_query(sli: &Sli, step: u64) -> String {
     }
 }
 
-/// The form body of a query request. Every request asks for a complete answer: Thanos (and
-/// Prometheus-compatible stores like it) otherwise answer with whatever part of the data they
-/// reached, flagged only by a warning.
-pub fn form_body(params: &[(&str, String)]) -> String {
-    let mut form = reqwest::Url::parse("http://form.invalid/").expect("a valid URL");
-    form.query_pairs_mut()
-        .extend_pairs(params)
-        .append_pair("partial_response", "false");
-    form.query().unwrap_or_default().to_string()
-}
-
-/// An error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
-    pub error_type: String,
-    pub message: String,
-}
-
-impl ApiError {
-    /// A query Prometheus could not parse: the user's query is wrong, not the server.
-    pub fn is_bad_query(&self) -> bool {
-        self.error_type == "bad_data"
-    }
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    status: String,
-    #[serde(rename = "errorType", default)]
-    error_type: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    data: Option<Data>,
-    #[serde(default)]
-    warnings: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Data {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct VectorSample {
-    metric: BTreeMap<String, String>,
-    value: (f64, String),
-}
-
-#[derive(Deserialize)]
-struct MatrixSeries {
-    values: Vec<(f64, String)>,
-}
-
-/// Why an answer could not be used.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerError {
-    /// The server said no in the API's own words.
-    Api(ApiError),
-    /// Not an answer of the query API (a proxy page, a truncated body).
-    Malformed(String),
-    /// An answer whose numbers cannot be what the query measures (NaN errors, a negative ratio).
-    Nonsense(String),
-}
-
-fn envelope(body: &str) -> Result<(Data, Vec<String>), AnswerError> {
-    let env: Envelope = serde_json::from_str(body).map_err(|e| {
-        // Redacted before the cut, which could leave the start of a secret unrecognised.
-        let start: String = crate::gha::secrets::redact(body)
-            .chars()
-            .take(120)
-            .collect();
-        AnswerError::Malformed(format!("not a Prometheus API answer ({e}): {start}"))
-    })?;
-    if env.status != "success" {
-        return Err(AnswerError::Api(ApiError {
-            error_type: env.error_type.unwrap_or_else(|| "unknown".into()),
-            message: env.error.unwrap_or_default(),
-        }));
-    }
-    let data = env
-        .data
-        .ok_or_else(|| AnswerError::Malformed("a success answer without data".into()))?;
-    Ok((data, env.warnings))
-}
-
-fn number(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok()
-}
-
 /// A sample's value, if it is what its query measures; else why not, naming query and value.
 fn checked(sli: &Sli, kind: &str, window: &str, text: &str) -> Result<f64, AnswerError> {
     let (sane, expected): (fn(f64) -> bool, _) = if kind == "ratio" {
@@ -176,15 +82,7 @@ pub fn observations(
     sli: &Sli,
     windows: &[u64],
 ) -> Result<(BTreeMap<u64, Observed>, Vec<String>), AnswerError> {
-    let (data, warnings) = envelope(body)?;
-    if data.result_type != "vector" {
-        return Err(AnswerError::Malformed(format!(
-            "expected a vector, got a {}",
-            data.result_type
-        )));
-    }
-    let samples: Vec<VectorSample> = serde_json::from_value(data.result)
-        .map_err(|e| AnswerError::Malformed(format!("unexpected vector: {e}")))?;
+    let (samples, warnings) = crate::prometheus::api::vector(body)?;
     // (window, kind) → summed value
     let mut sums: BTreeMap<(u64, String), f64> = BTreeMap::new();
     for s in samples {
@@ -209,42 +107,9 @@ pub fn observations(
     Ok((out, warnings))
 }
 
-/// The points of a range query's single series: (unix seconds, value); NaN where 0/0.
-pub fn series(body: &str) -> Result<Vec<(i64, f64)>, AnswerError> {
-    let (data, _) = envelope(body)?;
-    if data.result_type != "matrix" {
-        return Err(AnswerError::Malformed(format!(
-            "expected a matrix, got a {}",
-            data.result_type
-        )));
-    }
-    let series: Vec<MatrixSeries> = serde_json::from_value(data.result)
-        .map_err(|e| AnswerError::Malformed(format!("unexpected matrix: {e}")))?;
-    Ok(series
-        .into_iter()
-        .next()
-        .map(|s| {
-            s.values
-                .into_iter()
-                .map(|(t, v)| (t as i64, number(&v).unwrap_or(f64::NAN)))
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_malformed_answer_is_redacted_before_it_is_cut() {
-        crate::gha::secrets::register("prom-secret-past-the-cut");
-        let body = format!("<html>{}prom-secret-past-the-cut", "p".repeat(110));
-        let Err(AnswerError::Malformed(m)) = series(&body) else {
-            panic!("not malformed")
-        };
-        assert!(m.ends_with("***") && !m.contains("prom-s"), "{m}");
-    }
 
     fn events() -> Sli {
         Sli::Events {
@@ -320,14 +185,6 @@ mod tests {
         }
         let (obs, _) = observations(&answer("ratio", "NaN"), &raw, &[60]).unwrap();
         assert_eq!(obs[&60], Observed::ZeroTraffic);
-    }
-
-    #[test]
-    fn every_request_refuses_a_partial_response() {
-        assert_eq!(
-            form_body(&[("query", "up == 1".into()), ("time", "10".into())]),
-            "query=up+%3D%3D+1&time=10&partial_response=false"
-        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! What the integration tests share: [`Step`], `ready` run as one GitHub Actions step would run
-//! it; [`registry`], a real OCI registry; [`hostile`], a loopback server that misbehaves;
-//! [`github_spec`], the check of mocked GitHub requests against the API's spec subset.
+//! it; [`registry`], a real OCI registry; [`prometheus`], a real Prometheus serving data the
+//! test backfilled; [`hostile`], a loopback server that misbehaves; [`github_spec`], the check of
+//! mocked GitHub requests against the API's spec subset.
 #![allow(dead_code)]
 
 pub mod github_spec;
 pub mod hostile;
+pub mod prometheus;
 pub mod registry;
 
 // The pipeline e2e reaches the registry by these older paths.

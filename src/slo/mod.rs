@@ -1,7 +1,25 @@
-//! The objective: an SLO from a Sloth `prometheus/v1` spec file, or one given inline. Sloth's
-//! queries carry a `{{.window}}` placeholder that the gate fills with each window it evaluates.
+//! SLOs, shared by error-budget-gate and watch: from a Sloth `prometheus/v1` spec file, or one
+//! given inline. Sloth's queries carry a `{{.window}}` placeholder that each action fills with
+//! the windows it measures.
+
+pub mod openslo;
 
 use serde::Deserialize;
+
+/// The window an SLO is measured over, when its file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// The last this many seconds.
+    Rolling(u64),
+    /// The calendar period so far (UTC).
+    Calendar(Calendar),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    Month,
+    Quarter,
+}
 
 /// How the error ratio is measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +38,8 @@ pub struct Slo {
     pub objective: f64,
     /// None when the SLO came from a metrics file without queries.
     pub sli: Option<Sli>,
+    /// The window its file names (OpenSLO `timeWindow`); None: the action's input decides.
+    pub window: Option<Window>,
 }
 
 impl Slo {
@@ -44,7 +64,7 @@ pub fn fill(query: &str, window: &str) -> String {
         .replace("{{ .window }}", window)
 }
 
-fn has_placeholder(query: &str) -> bool {
+pub fn has_placeholder(query: &str) -> bool {
     query.contains(PLACEHOLDER) || query.contains("{{ .window }}")
 }
 
@@ -123,6 +143,16 @@ pub struct SpecError {
 }
 
 impl SpecError {
+    /// The error as invalid input, at the file (and line) of `input`.
+    pub fn at(self, input: &str, file: &str) -> crate::report::Failure {
+        use crate::report::Location;
+        let loc = match self.line {
+            Some(l) => Location::line(file, l),
+            None => Location::file(file),
+        };
+        crate::report::Failure::invalid_at(format!("{input}: {}", self.message), loc)
+    }
+
     fn new(message: impl Into<String>) -> Self {
         SpecError {
             message: message.into(),
@@ -131,8 +161,89 @@ impl SpecError {
     }
 }
 
+/// The names of a `slo` input: comma-separated, blanks dropped.
+pub fn names(input: Option<&str>) -> Vec<&str> {
+    input
+        .map(|w| {
+            w.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The SLOs a file's SLOs `names` picks, Sloth or OpenSLO: none names the only one (several
+/// in the file is invalid, naming them), `*` all of them, else the named ones in that order.
+pub fn pick(text: &str, file: &str, names: &[&str]) -> Result<Vec<Slo>, crate::report::Failure> {
+    if !openslo::is_openslo(text) {
+        return match names {
+            [] => from_sloth(text, None).map(|s| vec![s]),
+            ["*"] => all_from_sloth(text, &[]),
+            [one] => from_sloth(text, Some(one)).map(|s| vec![s]),
+            many => all_from_sloth(text, many),
+        }
+        .map_err(|e| e.at("slo-file", file));
+    }
+    let all = openslo::parse(text).map_err(|e| e.at("slo-file", file))?;
+    let listed = || {
+        all.iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match names {
+        [] if all.len() > 1 => Err(crate::report::Failure::invalid_at(
+            format!(
+                "slo-file: the file has {} SLOs; pick one or several with `slo` (or `*` for all): {}",
+                all.len(),
+                listed()
+            ),
+            crate::report::Location::file(file),
+        )),
+        [] | ["*"] => Ok(all),
+        many => many
+            .iter()
+            .map(|n| {
+                all.iter()
+                    .find(|s| s.name == *n || s.name.ends_with(&format!("/{n}")))
+                    .cloned()
+                    .ok_or_else(|| {
+                        crate::report::Failure::invalid_at(
+                            format!(
+                                "slo-file: no SLO named `{n}` in the file; it has: {}",
+                                listed()
+                            ),
+                            crate::report::Location::file(file),
+                        )
+                    })
+            })
+            .collect(),
+    }
+}
+
 /// Reads a Sloth `prometheus/v1` spec and picks the SLO named `wanted`, or the only one.
 pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
+    let spec = read_sloth(text)?;
+    if wanted.is_none() && spec.slos.len() > 1 {
+        let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
+        return Err(SpecError::new(format!(
+            "the spec has {} SLOs; pick one or several with `slo` (or `*` for all): {}",
+            names.len(),
+            names.join(", ")
+        )));
+    }
+    let mut slos = pick_sloth(&spec, wanted.as_slice())?;
+    Ok(slos.remove(0))
+}
+
+/// Reads a Sloth `prometheus/v1` spec: the SLOs named in `wanted`, or all of them when it is
+/// empty, in the file's order.
+pub fn all_from_sloth(text: &str, wanted: &[&str]) -> Result<Vec<Slo>, SpecError> {
+    pick_sloth(&read_sloth(text)?, wanted)
+}
+
+fn read_sloth(text: &str) -> Result<SpecFile, SpecError> {
     let spec: SpecFile = crate::yaml::from_str(text).map_err(|e| SpecError {
         message: format!("not a Sloth spec: {e}"),
         line: e.location().map(|l| l.line() as u32),
@@ -143,24 +254,36 @@ pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
             spec.version
         )));
     }
+    if spec.slos.is_empty() {
+        return Err(SpecError::new("the spec has no SLOs under `slos`"));
+    }
+    Ok(spec)
+}
+
+fn pick_sloth(spec: &SpecFile, wanted: &[&str]) -> Result<Vec<Slo>, SpecError> {
     let names: Vec<&str> = spec.slos.iter().map(|s| s.name.as_str()).collect();
-    let chosen = match (wanted, spec.slos.len()) {
-        (_, 0) => return Err(SpecError::new("the spec has no SLOs under `slos`")),
-        (Some(name), _) => spec.slos.iter().find(|s| s.name == name).ok_or_else(|| {
-            SpecError::new(format!(
-                "no SLO named `{name}` in the spec; it has: {}",
-                names.join(", ")
-            ))
-        })?,
-        (None, 1) => &spec.slos[0],
-        (None, _) => {
-            return Err(SpecError::new(format!(
-                "the spec has {} SLOs; pick one with `slo`: {}",
-                names.len(),
-                names.join(", ")
-            )));
-        }
+    let chosen: Vec<&SpecSlo> = if wanted.is_empty() {
+        spec.slos.iter().collect()
+    } else {
+        wanted
+            .iter()
+            .map(|name| {
+                spec.slos.iter().find(|s| s.name == *name).ok_or_else(|| {
+                    SpecError::new(format!(
+                        "no SLO named `{name}` in the spec; it has: {}",
+                        names.join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
     };
+    chosen
+        .into_iter()
+        .map(|c| sloth_slo(&spec.service, c))
+        .collect()
+}
+
+fn sloth_slo(service: &str, chosen: &SpecSlo) -> Result<Slo, SpecError> {
     let what = |field: &str| format!("SLO `{}`: {field}", chosen.name);
     let objective = check_objective(chosen.objective).map_err(|e| SpecError::new(what(&e)))?;
     let sli = match (&chosen.sli.events, &chosen.sli.raw, &chosen.sli.plugin) {
@@ -191,15 +314,16 @@ pub fn from_sloth(text: &str, wanted: Option<&str>) -> Result<Slo, SpecError> {
             )));
         }
     };
-    let name = if spec.service.is_empty() {
+    let name = if service.is_empty() {
         chosen.name.clone()
     } else {
-        format!("{}/{}", spec.service, chosen.name)
+        format!("{service}/{}", chosen.name)
     };
     Ok(Slo {
         name,
         objective,
         sli: Some(sli),
+        window: None,
     })
 }
 
@@ -271,6 +395,15 @@ slos:
                 .message
                 .contains("placeholder")
         );
+    }
+
+    #[test]
+    fn all_slos_or_the_named_ones_in_order() {
+        let all = all_from_sloth(SPEC, &[]).unwrap();
+        assert_eq!(all.len(), 2);
+        let named = all_from_sloth(SPEC, &["checkout-ratio", "requests-availability"]).unwrap();
+        assert_eq!(named[0].name, "shop/checkout-ratio");
+        assert_eq!(named[1].name, "shop/requests-availability");
     }
 
     #[test]
