@@ -76,6 +76,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::gate_on_green::META,
     &crate::error_budget_gate::META,
     &crate::check_alembic_heads::META,
+    &crate::migration_smoke::META,
     &crate::smoke::META,
     &crate::promote::META,
     &crate::rollback::META,

@@ -70,6 +70,9 @@ pub enum Command {
     /// Checks an Alembic migration tree: heads, graph problems and migration contracts, without Python.
     #[command(name = crate::check_alembic_heads::NAME)]
     CheckAlembicHeads(crate::check_alembic_heads::Args),
+    /// Runs the Alembic migrations on a throwaway Postgres: base to head, every downgrade, models and contracts.
+    #[command(name = crate::migration_smoke::NAME)]
+    MigrationSmoke(crate::migration_smoke::Args),
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
@@ -90,6 +93,7 @@ impl Command {
             Command::GateOnGreen(_) => &crate::gate_on_green::META,
             Command::ErrorBudgetGate(_) => &crate::error_budget_gate::META,
             Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
+            Command::MigrationSmoke(_) => &crate::migration_smoke::META,
             Command::Smoke(_) => &crate::smoke::META,
             Command::Promote(_) => &crate::promote::META,
             Command::Rollback(_) => &crate::rollback::META,
@@ -108,6 +112,7 @@ impl Command {
             Command::GateOnGreen(args) => crate::gate_on_green::run(args),
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
+            Command::MigrationSmoke(args) => crate::migration_smoke::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
             Command::Promote(args) => crate::promote::run(args),
             Command::Rollback(args) => crate::rollback::run(args),

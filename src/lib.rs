@@ -23,6 +23,7 @@ pub mod github;
 pub mod http;
 pub mod image_tag;
 pub mod inputs;
+pub mod migration_smoke;
 pub mod predeploy;
 pub mod promote;
 pub mod registry;

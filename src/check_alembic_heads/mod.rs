@@ -64,7 +64,12 @@ fn count_input(value: &str) -> Result<usize, String> {
     }
 }
 
-pub fn run(mut args: Args) -> Result<Report, Failure> {
+pub fn run(args: Args) -> Result<Report, Failure> {
+    inspect(args).map(|(report, _)| report)
+}
+
+/// `run`, and the revisions of the graph it checked (see `rules::Revision`).
+pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
     args.config = set(&args.config).map(str::to_string);
     args.script_location = set(&args.script_location).map(str::to_string);
     args.version_locations = set(&args.version_locations).map(str::to_string);
@@ -120,7 +125,7 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
             .map(|d| display_path(d, &cwd))
             .collect(),
     };
-    Ok(rules::check_read(&sources, &scripts, &options))
+    Ok(rules::check_read_revisions(&sources, &scripts, &options))
 }
 
 fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
