@@ -1,11 +1,11 @@
 //! The I/O of a run: the database (given, or a throwaway one), the driver's answers to each step
 //! in order until the first failure, and squawk's findings on each revision's offline SQL.
 
+use super::Settings;
 use super::contracts::{self, Lint};
 use super::driver::{Answer, Driver, NoAnswer};
 use super::order::{self, Step};
 use super::postgres::{self, Throwaway};
-use super::Settings;
 use crate::check_alembic_heads::rules::Revision;
 use crate::report::Failure;
 use std::path::PathBuf;
@@ -196,7 +196,11 @@ pub fn wait_for_database(
             Err(NoAnswer::Ended(log)) => {
                 return Err(Failure::invalid(format!(
                     "the Alembic driver did not start: {}",
-                    if log.trim().is_empty() { "no output" } else { log.trim() }
+                    if log.trim().is_empty() {
+                        "no output"
+                    } else {
+                        log.trim()
+                    }
                 )));
             }
             Err(no) => no.describe(),
@@ -290,7 +294,10 @@ mod tests {
     fn only_postgres_urls() {
         assert!(check_url("mysql://u:longpassword@h/db").is_err());
         assert!(check_url("not a url").is_err());
-        assert!(check_url("postgresql://u:pw@h/db").is_err(), "too short to mask");
+        assert!(
+            check_url("postgresql://u:pw@h/db").is_err(),
+            "too short to mask"
+        );
         assert!(check_url("postgresql+psycopg://u:long-password@h:5433/db").is_ok());
         assert_eq!(
             check_url("postgres://u:long-password@h/db").unwrap(),

@@ -195,10 +195,17 @@ pub fn lint(squawk: &[String], files: &[PathBuf]) -> Result<Vec<Vec<Lint>>, Stri
         )
     })?;
     for lint in lints {
-        let at = files.iter().position(|f| same_file(f, Path::new(&lint.file)));
+        let at = files
+            .iter()
+            .position(|f| same_file(f, Path::new(&lint.file)));
         match at {
             Some(i) => per_file[i].push(lint),
-            None => return Err(format!("squawk reported a file it was not given: {}", lint.file)),
+            None => {
+                return Err(format!(
+                    "squawk reported a file it was not given: {}",
+                    lint.file
+                ));
+            }
         }
     }
     Ok(per_file)
@@ -226,9 +233,15 @@ mod tests {
         let o = observe(&[lint("require-lock-timeout"), lint("prefer-bigint-over-int")]);
         assert_eq!(o.needs, Contract::SafeOnline);
         assert!(o.reasons.is_empty());
-        let o = observe(&[lint("changing-column-type"), lint("require-statement-timeout")]);
+        let o = observe(&[
+            lint("changing-column-type"),
+            lint("require-statement-timeout"),
+        ]);
         assert_eq!(o.needs, Contract::RequiresMaintenanceWindow);
-        let o = observe(&[lint("require-concurrent-index-creation"), lint("ban-drop-column")]);
+        let o = observe(&[
+            lint("require-concurrent-index-creation"),
+            lint("ban-drop-column"),
+        ]);
         assert_eq!(o.needs, Contract::Destructive);
         assert_eq!(o.reasons.len(), 2);
     }
@@ -244,8 +257,17 @@ mod tests {
         ] {
             assert_eq!(observe(&[lint(rule)]).needs, WINDOW, "{rule}");
         }
-        for rule in ["ban-drop-column", "ban-drop-table", "renaming-column", "renaming-table"] {
-            assert_eq!(observe(&[lint(rule)]).needs, Contract::Destructive, "{rule}");
+        for rule in [
+            "ban-drop-column",
+            "ban-drop-table",
+            "renaming-column",
+            "renaming-table",
+        ] {
+            assert_eq!(
+                observe(&[lint(rule)]).needs,
+                Contract::Destructive,
+                "{rule}"
+            );
         }
     }
 

@@ -243,15 +243,21 @@ fn step_failure(
         None => Location::file(&rev.file),
     };
     let (rule, title, what) = match (step.kind, answer) {
-        (_, Err(super::driver::NoAnswer::TimedOut(_))) => {
-            ("step-timed-out", "Migration step timed out", "did not finish")
-        }
+        (_, Err(super::driver::NoAnswer::TimedOut(_))) => (
+            "step-timed-out",
+            "Migration step timed out",
+            "did not finish",
+        ),
         (Kind::Reupgrade, _) => (
             "downgrade-incomplete",
             "Downgrade does not undo its upgrade",
             "upgraded, downgraded, then failed to upgrade again: its downgrade left something behind",
         ),
-        (Kind::Downgrade, _) => ("downgrade-failed", "Downgrade failed", "failed to downgrade"),
+        (Kind::Downgrade, _) => (
+            "downgrade-failed",
+            "Downgrade failed",
+            "failed to downgrade",
+        ),
         _ => ("upgrade-failed", "Upgrade failed", "failed to upgrade"),
     };
     let finding = Finding::error(
@@ -268,7 +274,9 @@ fn frame_line(frames: &[(String, u32)], file: &Path) -> Option<u32> {
     frames
         .iter()
         .rev()
-        .find(|(f, _)| Path::new(f) == file || std::fs::canonicalize(f).ok().as_deref() == Some(file))
+        .find(|(f, _)| {
+            Path::new(f) == file || std::fs::canonicalize(f).ok().as_deref() == Some(file)
+        })
         .map(|(_, line)| *line)
 }
 
@@ -295,7 +303,10 @@ mod tests {
         })
     }
 
-    fn collected(steps: Vec<(Step, Result<Answer, NoAnswer>)>, sql: Vec<Option<Result<Vec<Lint>, String>>>) -> Collected {
+    fn collected(
+        steps: Vec<(Step, Result<Answer, NoAnswer>)>,
+        sql: Vec<Option<Result<Vec<Lint>, String>>>,
+    ) -> Collected {
         let n = sql.len();
         Collected {
             steps,
@@ -332,10 +343,17 @@ mod tests {
         let failed = Ok(Answer {
             ok: false,
             error: Some("relation \"order\" does not exist".into()),
-            frames: vec![("/lib/alembic.py".into(), 1), ("/p/versions/r0.py".into(), 12), ("/lib/sa.py".into(), 3)],
+            frames: vec![
+                ("/lib/alembic.py".into(), 1),
+                ("/p/versions/r0.py".into(), 12),
+                ("/lib/sa.py".into(), 3),
+            ],
             ..Answer::default()
         });
-        let d = decide(&revs, &collected(vec![(step(0, Kind::Upgrade), failed)], vec![None]));
+        let d = decide(
+            &revs,
+            &collected(vec![(step(0, Kind::Upgrade), failed)], vec![None]),
+        );
         assert_eq!(d.verdict, Verdict::Blocked);
         assert_eq!(d.failed_revision, Some(0));
         let f = &d.findings[0];
@@ -376,12 +394,26 @@ mod tests {
         let rules: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(
             rules,
-            ["contract-under-declared", "contract-over-declared", "contract-undeclared"]
+            [
+                "contract-under-declared",
+                "contract-over-declared",
+                "contract-undeclared"
+            ]
         );
         assert_eq!(d.verdict, Verdict::Blocked);
-        assert_eq!(d.findings[0].location, Some(Location::line("versions/r0.py", 7)));
-        assert!(d.findings[0].message.contains("changing-column-type (SQL line 5"));
-        assert_eq!(d.runs[3].observed, Some(Contract::RequiresMaintenanceWindow));
+        assert_eq!(
+            d.findings[0].location,
+            Some(Location::line("versions/r0.py", 7))
+        );
+        assert!(
+            d.findings[0]
+                .message
+                .contains("changing-column-type (SQL line 5")
+        );
+        assert_eq!(
+            d.runs[3].observed,
+            Some(Contract::RequiresMaintenanceWindow)
+        );
     }
 
     #[test]
@@ -391,7 +423,10 @@ mod tests {
             step(0, Kind::Upgrade),
             Err(NoAnswer::TimedOut(std::time::Duration::from_secs(1))),
         )];
-        let d = decide(&revs, &collected(steps, vec![Some(Ok(vec![lint("syntax-error")]))]));
+        let d = decide(
+            &revs,
+            &collected(steps, vec![Some(Ok(vec![lint("syntax-error")]))]),
+        );
         let rules: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, ["step-timed-out", "sql-unreadable"]);
         assert_eq!(d.runs[0].observed, None);

@@ -68,10 +68,9 @@ impl NoAnswer {
             NoAnswer::Ended(log) if log.trim().is_empty() => {
                 "the Alembic driver ended without an answer".into()
             }
-            NoAnswer::Ended(log) => format!(
-                "the Alembic driver ended without an answer: {}",
-                log.trim()
-            ),
+            NoAnswer::Ended(log) => {
+                format!("the Alembic driver ended without an answer: {}", log.trim())
+            }
         }
     }
 }

@@ -104,23 +104,23 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         None => None,
     };
     // The graph first, without Python: a tree check-alembic-heads blocks runs no SQL.
-    let (heads, revisions) = crate::check_alembic_heads::inspect(crate::check_alembic_heads::Args {
-        config: config.clone(),
-        script_location: None,
-        version_locations: None,
-        max_heads: 1,
-        resolve_dependencies: false,
-        require_contract: false,
-        contract_doc: None,
-        changed_since: None,
-    })?;
+    let (heads, revisions) =
+        crate::check_alembic_heads::inspect(crate::check_alembic_heads::Args {
+            config: config.clone(),
+            script_location: None,
+            version_locations: None,
+            max_heads: 1,
+            resolve_dependencies: false,
+            require_contract: false,
+            contract_doc: None,
+            changed_since: None,
+        })?;
     if heads.verdict != crate::report::Verdict::Passed {
         return Ok(present::graph_blocked(heads));
     }
     let python = match given(&args.python) {
         Some(p) => python::words(p),
-        None => python::of_alembic(&args.alembic, &|name| which(name))
-            .map_err(Failure::invalid)?,
+        None => python::of_alembic(&args.alembic, &|name| which(name)).map_err(Failure::invalid)?,
     };
     let settings = Settings {
         database_url,

@@ -206,7 +206,12 @@ mod tests {
 
     #[test]
     fn each_revisions_sql_from_its_parent_merges_left_out() {
-        let revs = [rev("a", &[]), rev("b", &[0]), rev("c", &[0]), rev("m", &[1, 2])];
+        let revs = [
+            rev("a", &[]),
+            rev("b", &[0]),
+            rev("c", &[0]),
+            rev("m", &[1, 2]),
+        ];
         let plan = sql_plan(&revs);
         let ranges: Vec<Option<String>> = plan
             .iter()
@@ -214,7 +219,12 @@ mod tests {
             .collect();
         assert_eq!(
             ranges,
-            [Some("a".into()), Some("a:b".into()), Some("a:c".into()), None]
+            [
+                Some("a".into()),
+                Some("a:b".into()),
+                Some("a:c".into()),
+                None
+            ]
         );
     }
 }

@@ -71,7 +71,14 @@ impl Throwaway {
         let mut argv: Vec<std::ffi::OsString> = as_user.iter().map(Into::into).collect();
         argv.push(bin.join("initdb").into());
         argv.extend(["-D".into(), dir.join("data").into()]);
-        for arg in ["-U", USER, "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"] {
+        for arg in [
+            "-U",
+            USER,
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ] {
             argv.push(arg.into());
         }
         argv.push(format!("--pwfile={}", pwfile.display()).into());
@@ -107,7 +114,13 @@ rm -rf "$dir""#,
             .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-k"])
             .arg(&dir)
             // A throwaway cluster: nothing to keep safe across a crash.
-            .args(["-F", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"])
+            .args([
+                "-F",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "synchronous_commit=off",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -146,7 +159,15 @@ rm -rf "$dir""#,
         loop {
             let ready = if isready.is_file() {
                 Command::new(&isready)
-                    .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string(), "-t", "1"])
+                    .args([
+                        "-q",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        &self.port.to_string(),
+                        "-t",
+                        "1",
+                    ])
                     .status()
                     .is_ok_and(|s| s.success())
             } else {
@@ -156,7 +177,8 @@ rm -rf "$dir""#,
                 return Ok(());
             }
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default();
                 return Err(format!(
                     "postgres did not accept connections within {}s: {}",
                     START_LIMIT.as_secs(),

@@ -53,7 +53,9 @@ pub fn graph_blocked(heads: Report) -> Report {
 }
 
 fn ms(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "–".into())
+    value
+        .map(|v| format!("{v:.0} ms"))
+        .unwrap_or_else(|| "–".into())
 }
 
 pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) -> Report {

@@ -22,7 +22,9 @@ pub fn of_alembic(
         format!("cannot tell which Python runs `{alembic}` ({why}); set `python` to it")
     };
     if !is_alembic(&last) {
-        return Err(cannot(format!("it does not end in `alembic` but in `{last}`")));
+        return Err(cannot(format!(
+            "it does not end in `alembic` but in `{last}`"
+        )));
     }
     if parts.last().is_some_and(|w| w == "-m") {
         parts.pop();
@@ -97,9 +99,21 @@ mod tests {
             of_alembic("python3.12 -m alembic", &nowhere).unwrap(),
             ["python3.12"]
         );
-        assert!(of_alembic("-m alembic", &nowhere).unwrap_err().contains("set `python`"));
-        assert!(of_alembic("make migrate", &nowhere).unwrap_err().contains("`migrate`"));
-        assert!(of_alembic("alembic", &nowhere).unwrap_err().contains("not on PATH"));
+        assert!(
+            of_alembic("-m alembic", &nowhere)
+                .unwrap_err()
+                .contains("set `python`")
+        );
+        assert!(
+            of_alembic("make migrate", &nowhere)
+                .unwrap_err()
+                .contains("`migrate`")
+        );
+        assert!(
+            of_alembic("alembic", &nowhere)
+                .unwrap_err()
+                .contains("not on PATH")
+        );
     }
 
     #[test]
@@ -108,7 +122,10 @@ mod tests {
         let script = dir.path().join("alembic");
         std::fs::write(&script, "#!/venv/bin/python3\nimport sys\n").unwrap();
         let found = |_: &str| Some(script.clone());
-        assert_eq!(of_alembic("alembic", &found).unwrap(), ["/venv/bin/python3"]);
+        assert_eq!(
+            of_alembic("alembic", &found).unwrap(),
+            ["/venv/bin/python3"]
+        );
         assert_eq!(
             shebang_python("#!/usr/bin/env python3\n").unwrap(),
             ["/usr/bin/env", "python3"]
