@@ -231,6 +231,27 @@ fn the_stairway_catches_a_downgrade_that_does_not_undo_its_upgrade() {
 }
 
 #[test]
+fn the_walk_back_to_base_catches_a_downgrade_that_needs_a_later_one() {
+    let Some(url) = database("walk_down") else {
+        return;
+    };
+    let run = smoke("walk_down", &url, &[("model-check", "false")]);
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("failed-revision"), "w2_code_check");
+    let errors = annotations(&run);
+    assert!(
+        errors[0].starts_with(
+            "::error title=downgrade-failed%3A Downgrade failed,file=versions/w2_code_check.py,line=14::"
+        ),
+        "{errors:?}"
+    );
+    assert!(errors[0].contains("ck_items_code"), "{errors:?}");
+    // Every stairway went through: only the walk down found it.
+    let passed = run.summary.lines().filter(|l| l.ends_with("| passed |"));
+    assert_eq!(passed.count(), 3, "{}", run.summary);
+}
+
+#[test]
 fn models_that_drift_from_the_schema_block() {
     let Some(url) = database("drift") else { return };
     let run = smoke("drift", &url, &[]);

@@ -44,7 +44,10 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
                 if let Some(run) = run {
                     match step.kind {
                         Kind::Upgrade => run.upgrade_ms = Some(a.ms),
-                        Kind::Downgrade => run.downgrade_ms = Some(a.ms),
+                        // The stairway's, where it ran: the walk down to base comes later.
+                        Kind::Downgrade | Kind::WalkDown => {
+                            run.downgrade_ms.get_or_insert(a.ms);
+                        }
                         Kind::Reupgrade => run.stairway = Some(true),
                         Kind::ModelCheck | Kind::Sql => {}
                     }
@@ -53,6 +56,7 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
             _ => {
                 if let Some(run) = run
                     && collected.settings_stairway
+                    && step.kind != Kind::WalkDown
                 {
                     run.stairway = Some(false);
                 }
@@ -257,6 +261,11 @@ fn step_failure(
             "downgrade-failed",
             "Downgrade failed",
             "failed to downgrade",
+        ),
+        (Kind::WalkDown, _) => (
+            "downgrade-failed",
+            "Downgrade failed",
+            "failed to downgrade on the way back from head to base",
         ),
         _ => ("upgrade-failed", "Upgrade failed", "failed to upgrade"),
     };

@@ -67,16 +67,27 @@ pub struct Args {
     #[arg(long, env = "INPUT_SQUAWK", default_value = "squawk")]
     pub squawk: String,
     /// How long to wait for the database to accept connections (a service container still starting).
-    #[arg(long, env = "INPUT_CONNECT_TIMEOUT", default_value = "60s", value_parser = duration_input)]
+    #[arg(long, env = "INPUT_CONNECT_TIMEOUT", default_value = "60s", value_parser = |t: &str| duration_input(t, "60s"))]
     pub connect_timeout: Duration,
     /// The longest one Alembic command may take before the run stops.
-    #[arg(long, env = "INPUT_STEP_TIMEOUT", default_value = "5m", value_parser = duration_input)]
+    #[arg(long, env = "INPUT_STEP_TIMEOUT", default_value = "5m", value_parser = |t: &str| duration_input(t, "5m"))]
     pub step_timeout: Duration,
 }
 
-/// A duration input; blank is refused here because clap has applied the default already.
-fn duration_input(text: &str) -> Result<Duration, String> {
-    crate::inputs::duration(text)
+/// A duration input; blank (an action input left at "") is the default.
+fn duration_input(text: &str, default: &str) -> Result<Duration, String> {
+    match text.trim() {
+        "" => crate::inputs::duration(default),
+        t => crate::inputs::duration(t),
+    }
+}
+
+/// A command input; blank is the default.
+fn command_or(value: &str, default: &str) -> String {
+    match value.trim() {
+        "" => default.to_string(),
+        v => v.to_string(),
+    }
 }
 
 /// What `run` works from, the inputs checked.
@@ -120,7 +131,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     }
     let python = match given(&args.python) {
         Some(p) => python::words(p),
-        None => python::of_alembic(&args.alembic, &|name| which(name)).map_err(Failure::invalid)?,
+        None => python::of_alembic(&command_or(&args.alembic, "alembic"), &|name| which(name))
+            .map_err(Failure::invalid)?,
     };
     let settings = Settings {
         database_url,
@@ -129,7 +141,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         stairway: args.stairway,
         model_check: args.model_check,
         contracts: args.contracts,
-        squawk: args.squawk.trim().to_string(),
+        squawk: command_or(&args.squawk, "squawk"),
         connect_timeout: args.connect_timeout,
         step_timeout: args.step_timeout,
     };

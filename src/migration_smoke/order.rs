@@ -55,6 +55,8 @@ pub enum Kind {
     Reupgrade,
     /// `alembic check` at head.
     ModelCheck,
+    /// A downgrade of the walk from head back to base, one revision at a time.
+    WalkDown,
     /// The revision's SQL rendered offline (`upgrade <down>:<rev> --sql`).
     Sql,
 }
@@ -66,6 +68,7 @@ impl Kind {
             Kind::Downgrade => "downgrade",
             Kind::Reupgrade => "upgrade after its downgrade",
             Kind::ModelCheck => "alembic check",
+            Kind::WalkDown => "downgrade on the way back to base",
             Kind::Sql => "offline SQL",
         }
     }
@@ -98,8 +101,8 @@ fn below(revisions: &[Revision], i: usize) -> String {
 }
 
 /// The online run over `revisions` (in upgrade order, see `in_order`). With the stairway,
-/// each revision goes up, down one step and up again; without it, all go up, then all come down
-/// again one by one. `alembic check` runs at head either way, when asked for.
+/// each revision goes up, down one step and up again; without it, each goes up once. Then
+/// `alembic check` at head, when asked for, and all come down again one by one.
 pub fn online_plan(revisions: &[Revision], stairway: bool, model_check: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     for (i, r) in revisions.iter().enumerate() {
@@ -117,14 +120,14 @@ pub fn online_plan(revisions: &[Revision], stairway: bool, model_check: bool) ->
     if model_check && !revisions.is_empty() {
         steps.push(step(None, Kind::ModelCheck, &["check"]));
     }
-    if !stairway {
-        for i in (0..revisions.len()).rev() {
-            steps.push(step(
-                Some(i),
-                Kind::Downgrade,
-                &["downgrade", &below(revisions, i)],
-            ));
-        }
+    // Then back down to base one revision at a time, as a rollback walks: a downgrade can
+    // depend on a later one's (the stairway alone runs each right after its own upgrade).
+    for i in (0..revisions.len()).rev() {
+        steps.push(step(
+            Some(i),
+            Kind::WalkDown,
+            &["downgrade", &below(revisions, i)],
+        ));
     }
     steps
 }
@@ -187,7 +190,9 @@ mod tests {
                 "upgrade b",
                 "downgrade a",
                 "upgrade b",
-                "check"
+                "check",
+                "downgrade a",
+                "downgrade a-1"
             ]
         );
         assert_eq!(plan[5].kind, Kind::Reupgrade);
@@ -202,6 +207,7 @@ mod tests {
             ["upgrade a", "upgrade b", "downgrade a", "downgrade a-1"]
         );
         assert_eq!(plan[2].revision, Some(1));
+        assert_eq!(plan[2].kind, Kind::WalkDown);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::collect::Collected;
 use super::contracts::Contract;
 use super::decide::Decided;
+use super::order::Kind;
 use crate::check_alembic_heads::rules::Revision;
 use crate::report::{Block, Inline, Report, Table, Verdict};
 use serde_json::json;
@@ -68,6 +69,12 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
         .sum();
     let headline = match (&decided.failure, decided.verdict) {
         (Some((step, _)), _) => match step.revision {
+            Some(i) if step.kind == Kind::WalkDown => format!(
+                "{} failed at {} ({}), after every revision went up",
+                revisions[i].id,
+                step.kind.describe(),
+                revisions[i].file,
+            ),
             Some(i) => format!(
                 "{} failed at {} ({}): {} of {} revisions went through",
                 revisions[i].id,

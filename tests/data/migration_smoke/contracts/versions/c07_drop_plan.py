@@ -13,3 +13,4 @@ def upgrade():
 
 def downgrade():
     op.add_column("accounts", sa.Column("plan", sa.Text))
+    op.create_check_constraint("ck_accounts_plan", "accounts", "plan <> ''")
