@@ -115,9 +115,11 @@ pub fn collect(settings: &Settings, revisions: &[Revision]) -> Result<Collected,
     let mut steps = Vec::new();
     for step in order::online_plan(revisions, settings.stairway, settings.model_check) {
         let answer = driver.alembic(&step.argv, settings.step_timeout);
-        let failed = !matches!(&answer, Ok(a) if a.ok);
+        // A failed step stops the run, but for `alembic check`: the schema is as the migrations
+        // left it, and the walk back to base still has something to say.
+        let stops = !matches!(&answer, Ok(a) if a.ok) && step.kind != order::Kind::ModelCheck;
         steps.push((step, answer));
-        if failed {
+        if stops {
             break;
         }
     }

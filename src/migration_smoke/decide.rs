@@ -69,6 +69,9 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
     }
     for (i, sql) in collected.sql.iter().enumerate() {
         let rev = &revisions[i];
+        if !rev.checked {
+            continue;
+        }
         match sql {
             None if collected.contracts_checked && rev.parents.len() > 1 => {
                 findings.push(
@@ -301,6 +304,7 @@ mod tests {
             parents: parents.to_vec(),
             file: format!("versions/{id}.py"),
             contract: contract.map(|c| (c.to_string(), 7)),
+            checked: true,
         }
     }
 
@@ -423,6 +427,17 @@ mod tests {
             d.runs[3].observed,
             Some(Contract::RequiresMaintenanceWindow)
         );
+    }
+
+    #[test]
+    fn a_deployed_migration_changed_since_excludes_is_not_compared() {
+        let mut old = rev("r0", &[], Some("safe_online"));
+        old.checked = false;
+        let sql = vec![Some(Ok(vec![lint("ban-drop-table")]))];
+        let d = decide(&[old], &collected(vec![], sql));
+        assert!(d.findings.is_empty());
+        assert_eq!(d.verdict, Verdict::Passed);
+        assert_eq!(d.runs[0].observed, None);
     }
 
     #[test]

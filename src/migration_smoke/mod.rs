@@ -51,6 +51,10 @@ pub struct Args {
     /// alembic.ini or pyproject.toml, as check-alembic-heads reads it; default: alembic.ini and pyproject.toml.
     #[arg(long, env = "INPUT_CONFIG")]
     pub config: Option<String>,
+    /// A git ref: contracts are compared, and count in the outputs, only for migration files
+    /// added or changed since it (the migrations not deployed yet), as check-alembic-heads does.
+    #[arg(long, env = "INPUT_CHANGED_SINCE")]
+    pub changed_since: Option<String>,
     /// The directory to run in (where alembic.ini is).
     #[arg(long, env = "INPUT_WORKING_DIRECTORY")]
     pub working_directory: Option<String>,

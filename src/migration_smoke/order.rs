@@ -159,6 +159,7 @@ mod tests {
             parents: parents.to_vec(),
             file: format!("versions/{id}.py"),
             contract: None,
+            checked: true,
         }
     }
 

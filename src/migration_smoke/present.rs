@@ -133,7 +133,13 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
                 "observed": run.observed.map(Contract::as_str),
             }),
         );
-        for c in [declared(rev), run.observed].into_iter().flatten() {
+        // Only the migrations not deployed yet (changed-since) decide what the deploy needs.
+        let counted = if rev.checked {
+            [declared(rev), run.observed]
+        } else {
+            [None, None]
+        };
+        for c in counted.into_iter().flatten() {
             needs.0 |= c == Contract::RequiresMaintenanceWindow;
             needs.1 |= c == Contract::Destructive;
         }

@@ -300,6 +300,8 @@ pub struct Revision {
     pub file: String,
     /// The declared `migration_contract` and its line.
     pub contract: Option<(String, u32)>,
+    /// Whether the contract rules apply to its file (`changed-since`).
+    pub checked: bool,
 }
 
 /// `check_read`, and the graph's revisions in file order (one per revision id).
@@ -326,6 +328,7 @@ pub fn check_read_revisions(
                 Attr::Value { value, line } => Some((value.clone(), *line)),
                 _ => None,
             },
+            checked: tree.checked(tree.file_of(n)),
         })
         .collect();
     (report(&tree, findings), revisions)
