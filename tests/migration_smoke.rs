@@ -343,6 +343,8 @@ fn each_contract_mismatch_is_found_on_its_migration_contract_line() {
         run.stdout
     );
     assert!(annotations(&run)[10..].is_empty());
+    // The text a reviewer reads on each file, whole.
+    insta::assert_snapshot!("contracts_annotations", annotations(&run).join("\n"));
     assert!(annotations(&run)[9].starts_with("::notice"));
 }
 
