@@ -30,8 +30,23 @@ def main():
     url = os.environ["DATABASE_URL"]
 
     from alembic.config import CommandLine, Config
+    from alembic.script import ScriptDirectory
 
     cli = CommandLine(prog="alembic")
+
+    # Every command builds a ScriptDirectory, which imports every migration file again: on 200
+    # revisions that is most of a step's time. The files do not change during a run, so the
+    # first one is kept (per configuration file and section) for every later command.
+    scripts = {}
+    from_config = ScriptDirectory.from_config.__func__
+
+    def cached_from_config(cls, config):
+        key = (config.config_file_name, config.config_ini_section)
+        if key not in scripts:
+            scripts[key] = from_config(cls, config)
+        return scripts[key]
+
+    ScriptDirectory.from_config = classmethod(cached_from_config)
 
     def run(argv):
         prefix = ["-c", config_file] if config_file else []
