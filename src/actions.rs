@@ -79,6 +79,7 @@ pub const ALL: &[&ActionMeta] = &[
     &crate::error_budget_gate::META,
     &crate::check_alembic_heads::META,
     &crate::config_check::META,
+    &crate::migration_smoke::META,
     &crate::smoke::META,
     &crate::k8s_ready::META,
     &crate::watch::META,

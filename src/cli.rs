@@ -73,6 +73,9 @@ pub enum Command {
     /// Production configuration present and sane: a schema's variables in env files, the step's environment and a GitHub environment.
     #[command(name = crate::config_check::NAME)]
     ConfigCheck(crate::config_check::Args),
+    /// Runs the Alembic migrations on a throwaway Postgres: base to head, every downgrade, models and contracts.
+    #[command(name = crate::migration_smoke::NAME)]
+    MigrationSmoke(crate::migration_smoke::Args),
     /// Post-deploy smoke checks over HTTP and WebSocket: readiness, version, a user path.
     #[command(name = crate::smoke::NAME)]
     Smoke(crate::smoke::Args),
@@ -103,6 +106,7 @@ impl Command {
             Command::ErrorBudgetGate(_) => &crate::error_budget_gate::META,
             Command::CheckAlembicHeads(_) => &crate::check_alembic_heads::META,
             Command::ConfigCheck(_) => &crate::config_check::META,
+            Command::MigrationSmoke(_) => &crate::migration_smoke::META,
             Command::Smoke(_) => &crate::smoke::META,
             Command::K8sReady(_) => &crate::k8s_ready::META,
             Command::Watch(_) => &crate::watch::META,
@@ -125,6 +129,7 @@ impl Command {
             Command::ErrorBudgetGate(args) => crate::error_budget_gate::run(args),
             Command::CheckAlembicHeads(args) => crate::check_alembic_heads::run(args),
             Command::ConfigCheck(args) => crate::config_check::run(args),
+            Command::MigrationSmoke(args) => crate::migration_smoke::run(args),
             Command::Smoke(args) => crate::smoke::run(args),
             Command::K8sReady(args) => crate::k8s_ready::run(args),
             Command::Watch(args) => crate::watch::run(args),

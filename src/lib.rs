@@ -37,6 +37,7 @@ pub mod http;
 pub mod image_tag;
 pub mod inputs;
 pub mod k8s_ready;
+pub mod migration_smoke;
 pub mod pr_dependencies;
 pub mod predeploy;
 pub mod prometheus;

@@ -40,6 +40,7 @@ fn jobs_run_in_pipeline_order() {
         "publish-image",
         "gate-on-green",
         "migrations",
+        "migration-smoke",
         "error-budget",
         "predeploy",
         "k8s-ready",
@@ -112,6 +113,7 @@ fn deploy_runs_only_when_every_gate_passed_or_was_skipped() {
         "supply-chain",
         "secret-scan",
         "migrations",
+        "migration-smoke",
         "error-budget",
         "predeploy",
         "k8s-ready",
@@ -197,6 +199,59 @@ fn deploys_go_through_an_environment_with_one_deploy_at_a_time() {
     }
     let env = doc["jobs"]["deploy"]["environment"].as_str().unwrap();
     assert!(env.contains("needs-approval") && env.contains("inputs.approval-environment"));
+}
+
+/// The migration-smoke job runs the migrations on a Postgres service container when the caller
+/// turns it on, and what their SQL does routes the deploy through approval as what they declare
+/// does; its contracts count only for the migrations not deployed yet.
+#[test]
+fn migration_smoke_runs_on_a_service_container_and_routes_approval() {
+    let (_, doc) = pipeline();
+    let job = &doc["jobs"]["migration-smoke"];
+    assert_eq!(
+        job["if"].as_str(),
+        Some("inputs.migration-smoke && inputs.alembic-config != ''")
+    );
+    assert_eq!(
+        doc["on"]["workflow_call"]["inputs"]["migration-smoke"]["default"],
+        Value::Bool(false)
+    );
+    assert_eq!(needs(&doc, "migration-smoke"), set(&["migrations"]));
+    assert!(
+        job["services"]["postgres"]["image"]
+            .as_str()
+            .unwrap()
+            .contains("inputs.migration-smoke-postgres")
+    );
+    let steps = job["steps"].as_sequence().unwrap();
+    let smoke = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("smoke"))
+        .unwrap();
+    assert_eq!(
+        smoke["uses"].as_str(),
+        Some("ready-actions/ready-actions/actions/migration-smoke@v1")
+    );
+    let url = smoke["with"]["database-url"].as_str().unwrap();
+    let port = job["services"]["postgres"]["ports"][0].as_str().unwrap();
+    assert!(url.contains(&format!("localhost:{}", port.split(':').next().unwrap())));
+    assert_eq!(
+        smoke["with"]["changed-since"].as_str(),
+        Some("${{ needs.migrations.outputs.since }}")
+    );
+    let approval = job["outputs"]["needs-approval"].as_str().unwrap();
+    assert!(approval.contains("steps.smoke.outputs.requires-maintenance-window == 'true'"));
+    assert!(approval.contains("steps.smoke.outputs.destructive == 'true'"));
+    let deploy = &doc["jobs"]["deploy"];
+    let routed = "needs.migration-smoke.outputs.needs-approval == 'true'";
+    assert!(deploy["environment"].as_str().unwrap().contains(routed));
+    let deploy_env = deploy["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["env"]["DEPLOY_ENVIRONMENT"].as_str())
+        .unwrap();
+    assert!(deploy_env.contains(routed));
 }
 
 #[test]

@@ -80,7 +80,12 @@ fn count_input(value: &str) -> Result<usize, String> {
     }
 }
 
-pub fn run(mut args: Args) -> Result<Report, Failure> {
+pub fn run(args: Args) -> Result<Report, Failure> {
+    inspect(args).map(|(report, _)| report)
+}
+
+/// `run`, and the revisions of the graph it checked (see `rules::Revision`).
+pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
     args.config = set(&args.config).map(str::to_string);
     args.script_location = set(&args.script_location).map(str::to_string);
     args.version_locations = set(&args.version_locations).map(str::to_string);
@@ -135,7 +140,7 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
             .map(|d| display_path(d, &root))
             .collect(),
     };
-    let mut report = rules::check_read(&sources, &scripts, &options);
+    let (mut report, revisions) = rules::check_read_revisions(&sources, &scripts, &options);
     if let Some(path) = set(&args.sarif) {
         crate::render::sarif::write_file(
             Path::new(path),
@@ -145,7 +150,7 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         )?;
     }
     crate::github::comment::apply(&mut report, args.comment, args.github_token.clone());
-    Ok(report)
+    Ok((report, revisions))
 }
 
 fn load(path: &Path, root: &Path) -> Result<rules::Source, Failure> {

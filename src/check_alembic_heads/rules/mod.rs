@@ -314,13 +314,51 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
 
 /// The rules over files already read: `scripts[i]` is what `sources[i]` declares.
 pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> Report {
+    check_read_revisions(sources, scripts, options).0
+}
+
+/// One revision of the checked graph, for actions that run the migrations (migration-smoke).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub id: String,
+    /// Its `down_revision` parents that exist, as indexes into the same list.
+    pub parents: Vec<usize>,
+    /// The file, as findings show it.
+    pub file: String,
+    /// The declared `migration_contract` and its line.
+    pub contract: Option<(String, u32)>,
+    /// Whether the contract rules apply to its file (`changed-since`).
+    pub checked: bool,
+}
+
+/// `check_read`, and the graph's revisions in file order (one per revision id).
+pub fn check_read_revisions(
+    sources: &[Source],
+    scripts: &[Script],
+    options: &Options,
+) -> (Report, Vec<Revision>) {
     let tree = Tree::new(sources, scripts, options);
     let mut found = Findings::default();
     for rule in Rule::ALL {
         rule.check(&tree, &mut found);
     }
     let findings = found.into_findings(&tree);
-    report(&tree, findings)
+    let revisions = tree
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, node)| Revision {
+            id: node.id.clone(),
+            parents: tree.graph.parents[n].clone(),
+            file: tree.sources[tree.file_of(n)].display.clone(),
+            contract: match &tree.script_of(n).contract {
+                Attr::Value { value, line } => Some((value.clone(), *line)),
+                _ => None,
+            },
+            checked: tree.checked(tree.file_of(n)),
+        })
+        .collect();
+    (report(&tree, findings), revisions)
 }
 
 /// The verdict, headline, outputs and summary of a checked tree.

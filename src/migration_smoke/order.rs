@@ -1,0 +1,237 @@
+//! The order the revisions run in, and the Alembic commands of a run. Pure.
+//!
+//! The graph is check-alembic-heads' (`rules::Revision`, parents by index); here it is only put
+//! in upgrade order: every revision after its parents, ties in file order, as stable as the tree.
+
+use crate::check_alembic_heads::rules::Revision;
+use std::collections::BTreeSet;
+
+/// The revisions in upgrade order, each one's parents renumbered to their places in it.
+pub fn in_order(revisions: &[Revision]) -> Vec<Revision> {
+    let order = upgrade_order(revisions);
+    let mut place = vec![usize::MAX; revisions.len()];
+    for (at, &i) in order.iter().enumerate() {
+        place[i] = at;
+    }
+    order
+        .iter()
+        .map(|&i| Revision {
+            parents: revisions[i].parents.iter().map(|&p| place[p]).collect(),
+            ..revisions[i].clone()
+        })
+        .collect()
+}
+
+/// Indexes of `revisions`, parents before children. The graph was checked for cycles already;
+/// a revision left in one would be left out, never run twice.
+pub fn upgrade_order(revisions: &[Revision]) -> Vec<usize> {
+    let mut waiting: Vec<usize> = revisions.iter().map(|r| r.parents.len()).collect();
+    let mut children = vec![Vec::new(); revisions.len()];
+    for (i, r) in revisions.iter().enumerate() {
+        for &p in &r.parents {
+            children[p].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..revisions.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(revisions.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &c in &children[i] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.insert(c);
+            }
+        }
+    }
+    order
+}
+
+/// What a step does to the revision it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Upgrade,
+    Downgrade,
+    /// The stairway's second upgrade: it fails when the downgrade left something behind.
+    Reupgrade,
+    /// `alembic check` at head.
+    ModelCheck,
+    /// A downgrade of the walk from head back to base, one revision at a time.
+    WalkDown,
+    /// The revision's SQL rendered offline (`upgrade <down>:<rev> --sql`).
+    Sql,
+}
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Upgrade => "upgrade",
+            Kind::Downgrade => "downgrade",
+            Kind::Reupgrade => "upgrade after its downgrade",
+            Kind::ModelCheck => "alembic check",
+            Kind::WalkDown => "downgrade on the way back to base",
+            Kind::Sql => "offline SQL",
+        }
+    }
+}
+
+/// One Alembic command of the run; `revision` indexes the ordered revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub revision: Option<usize>,
+    pub kind: Kind,
+    pub argv: Vec<String>,
+}
+
+fn step(revision: Option<usize>, kind: Kind, argv: &[&str]) -> Step {
+    Step {
+        revision,
+        kind,
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Where a revision's downgrade goes: its one parent, else one step down from it (a base goes
+/// to `base`, a merge to its parents).
+fn below(revisions: &[Revision], i: usize) -> String {
+    let r = &revisions[i];
+    match r.parents.as_slice() {
+        [p] => revisions[*p].id.clone(),
+        _ => format!("{}-1", r.id),
+    }
+}
+
+/// The online run over `revisions` (in upgrade order, see `in_order`). With the stairway,
+/// each revision goes up, down one step and up again; without it, each goes up once. Then
+/// `alembic check` at head, when asked for, and all come down again one by one.
+pub fn online_plan(revisions: &[Revision], stairway: bool, model_check: bool) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for (i, r) in revisions.iter().enumerate() {
+        let id = r.id.as_str();
+        steps.push(step(Some(i), Kind::Upgrade, &["upgrade", id]));
+        if stairway {
+            steps.push(step(
+                Some(i),
+                Kind::Downgrade,
+                &["downgrade", &below(revisions, i)],
+            ));
+            steps.push(step(Some(i), Kind::Reupgrade, &["upgrade", id]));
+        }
+    }
+    if model_check && !revisions.is_empty() {
+        steps.push(step(None, Kind::ModelCheck, &["check"]));
+    }
+    // Then back down to base one revision at a time, as a rollback walks: a downgrade can
+    // depend on a later one's (the stairway alone runs each right after its own upgrade).
+    for i in (0..revisions.len()).rev() {
+        steps.push(step(
+            Some(i),
+            Kind::WalkDown,
+            &["downgrade", &below(revisions, i)],
+        ));
+    }
+    steps
+}
+
+/// The offline SQL of each revision on its own, for the contract check; a merge has no single
+/// range to render and is left out (`None`).
+pub fn sql_plan(revisions: &[Revision]) -> Vec<Option<Step>> {
+    revisions
+        .iter()
+        .enumerate()
+        .map(|(i, rev)| {
+            let range = match rev.parents.as_slice() {
+                [] => rev.id.clone(),
+                [p] => format!("{}:{}", revisions[*p].id, rev.id),
+                _ => return None,
+            };
+            Some(step(Some(i), Kind::Sql, &["upgrade", &range, "--sql"]))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(id: &str, parents: &[usize]) -> Revision {
+        Revision {
+            id: id.into(),
+            parents: parents.to_vec(),
+            file: format!("versions/{id}.py"),
+            contract: None,
+            checked: true,
+        }
+    }
+
+    fn argv(steps: &[Step]) -> Vec<String> {
+        steps.iter().map(|s| s.argv.join(" ")).collect()
+    }
+
+    #[test]
+    fn parents_first_ties_in_file_order() {
+        // Files: c (child of a and b), a, b (child of a).
+        let revs = [rev("c", &[1, 2]), rev("a", &[]), rev("b", &[1])];
+        assert_eq!(upgrade_order(&revs), [1, 2, 0]);
+        let ordered = in_order(&revs);
+        let ids: Vec<&str> = ordered.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(ordered[2].parents, [0, 1]);
+    }
+
+    #[test]
+    fn the_stairway_goes_up_down_up_for_each_revision() {
+        let revs = [rev("a", &[]), rev("b", &[0])];
+        let plan = online_plan(&revs, true, true);
+        assert_eq!(
+            argv(&plan),
+            [
+                "upgrade a",
+                "downgrade a-1",
+                "upgrade a",
+                "upgrade b",
+                "downgrade a",
+                "upgrade b",
+                "check",
+                "downgrade a",
+                "downgrade a-1"
+            ]
+        );
+        assert_eq!(plan[5].kind, Kind::Reupgrade);
+    }
+
+    #[test]
+    fn without_the_stairway_all_go_up_then_all_come_down() {
+        let revs = [rev("a", &[]), rev("b", &[0])];
+        let plan = online_plan(&revs, false, false);
+        assert_eq!(
+            argv(&plan),
+            ["upgrade a", "upgrade b", "downgrade a", "downgrade a-1"]
+        );
+        assert_eq!(plan[2].revision, Some(1));
+        assert_eq!(plan[2].kind, Kind::WalkDown);
+    }
+
+    #[test]
+    fn each_revisions_sql_from_its_parent_merges_left_out() {
+        let revs = [
+            rev("a", &[]),
+            rev("b", &[0]),
+            rev("c", &[0]),
+            rev("m", &[1, 2]),
+        ];
+        let plan = sql_plan(&revs);
+        let ranges: Vec<Option<String>> = plan
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.argv[1].clone()))
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                Some("a".into()),
+                Some("a:b".into()),
+                Some("a:c".into()),
+                None
+            ]
+        );
+    }
+}
