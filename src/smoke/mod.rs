@@ -3,10 +3,15 @@
 //! retries, WebSocket messages), independent steps concurrently. Fails the job when the service
 //! is wrong; no secret reaches any log or report.
 
+mod body;
+pub mod cert;
 pub mod check;
+mod cookies;
 mod exec;
 mod http_step;
 pub mod junit;
+mod net;
+mod report_json;
 pub mod spec;
 pub mod vars;
 mod ws_step;
@@ -64,6 +69,27 @@ pub struct Args {
     /// A built-in spec: `health` waits for /readyz, then checks /version, then /healthz.
     #[arg(long, env = "INPUT_PRESET")]
     pub preset: Option<String>,
+    /// Where to write a JSON report (every step, timing, assertion; redacted).
+    #[arg(long = "json-report", env = "INPUT_JSON_REPORT")]
+    pub json_report: Option<String>,
+    /// A PEM file of CA certificates to trust besides the system's (an internal CA).
+    #[arg(long = "ca-cert", env = "INPUT_CA_CERT")]
+    pub ca_cert: Option<String>,
+    /// A PEM client certificate (chain) for mutual TLS; needs client-key.
+    #[arg(long = "client-cert", env = "INPUT_CLIENT_CERT")]
+    pub client_cert: Option<String>,
+    /// The PEM private key of client-cert.
+    #[arg(long = "client-key", env = "INPUT_CLIENT_KEY")]
+    pub client_key: Option<String>,
+    /// Accept any TLS certificate (never the default; a warning says so in every run).
+    #[arg(long, env = "INPUT_INSECURE")]
+    pub insecure: Option<String>,
+    /// An HTTP proxy for every request and WebSocket (http://host:port).
+    #[arg(long, env = "INPUT_PROXY")]
+    pub proxy: Option<String>,
+    /// Address overrides, one `host:port:address` per line, as curl's --resolve.
+    #[arg(long, env = "INPUT_RESOLVE", default_value = "")]
+    pub resolve: String,
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
@@ -87,6 +113,30 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .junit
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
+    let json_report_path = crate::inputs::given(&args.json_report).map(PathBuf::from);
+    let insecure = crate::inputs::flag(&args.insecure, "insecure", false)?;
+    let proxy = match crate::inputs::given(&args.proxy) {
+        Some(p) => {
+            let url = reqwest::Url::parse(p)
+                .map_err(|e| Failure::invalid(format!("proxy {p:?} is not a URL: {e}")))?;
+            crate::gha::secrets::register_url_credentials(&url);
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(Failure::invalid(
+                    "proxy must be an http or https URL with a host (http://proxy:3128)",
+                ));
+            }
+            Some(url)
+        }
+        None => None,
+    };
+    let net_options = net::Options {
+        ca_cert: crate::inputs::given(&args.ca_cert).map(String::from),
+        client_cert: crate::inputs::given(&args.client_cert).map(String::from),
+        client_key: crate::inputs::given(&args.client_key).map(String::from),
+        insecure,
+        proxy,
+        resolve: net::parse_resolve(&args.resolve).map_err(Failure::invalid)?,
+    };
     let timeout_text = match args.timeout.trim() {
         "" => DEFAULT_TIMEOUT.to_string(),
         t => t.to_string(),
@@ -170,16 +220,36 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         ));
     }
 
-    let client = crate::http::client(&crate::http::Policy {
-        timeout,
-        ..Default::default()
-    })
-    .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
+    let spec_dir = spec_path
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    for p in plan.steps.iter_mut() {
+        body::resolve_files(&mut p.step, &spec_dir).map_err(|e| {
+            spec_error(
+                &file,
+                spec::SpecError {
+                    message: format!("{}: {e}", p.name),
+                    line: p.line,
+                },
+            )
+        })?;
+    }
+    let net = net::build(
+        &net_options,
+        &crate::http::Policy {
+            timeout,
+            ..Default::default()
+        },
+    )
+    .map_err(Failure::invalid)?;
     let started = std::time::Instant::now();
     let result = crate::runtime::block_on(async {
         // The deadline is measured on the runtime's clock, from here.
         let ctx = exec::Ctx {
-            client,
+            net,
+            jar: Default::default(),
             base: base_url.clone(),
             defaults: plan.defaults.clone(),
             deadline: tokio::time::Instant::now() + timeout,
@@ -211,11 +281,26 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         }
         None => String::new(),
     };
-    Ok(build_report(&file, &text, &rows, total, report_path))
+    let mut report = build_report(&file, &text, &rows, total, report_path);
+    if insecure {
+        report.findings.insert(
+            0,
+            Finding::warning(
+                "insecure-tls",
+                "TLS not verified",
+                "insecure is on: TLS certificates are not verified, so this run does not prove it reached the real service",
+            ),
+        );
+    }
+    if let Some(path) = &json_report_path {
+        let json = report_json::render(&file, &report, &rows, total);
+        report_json::write(path, &json)?;
+    }
+    Ok(report)
 }
 
 /// A step, its result, and whether it is the wait stage.
-type Row<'a> = (&'a Planned, &'a StepResult, bool);
+pub(crate) type Row<'a> = (&'a Planned, &'a StepResult, bool);
 
 fn spec_error(file: &str, e: spec::SpecError) -> Failure {
     let location = match e.line {
@@ -305,6 +390,7 @@ fn add_version_check(
 fn request_cell(step: &Step) -> String {
     let (method, path, url) = match &step.websocket {
         Some(ws) => ("WS".to_string(), &ws.path, &ws.url),
+        None if step.cors.is_some() => ("OPTIONS".to_string(), &step.path, &step.url),
         None => (
             step.method.as_deref().unwrap_or("GET").to_uppercase(),
             &step.path,
@@ -429,16 +515,79 @@ fn build_report(
         report.findings.push(finding);
     }
     report.table = Some(table);
+    report.summary.extend(measurements(rows));
     report.output("passed", passed.to_string());
     report.output("failed", (failed + errors).to_string());
     report.output("report", report_path);
     report
 }
 
+/// The latency distribution of each `repeat` step, and the certificates served, for the
+/// summary.
+fn measurements(rows: &[Row]) -> Vec<crate::report::Block> {
+    use crate::report::{Block, Inline};
+    let mut blocks = Vec::new();
+    let latency: Vec<String> = rows
+        .iter()
+        .filter(|(_, r, _)| r.latencies.len() > 1)
+        .map(|(p, r, _)| format!("{}: {}", p.name, distribution(&r.latencies)))
+        .collect();
+    if !latency.is_empty() {
+        blocks.push(Block::paragraph([Inline::Strong("Latency".into())]));
+        blocks.push(Block::List { items: latency });
+    }
+    let now = jiff::Timestamp::now();
+    let certs: Vec<String> = rows
+        .iter()
+        .filter_map(|(p, r, _)| {
+            let c = r.certificate.as_ref()?;
+            Some(format!(
+                "{}: expires {} ({} days left){}",
+                p.name,
+                cert::date(c.not_after),
+                c.days_left(now),
+                if c.valid_for_host {
+                    ""
+                } else {
+                    ", not valid for the host"
+                }
+            ))
+        })
+        .collect();
+    if !certs.is_empty() {
+        blocks.push(Block::paragraph([Inline::Strong("Certificates".into())]));
+        blocks.push(Block::List { items: certs });
+    }
+    blocks
+}
+
+/// `20 requests: min 2ms, p50 3ms, p95 8ms, p99 9ms, max 9ms`.
+fn distribution(latencies: &[Duration]) -> String {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    let at = |p| check::human(check::percentile(&sorted, p));
+    format!(
+        "{} requests: min {}, p50 {}, p95 {}, p99 {}, max {}",
+        sorted.len(),
+        check::human(sorted[0]),
+        at(50),
+        at(95),
+        at(99),
+        check::human(sorted[sorted.len() - 1])
+    )
+}
+
 /// The spec line of the expectation a failure message is about: the JSONPath, the header, or
 /// the `status`, `latency` or `body` key, within the step's lines.
 fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option<u32> {
     let to = to.unwrap_or(from);
+    // A burst's failure is about one of its requests: the same expectation.
+    if let Some((_, rest)) = failure
+        .strip_prefix("request ")
+        .and_then(|r| r.split_once(": "))
+    {
+        return failure_line(text, from, Some(to), rest);
+    }
     if failure.starts_with('$') {
         let (path, rest) = failure.split_once(": ")?;
         return json_assert_line(text, from, to, path, rest);
@@ -449,6 +598,20 @@ fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option
         "status:".into()
     } else if failure.starts_with("expected latency") {
         "latency:".into()
+    } else if let Some(p) = failure
+        .strip_prefix("expected p")
+        .and_then(|r| r.split_once(' '))
+        .map(|(p, _)| p)
+    {
+        format!("p{p}:")
+    } else if failure.starts_with("certificate:") {
+        "certificate:".into()
+    } else if failure.starts_with("cors:") {
+        "cors:".into()
+    } else if failure.starts_with("the 429 after") || failure.starts_with("expected a 429") {
+        "rate-limit:".into()
+    } else if failure.starts_with("websocket ") && failure.contains("close code") {
+        "close:".into()
     } else if failure.starts_with("body:") {
         "body:".into()
     } else if failure.starts_with("websocket ") && failure.contains("no matching message") {

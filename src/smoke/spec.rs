@@ -158,7 +158,78 @@ pub struct Step {
     pub every: Option<Dur>,
     /// `wait` only: how long to keep polling (default: the whole deadline).
     pub within: Option<Dur>,
+    /// Runs the step only when this holds: `${var}` (set, not false/0/no/off, not empty),
+    /// `${var} == text` or `${var} != text`; otherwise it is skipped.
+    #[serde(rename = "if")]
+    pub condition: Option<String>,
+    /// `false`: a redirect is the answer, to check its status and `Location` (default true).
+    #[serde(rename = "follow-redirects")]
+    pub follow_redirects: Option<bool>,
+    /// `false`: this step neither sends the jar's cookies nor keeps those it is given.
+    pub cookies: Option<bool>,
+    /// Sends the request this many times, one after another, for latency percentiles.
+    pub repeat: Option<u32>,
+    /// A file sent as the body as it is (path relative to the spec).
+    #[serde(rename = "body-file")]
+    pub body_file: Option<String>,
+    /// The body's content type (default: from `json`, `form`, or the file's extension).
+    #[serde(rename = "content-type")]
+    pub content_type: Option<String>,
+    /// A `multipart/form-data` body: text fields and files.
+    pub multipart: Option<Multipart>,
+    /// Makes the step a CORS preflight (an `OPTIONS` with `Origin`).
+    pub cors: Option<Cors>,
+    /// Makes the step a rate-limit probe: requests until a 429 comes back.
+    #[serde(rename = "rate-limit")]
+    pub rate_limit: Option<RateLimit>,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Multipart {
+    #[serde(default)]
+    pub fields: BTreeMap<String, Text>,
+    /// Part name to file path (relative to the spec); the content type follows the extension.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    pub origin: String,
+    /// The method the preflight asks for (`Access-Control-Request-Method`, default GET).
+    pub method: Option<String>,
+    /// Headers the preflight asks for (`Access-Control-Request-Headers`).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Whether the origin must be allowed (default) or refused.
+    #[serde(default = "yes")]
+    pub allowed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// At most this many requests, one after another, until one is refused with 429.
+    pub requests: u32,
+    /// Headers the 429 must carry.
+    #[serde(default = "rate_limit_headers")]
+    pub headers: Vec<String>,
+}
+
+fn rate_limit_headers() -> Vec<String> {
+    ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The most requests a `repeat` or `rate-limit` step sends: a burst, never a load test.
+pub const MAX_REPEAT: u32 = 1000;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,12 +246,21 @@ pub struct WebSocket {
     pub within: Option<Dur>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Message {
     pub json: Option<serde_json::Value>,
     pub text: Option<String>,
+    /// A binary frame, written in base64.
+    pub binary: Option<String>,
+    /// A text message of this many bytes, to test the service's size limit.
+    pub size: Option<usize>,
+    /// A ping with this payload; the step waits for its pong.
+    pub ping: Option<String>,
 }
+
+/// The largest message a `size` can ask for.
+pub const MAX_SIZE_MESSAGE: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +273,41 @@ pub struct Expect {
     #[serde(default)]
     pub json: Vec<JsonAssert>,
     pub body: Option<Predicate>,
+    /// Latency percentiles over the step's `repeat` requests (nearest rank).
+    pub p50: Option<Dur>,
+    pub p95: Option<Dur>,
+    pub p99: Option<Dur>,
+    /// The served certificate (https only).
+    pub certificate: Option<CertificateExpect>,
+    /// WebSocket only: the server closes the connection with this code (and reason).
+    pub close: Option<CloseExpect>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateExpect {
+    /// The certificate names the URL's host (default true).
+    #[serde(rename = "valid-for-host", default = "yes")]
+    pub valid_for_host: bool,
+    /// The certificate does not expire within this many days.
+    #[serde(rename = "min-days")]
+    pub min_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseExpect {
+    pub code: u16,
+    pub reason: Option<Predicate>,
+}
+
+impl Expect {
+    pub fn percentiles(&self) -> Vec<(u8, Duration)> {
+        [(50, self.p50), (95, self.p95), (99, self.p99)]
+            .into_iter()
+            .filter_map(|(p, d)| d.map(|d| (p, d.0)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -635,11 +750,51 @@ fn check_step(
             ));
         }
         for m in &ws.send {
-            if m.json.is_some() == m.text.is_some() {
+            let kinds = [
+                m.json.is_some(),
+                m.text.is_some(),
+                m.binary.is_some(),
+                m.size.is_some(),
+                m.ping.is_some(),
+            ];
+            if kinds.iter().filter(|k| **k).count() != 1 {
                 return err(format!(
-                    "{what}: each message to send has exactly one of `json` or `text`"
+                    "{what}: each message to send has exactly one of `json`, `text`, `binary`, `size` or `ping`"
                 ));
             }
+            if let Some(b) = &m.binary
+                && base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).is_err()
+            {
+                return err(format!("{what}: `binary` must be base64"));
+            }
+            if m.size.is_some_and(|n| n == 0 || n > MAX_SIZE_MESSAGE) {
+                return err(format!(
+                    "{what}: `size` must be between 1 and {MAX_SIZE_MESSAGE} bytes"
+                ));
+            }
+        }
+        if step.follow_redirects.is_some()
+            || step.cookies.is_some()
+            || step.repeat.is_some()
+            || step.cors.is_some()
+            || step.rate_limit.is_some()
+            || step.body_file.is_some()
+            || step.multipart.is_some()
+            || step.content_type.is_some()
+            || step.expect.certificate.is_some()
+            || !step.expect.percentiles().is_empty()
+        {
+            return err(format!(
+                "{what}: a WebSocket step takes none of follow-redirects, cookies, repeat, cors, rate-limit, body-file, multipart, content-type, certificate or percentiles"
+            ));
+        }
+        if let Some(c) = &step.expect.close
+            && !(1000..=4999).contains(&c.code)
+        {
+            return err(format!(
+                "{what}: close code {} is not a WebSocket close code (1000-4999)",
+                c.code
+            ));
         }
         needs_base(&ws.path, &ws.url)?;
     } else {
@@ -649,16 +804,78 @@ fn check_step(
             step.form.is_some(),
             step.body.is_some(),
         ];
+        let bodies = [
+            bodies[0],
+            bodies[1],
+            bodies[2],
+            step.body_file.is_some(),
+            step.multipart.is_some(),
+        ];
         if bodies.iter().filter(|b| **b).count() > 1 {
-            return err(format!("{what}: give one of `json`, `form` or `body`"));
+            return err(format!(
+                "{what}: give one of `json`, `form`, `body`, `body-file` or `multipart`"
+            ));
         }
-        if let Some(m) = &step.method {
-            let ok = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-                .contains(&m.to_uppercase().as_str());
-            if !ok {
+        if step.content_type.is_some() && step.body.is_none() && step.body_file.is_none() {
+            return err(format!(
+                "{what}: `content-type` goes with `body` or `body-file`"
+            ));
+        }
+        if step.expect.close.is_some() {
+            return err(format!("{what}: `close` is for WebSocket steps"));
+        }
+        if let Some(n) = step.repeat
+            && !(1..=MAX_REPEAT).contains(&n)
+        {
+            return err(format!(
+                "{what}: repeat must be between 1 and {MAX_REPEAT} (a burst, not a load test)"
+            ));
+        }
+        if !step.expect.percentiles().is_empty() && step.repeat.is_none_or(|n| n < 2) {
+            return err(format!(
+                "{what}: p50, p95 and p99 need `repeat` of 2 or more requests"
+            ));
+        }
+        if let Some(c) = &step.cors {
+            if step.method.is_some() || bodies.iter().any(|b| *b) || step.rate_limit.is_some() {
+                return err(format!(
+                    "{what}: a cors step sends its own OPTIONS request: no method, body or rate-limit"
+                ));
+            }
+            if let Some(m) = &c.method
+                && !is_method(m)
+            {
                 return err(format!("{what}: unknown method {m:?}"));
             }
         }
+        if let Some(r) = &step.rate_limit {
+            if !(1..=MAX_REPEAT).contains(&r.requests) {
+                return err(format!(
+                    "{what}: rate-limit.requests must be between 1 and {MAX_REPEAT}"
+                ));
+            }
+            if step.repeat.is_some() {
+                return err(format!("{what}: give `repeat` or `rate-limit`, not both"));
+            }
+        }
+        if let Some(m) = &step.method
+            && !is_method(m)
+        {
+            return err(format!("{what}: unknown method {m:?}"));
+        }
+    }
+    if let Some(c) = &step.condition
+        && let Err(e) = super::vars::check_condition(c)
+    {
+        return err(format!("{what}: if: {e}"));
+    }
+    if is_wait
+        && (step.condition.is_some()
+            || step.repeat.is_some()
+            || step.cors.is_some()
+            || step.rate_limit.is_some())
+    {
+        return err("wait takes none of if, repeat, cors or rate-limit".into());
     }
     for (var, c) in &step.capture {
         let count = [c.json.is_some(), c.header.is_some(), c.regex.is_some()]
@@ -707,6 +924,10 @@ fn check_step(
     Ok(())
 }
 
+fn is_method(m: &str) -> bool {
+    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(&m.to_uppercase().as_str())
+}
+
 fn check_path(path: &str, what: &str, line: Option<u32>) -> Result<(), SpecError> {
     serde_json_path::JsonPath::parse(path)
         .map(|_| ())
@@ -723,8 +944,17 @@ fn check_regex(re: &str, what: &str, line: Option<u32>) -> Result<(), SpecError>
 pub fn step_vars(step: &Step) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut add = |s: &str| out.extend(super::vars::names(s));
-    for s in [&step.path, &step.url, &step.body].into_iter().flatten() {
+    for s in [&step.path, &step.url, &step.body, &step.condition]
+        .into_iter()
+        .flatten()
+    {
         add(s);
+    }
+    if let Some(m) = &step.multipart {
+        m.fields.values().for_each(|v| add(&v.0));
+    }
+    if let Some(c) = &step.cors {
+        add(&c.origin);
     }
     for v in step.headers.values().chain(step.query.values()) {
         add(&v.0);

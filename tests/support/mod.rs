@@ -1,9 +1,12 @@
 //! What the integration tests share: [`Step`], `ready` run as one GitHub Actions step would run
-//! it; [`registry`], a real OCI registry; [`hostile`], a loopback server that misbehaves.
+//! it; [`registry`], a real OCI registry; [`hostile`], a loopback server that misbehaves;
+//! [`tls`], a test CA and a TLS server; [`proxy`], a loopback HTTP proxy.
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod proxy;
 pub mod registry;
+pub mod tls;
 
 // The pipeline e2e reaches the registry by these older paths.
 #[allow(unused_imports)]
