@@ -3,6 +3,7 @@
 //! gate table and the action contract test read this list instead of naming actions themselves.
 
 use crate::report::{Failure, Report};
+use std::path::Path;
 
 /// What one action declares about itself.
 pub struct ActionMeta {
@@ -15,9 +16,10 @@ pub struct ActionMeta {
     pub needs: Needs,
 }
 
-/// Runs an action from a gate's inputs, `(input name, value)` pairs. `Err` is an input the
-/// action's flags refuse, as one line.
-pub type GateRunner = fn(&[(String, String)]) -> Result<Result<Report, Failure>, String>;
+/// Runs an action from a gate's inputs, `(input name, value)` pairs, with relative paths taken
+/// from a base directory (the checklist's). `Err` is an input the action's flags refuse, as one
+/// line.
+pub type GateRunner = fn(&[(String, String)], &Path) -> Result<Result<Report, Failure>, String>;
 
 /// What an action needs beyond its inputs, so predeploy can skip it with the reason.
 #[derive(Clone, Copy, Default)]
@@ -87,11 +89,18 @@ pub fn find(name: &str) -> Option<&'static ActionMeta> {
 }
 
 /// Parses a gate's inputs with the action's own `Args` alone (no `INPUT_*` fallback: those belong
-/// to the step that runs predeploy) and runs it. Each value goes as one `--name=value`, so a
-/// value that starts with `-` stays a value.
+/// to the step that runs predeploy) and runs it. The values are the strings a workflow's `with:`
+/// passes, read by the same value parsers as the action's inputs, so a gate behaves in predeploy
+/// exactly as it does as a step. Each value goes as one `--name=value`, so a value that starts
+/// with `-` stays a value.
+///
+/// Paths are the checklist's, relative to `base`: an input the action marks as a path
+/// (`value_hint`) is joined to it, and an action with a `working-directory` input is given
+/// `base` when the gate does not set one — no change of the process's directory.
 pub fn run_as_gate<A: clap::Args + clap::FromArgMatches>(
     name: &'static str,
     inputs: &[(String, String)],
+    base: &Path,
     run: fn(A) -> Result<Report, Failure>,
 ) -> Result<Result<Report, Failure>, String> {
     let command = A::augment_args(clap::Command::new(name))
@@ -99,12 +108,52 @@ pub fn run_as_gate<A: clap::Args + clap::FromArgMatches>(
         // `format` is the CLI's global flag: a gate given one ignores it, as it always has.
         .arg(clap::Arg::new("format").long("format").hide(true))
         .mut_args(|arg| arg.env(None));
-    let argv = inputs.iter().map(|(key, value)| format!("--{key}={value}"));
+    let argv = gate_argv(&command, inputs, base)
+        .into_iter()
+        .map(|(key, value)| format!("--{key}={value}"));
     let matches = command
         .try_get_matches_from(argv)
         .map_err(|e| first_line(&e.to_string()))?;
     let args = A::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
     Ok(run(args))
+}
+
+/// The gate's inputs with their paths resolved against `base`.
+fn gate_argv(
+    command: &clap::Command,
+    inputs: &[(String, String)],
+    base: &Path,
+) -> Vec<(String, String)> {
+    use clap::ValueHint;
+    if base.as_os_str().is_empty() || base == Path::new(".") {
+        return inputs.to_vec();
+    }
+    let arg = |key: &str| command.get_arguments().find(|a| a.get_long() == Some(key));
+    let is_path = |key: &str| {
+        arg(key).is_some_and(|a| {
+            matches!(
+                a.get_value_hint(),
+                ValueHint::FilePath | ValueHint::DirPath | ValueHint::AnyPath
+            )
+        })
+    };
+    let mut argv: Vec<(String, String)> = inputs
+        .iter()
+        .map(|(key, value)| {
+            let relative = !value.trim().is_empty() && Path::new(value).is_relative();
+            let value = if relative && is_path(key) {
+                base.join(value).display().to_string()
+            } else {
+                value.clone()
+            };
+            (key.clone(), value)
+        })
+        .collect();
+    const WORKING_DIRECTORY: &str = "working-directory";
+    if arg(WORKING_DIRECTORY).is_some() && !inputs.iter().any(|(k, _)| k == WORKING_DIRECTORY) {
+        argv.push((WORKING_DIRECTORY.into(), base.display().to_string()));
+    }
+    argv
 }
 
 fn first_line(text: &str) -> String {
@@ -130,6 +179,45 @@ mod tests {
             .collect();
         let registered: Vec<&str> = ALL.iter().map(|a| a.name).collect();
         assert_eq!(subcommands, registered);
+    }
+
+    #[test]
+    fn a_gates_paths_are_taken_from_the_checklists_directory() {
+        #[derive(clap::Args)]
+        struct Gate {
+            #[arg(long, value_hint = clap::ValueHint::FilePath)]
+            spec: Option<String>,
+            #[arg(long)]
+            name: Option<String>,
+            #[arg(long, value_hint = clap::ValueHint::DirPath)]
+            working_directory: Option<String>,
+        }
+        let command = <Gate as clap::Args>::augment_args(clap::Command::new("gate"));
+        let inputs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let given = inputs(&[("spec", "smoke.yml"), ("name", "x.yml"), ("spec", "")]);
+        assert_eq!(
+            gate_argv(&command, &given, Path::new("deploy")),
+            inputs(&[
+                ("spec", "deploy/smoke.yml"),
+                ("name", "x.yml"),
+                ("spec", ""),
+                ("working-directory", "deploy"),
+            ])
+        );
+        let absolute = inputs(&[("spec", "/etc/smoke.yml"), ("working-directory", "app")]);
+        assert_eq!(
+            gate_argv(&command, &absolute, Path::new("deploy")),
+            inputs(&[
+                ("spec", "/etc/smoke.yml"),
+                ("working-directory", "deploy/app")
+            ])
+        );
+        assert_eq!(gate_argv(&command, &given, Path::new("")), given);
     }
 
     #[test]

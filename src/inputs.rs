@@ -60,38 +60,81 @@ pub fn flag(value: &Option<String>, name: &str, default: bool) -> Result<bool, F
         .map_err(|e| Failure::invalid(format!("{name}: {e}")))
 }
 
-/// A duration for timeouts and intervals: `500ms`, `1.5s`, `30s`, `10m`, `1h30m` (`sec` and
+/// A duration for timeouts and intervals: `500ms`, `1.5s`, `30s`, `10m`, `1h30m`, `1d` (`sec` and
 /// `min` too, spaces between parts allowed) or a plain number of seconds (`90`, `2.5`).
-/// Prometheus windows (`30d`) are another thing: see `error_budget_gate::duration`.
+/// Prometheus windows (`30d`) are the same grammar held to what PromQL accepts: see
+/// `error_budget_gate::duration`.
 pub fn duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
+    let bad = || format!("{t:?} is not a duration such as 500ms, 30s, 10m, 1h or 1h30m");
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    let bad = || format!("{t:?} is not a duration such as 500ms, 30s, 10m, 1h or 1h30m");
-    let is_number = |c: char| c.is_ascii_digit() || c == '.';
-    if t.chars().all(is_number) {
+    if t.chars().all(is_number_char) {
         return nanos(number(t, 1_000_000_000).ok_or_else(bad)?, t);
     }
     let mut total: u128 = 0;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest.find(|c| !is_number(c)).unwrap_or(rest.len());
-        let (value, after) = rest.split_at(digits);
-        let unit_len = after.find(is_number).unwrap_or(after.len());
-        let (unit, after) = after.split_at(unit_len);
-        let unit_nanos: u64 = match unit.trim() {
-            "ms" => 1_000_000,
-            "s" | "sec" => 1_000_000_000,
-            "m" | "min" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return Err(bad()),
+    for part in duration_parts(t).ok_or_else(bad)? {
+        let unit_nanos = part
+            .unit_seconds()
+            .ok_or_else(bad)?
+            .saturating_mul(1_000_000_000);
+        let unit_nanos = if part.unit == "ms" {
+            1_000_000
+        } else {
+            unit_nanos
         };
-        let part = number(value, unit_nanos).ok_or_else(bad)?;
-        total = total.checked_add(part).ok_or_else(bad)?;
-        rest = after;
+        let value = number(part.number, unit_nanos).ok_or_else(bad)?;
+        total = total.checked_add(value).ok_or_else(bad)?;
     }
     nanos(total, t)
+}
+
+/// One `<number><unit>` of a duration, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationPart<'a> {
+    pub number: &'a str,
+    pub unit: &'a str,
+}
+
+impl DurationPart<'_> {
+    /// The unit in whole seconds: `ms` is 0 (less than one), an unknown unit `None`.
+    pub fn unit_seconds(&self) -> Option<u64> {
+        Some(match self.unit {
+            "ms" => 0,
+            "s" | "sec" => 1,
+            "m" | "min" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            "y" => 365 * 86_400,
+            _ => return None,
+        })
+    }
+}
+
+/// Splits `1h 30m` into its parts; `None` when a part lacks its number or its unit. The one
+/// lexer of every duration the actions read.
+pub fn duration_parts(text: &str) -> Option<Vec<DurationPart<'_>>> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let digits = rest.find(|c| !is_number_char(c)).unwrap_or(rest.len());
+        let (number, after) = rest.split_at(digits);
+        let unit_len = after.find(is_number_char).unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        let unit = unit.trim();
+        if number.is_empty() || unit.is_empty() {
+            return None;
+        }
+        parts.push(DurationPart { number, unit });
+        rest = after;
+    }
+    Some(parts)
+}
+
+fn is_number_char(c: char) -> bool {
+    c.is_ascii_digit() || c == '.'
 }
 
 /// `text` (digits, maybe one `.`) times `unit` nanoseconds; whole numbers stay exact.
@@ -219,6 +262,7 @@ mod tests {
             ("10sec", ms(10_000)),
             ("2min", ms(120_000)),
             (" 30m ", ms(1_800_000)),
+            ("1d", ms(86_400_000)),
         ] {
             assert_eq!(duration(text), Ok(want), "{text}");
         }

@@ -12,6 +12,9 @@
 //! transport), a pure typed decision unit-tested without I/O (`decision.rs`, `checks.rs`), and
 //! presentation into a `report::Report` (`present.rs`). Summary sections are typed
 //! `report::Block`s; only `render/` turns them into markdown, escaping what came from outside.
+//!
+//! YAML is read through `yaml`: `from_str` into typed structs, `documents` into spanned `Node`s
+//! (line and column of every key and value) where an error or a finding must name its line.
 
 pub mod actions;
 pub mod check_alembic_heads;

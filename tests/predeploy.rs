@@ -248,3 +248,44 @@ fn a_checklist_with_nothing_to_check_is_invalid() {
         );
     }
 }
+
+/// A checklist named relative to the workspace, as a workflow names it: its gates read their
+/// files beside it, and annotations name those files from the workspace, where GitHub looks.
+#[test]
+fn a_checklist_in_a_subdirectory_reads_its_gates_files_beside_it() {
+    let workspace = tempfile::tempdir().unwrap();
+    let app = workspace.path().join("app");
+    std::fs::create_dir_all(app.join("migrations/versions")).unwrap();
+    write(
+        &app,
+        "alembic.ini",
+        "[alembic]\nscript_location = %(here)s/migrations\n",
+    );
+    write(
+        &app,
+        "ready.yml",
+        "gates:\n  check-alembic-heads:\n    config: alembic.ini\n",
+    );
+    for (revision, file) in [("aaaa", "a.py"), ("bbbb", "b.py")] {
+        write(
+            &app.join("migrations/versions"),
+            file,
+            &format!("revision = \"{revision}\"\ndown_revision = None\n"),
+        );
+    }
+    let run = support::Step::new()
+        .current_dir(workspace.path())
+        .args(["predeploy", "--config", "app/ready.yml", "--offline"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.summary.contains("| check-alembic-heads | blocked | "),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.stdout.contains("file=app/migrations/versions/"),
+        "{}",
+        run.stdout
+    );
+}

@@ -20,7 +20,7 @@ pub(crate) const ACTION: &str = NAME;
 
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
-    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs::NOTHING,
 };
 
@@ -50,6 +50,11 @@ pub struct Args {
     /// A git ref: contract rules apply only to migration files added or changed since it.
     #[arg(long, env = "INPUT_CHANGED_SINCE")]
     pub changed_since: Option<String>,
+    /// Where the Alembic project is: `config` and the paths in it are read from here, and
+    /// findings name files relative to it. Default: the current directory. (A flag, not an
+    /// action input: a workflow step sets its own `working-directory`; predeploy sets this one.)
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub working_directory: Option<String>,
 }
 
 use crate::inputs::given as set;
@@ -70,12 +75,18 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
     args.version_locations = set(&args.version_locations).map(str::to_string);
     args.contract_doc = set(&args.contract_doc).map(str::to_string);
     args.changed_since = set(&args.changed_since).map(str::to_string);
-    let cwd = std::env::current_dir()
+    // Files are named from the process's directory, where GitHub looks for annotated files;
+    // the project itself may be below it.
+    let root = std::env::current_dir()
         .map_err(|e| Failure::invalid(format!("cannot read the working directory: {e}")))?;
+    let cwd = match set(&args.working_directory) {
+        Some(dir) => root.join(dir),
+        None => root.clone(),
+    };
     let locations = locate(&args, &cwd)?;
     let files = list_migrations(&locations.version_dirs, locations.recursive);
     let loaded = workers::map(&files, |path| {
-        let mut source = load(path, &cwd)?;
+        let mut source = load(path, &root)?;
         let script = rules::read_source(&source);
         // Only the parser needs the text: freeing it here spreads that work over the workers.
         source.text = Ok(String::new());
@@ -117,16 +128,16 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         locations: locations
             .version_dirs
             .iter()
-            .map(|d| display_path(d, &cwd))
+            .map(|d| display_path(d, &root))
             .collect(),
     };
     Ok(rules::check_read(&sources, &scripts, &options))
 }
 
-fn load(path: &Path, cwd: &Path) -> Result<rules::Source, Failure> {
-    // Opened relative to the working directory where it can be: fewer components for the
+fn load(path: &Path, root: &Path) -> Result<rules::Source, Failure> {
+    // Opened relative to the process's directory where it can be: fewer components for the
     // kernel to look up than the absolute path.
-    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    let relative = path.strip_prefix(root).unwrap_or(path);
     let bytes = read_small_file(relative)
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
     Ok(rules::Source {

@@ -1,8 +1,12 @@
-//! Prometheus durations (`30d`, `1h30m`, `70s`): parsed into whole seconds and printed back in
-//! the same form, so a window the gate puts into a query is one Prometheus accepts.
+//! Prometheus durations (`30d`, `1h30m`, `70s`): the actions' one duration grammar
+//! (`inputs::duration_parts`) held to what PromQL accepts, parsed into whole seconds and printed
+//! back in the same form, so a window the gate puts into a query is one Prometheus accepts.
 
-/// Parses `[0-9]+(y|w|d|h|m|s|ms)` units, concatenated largest first as Prometheus does. Returns
-/// whole seconds; sub-second parts are rejected, since no SLO window is that short.
+use crate::inputs::duration_parts;
+
+/// Parses `[0-9]+(y|w|d|h|m|s)` units, concatenated largest first as Prometheus does. Returns
+/// whole seconds; sub-second parts are rejected, since no SLO window is that short, and so are
+/// fractions and bare numbers, which PromQL's range selectors refuse.
 pub fn parse(text: &str) -> Result<u64, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -10,34 +14,23 @@ pub fn parse(text: &str) -> Result<u64, String> {
     }
     let bad = || format!("`{text}` is not a duration such as 30d, 7d, 1h or 5m");
     let mut total: u64 = 0;
-    let mut rest = text;
     let mut last_unit = u64::MAX;
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return Err(bad());
-        }
-        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let (unit, len) = match rest {
-            r if r.starts_with("ms") => {
+    for part in duration_parts(text).ok_or_else(bad)? {
+        let unit = match part.unit_seconds() {
+            Some(0) => {
                 return Err(format!(
                     "`{text}`: milliseconds are too short for an SLO window"
                 ));
             }
-            r if r.starts_with('y') => (365 * 86_400, 1),
-            r if r.starts_with('w') => (7 * 86_400, 1),
-            r if r.starts_with('d') => (86_400, 1),
-            r if r.starts_with('h') => (3_600, 1),
-            r if r.starts_with('m') => (60, 1),
-            r if r.starts_with('s') => (1, 1),
+            // PromQL spells units with one letter; `sec` and `min` are the timeouts' own.
+            Some(unit) if part.unit.len() == 1 => unit,
             _ => return Err(bad()),
         };
-        if unit >= last_unit {
+        if unit >= last_unit || !part.number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         last_unit = unit;
-        rest = &rest[len..];
+        let number: u64 = part.number.parse().map_err(|_| bad())?;
         total = number
             .checked_mul(unit)
             .and_then(|s| total.checked_add(s))

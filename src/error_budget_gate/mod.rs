@@ -24,7 +24,7 @@ pub const NAME: &str = "error-budget-gate";
 
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
-    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("Prometheus"),
         offline_with: Some("metrics-file"),
@@ -61,11 +61,11 @@ pub struct Args {
     pub prometheus_headers: Option<String>,
 
     /// JSON file with good (or bad) and total counts per window, instead of Prometheus.
-    #[arg(long, env = "INPUT_METRICS_FILE")]
+    #[arg(long, env = "INPUT_METRICS_FILE", value_hint = clap::ValueHint::FilePath)]
     pub metrics_file: Option<String>,
 
     /// Sloth `prometheus/v1` spec file with the SLO (objective and queries).
-    #[arg(long, env = "INPUT_SLO_FILE")]
+    #[arg(long, env = "INPUT_SLO_FILE", value_hint = clap::ValueHint::FilePath)]
     pub slo_file: Option<String>,
 
     /// Name of the SLO in `slo-file` when it has several.
@@ -96,7 +96,7 @@ pub struct Args {
     pub burn_rate: bool,
 
     /// YAML file of deploy freezes: one-off windows and weekly windows in a time zone.
-    #[arg(long, env = "INPUT_FREEZE_FILE")]
+    #[arg(long, env = "INPUT_FREEZE_FILE", value_hint = clap::ValueHint::FilePath)]
     pub freeze_file: Option<String>,
 
     /// A reason (who and why); when set, a blocking verdict passes with a warning that records it.

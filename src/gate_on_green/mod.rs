@@ -21,7 +21,7 @@ pub const NAME: &str = "gate-on-green";
 
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
-    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("GitHub's API"),
         offline_with: None,

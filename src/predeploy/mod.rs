@@ -61,28 +61,35 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             Location::file(&file),
         )
     })?;
-    // Paths in ready.yml are relative to it, as they are for the actions in a workflow.
-    let base = args
-        .config
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::env::set_current_dir(base)
-        .map_err(|e| Failure::invalid(format!("cannot enter {}: {e}", base.display())))?;
+    // Paths in ready.yml are relative to it, as they are for the actions in a workflow; each
+    // gate is handed this base rather than the process moving into it.
+    let base = args.config.parent().unwrap_or(Path::new(""));
 
     let mut findings = Vec::new();
-    let mut items = vec![required_env(&config, &file, &mut findings)?];
+    let mut items = vec![required_env(&config, &file, base, &mut findings)?];
     for (name, inputs) in &config.gates {
         let name = name.as_str().unwrap_or_default().to_string();
-        items.push(gate(&name, inputs, args.offline, &file, &mut findings)?);
+        items.push(gate(
+            &name,
+            inputs,
+            base,
+            args.offline,
+            &file,
+            &mut findings,
+        )?);
     }
     Ok(checklist(items, findings))
 }
 
-fn required_env(config: &Config, file: &str, findings: &mut Vec<Finding>) -> Result<Item, Failure> {
+fn required_env(
+    config: &Config,
+    file: &str,
+    base: &Path,
+    findings: &mut Vec<Finding>,
+) -> Result<Item, Failure> {
     let mut names = config.required_env.clone();
     if let Some(from) = &config.required_env_from {
-        let text = std::fs::read_to_string(from).map_err(|e| {
+        let text = std::fs::read_to_string(base.join(from)).map_err(|e| {
             Failure::invalid_at(
                 format!("cannot read required-env-from {from}: {e}"),
                 Location::file(file),
@@ -136,6 +143,7 @@ fn github_token() -> Option<String> {
 fn gate(
     name: &str,
     inputs: &yaml_serde::Value,
+    base: &Path,
     offline: bool,
     file: &str,
     findings: &mut Vec<Finding>,
@@ -169,7 +177,7 @@ fn gate(
     {
         flags.push((input.into(), token.unwrap_or_default()));
     }
-    let report = run_gate(&flags)
+    let report = run_gate(&flags, base)
         .map_err(|e| invalid(format!("gates.{name}: {e}")))?
         .unwrap_or_else(|f| f.into_report(name));
     findings.extend(report.findings.iter().cloned());
@@ -218,4 +226,26 @@ fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
     report.output("skipped", skipped.to_string());
     report.output("checklist", serde_json::Value::Array(json).to_string());
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests and other callers of the library run in one process: a checklist in another
+    /// directory must not move it.
+    #[test]
+    fn a_checklist_elsewhere_leaves_the_process_where_it_was() {
+        let before = std::env::current_dir().unwrap();
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/ready.yml");
+        let report = run(Args {
+            config,
+            offline: true,
+        })
+        .unwrap();
+        assert_eq!(std::env::current_dir().unwrap(), before);
+        // The demo's gates found their files beside ready.yml: only the variables are missing.
+        assert_eq!(report.verdict, Verdict::Blocked, "{}", report.headline);
+        assert_eq!(report.headline, "2 passed, 1 not passed, 1 skipped");
+    }
 }

@@ -27,7 +27,7 @@ pub const NAME: &str = "smoke";
 
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
-    gate: Some(|inputs| crate::actions::run_as_gate(NAME, inputs, run)),
+    gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("the deployed service"),
         offline_with: None,
@@ -41,7 +41,7 @@ const DEFAULT_TIMEOUT: &str = "5m";
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The smoke spec, a YAML file (see docs/smoke.md).
-    #[arg(long, env = "INPUT_SPEC")]
+    #[arg(long, env = "INPUT_SPEC", value_hint = clap::ValueHint::FilePath)]
     pub spec: Option<String>,
     /// The service's base URL; step paths are relative to it.
     #[arg(long = "base-url", env = "INPUT_BASE_URL")]
@@ -64,7 +64,7 @@ pub struct Args {
     #[arg(long, env = "INPUT_TIMEOUT", default_value = DEFAULT_TIMEOUT)]
     pub timeout: String,
     /// Where to write a JUnit XML report (one test case per step).
-    #[arg(long, env = "INPUT_JUNIT")]
+    #[arg(long, env = "INPUT_JUNIT", value_hint = clap::ValueHint::FilePath)]
     pub junit: Option<String>,
     /// A built-in spec: `health` waits for /readyz, then checks /version, then /healthz.
     #[arg(long, env = "INPUT_PRESET")]

@@ -1,5 +1,5 @@
 //! Fuzzing every parser of outside input with proptest: spec, SLO, freeze and metrics files,
-//! ready.yml and env files, image references and the tags DSL, and the answers of GitHub,
+//! ready.yml and env files, the spanned YAML reader, image references and the tags DSL, and the answers of GitHub,
 //! Prometheus and registries. Each test runs a fixed number of cases (see `inputs`), so a run is
 //! bounded and repeatable; a parser must return a value or a clean error, never panic. The
 //! Alembic parsers have their own file, check_alembic_heads_fuzz.rs.
@@ -13,6 +13,7 @@ mod registry;
 mod smoke;
 #[path = "../support/mod.rs"]
 mod support;
+mod yaml;
 
 use proptest::prelude::*;
 

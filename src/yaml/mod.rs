@@ -2,6 +2,18 @@
 //! collections (`[`, `{`) nest. The YAML scanner's time grows with the square of that depth
 //! (100,000 levels took 40 s before yaml_serde's own limit of 128 refused it), so a deeper
 //! document is refused first, at the line and column where it passes the limit.
+//!
+//! Code that needs to know where a value stands (to point a finding or an error at its line)
+//! reads the spanned tree instead: `documents` gives every document of a stream as `Node`s with
+//! their line and column, and `line_of` finds the line of a path in a document read with
+//! `from_str`.
+
+mod load;
+mod node;
+mod scalar;
+
+pub use load::{MAX_ALIAS_NODES, documents, line_of};
+pub use node::{Node, PathItem, Value};
 
 use serde::de::DeserializeOwned;
 
@@ -9,11 +21,20 @@ use serde::de::DeserializeOwned;
 /// refuses it before the scanner spends its quadratic time.
 pub const MAX_DEPTH: usize = 128;
 
-/// A YAML input that cannot be read: yaml_serde's error, or too deep a nesting.
+/// A YAML input that cannot be read: yaml_serde's error, too deep a nesting, or (for the
+/// spanned tree) what the parser or the loader refused, at its place.
 #[derive(Debug)]
 pub enum Error {
     Yaml(yaml_serde::Error),
-    TooDeep { line: usize, column: usize },
+    TooDeep {
+        line: usize,
+        column: usize,
+    },
+    Invalid {
+        message: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 /// Where an error is, 1-based, as yaml_serde's `Location` gives it.
@@ -40,10 +61,12 @@ impl Error {
                 line: l.line(),
                 column: l.column(),
             }),
-            Error::TooDeep { line, column } => Some(Location {
-                line: *line,
-                column: *column,
-            }),
+            Error::TooDeep { line, column } | Error::Invalid { line, column, .. } => {
+                Some(Location {
+                    line: *line,
+                    column: *column,
+                })
+            }
         }
     }
 }
@@ -57,6 +80,11 @@ impl std::fmt::Display for Error {
                 f,
                 "collections nested more than {MAX_DEPTH} levels deep at line {line} column {column}"
             ),
+            Error::Invalid {
+                message,
+                line,
+                column,
+            } => write!(f, "{message} at line {line} column {column}"),
         }
     }
 }
