@@ -336,8 +336,10 @@ async fn upload(headers: HeaderMap, body: axum::body::Bytes) -> Response {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    axum::Json(json!({"content_type": ct, "length": body.len(), "text": String::from_utf8_lossy(&body)}))
-        .into_response()
+    axum::Json(
+        json!({"content_type": ct, "length": body.len(), "text": String::from_utf8_lossy(&body)}),
+    )
+    .into_response()
 }
 
 /// Answers after 30ms: a latency a tight percentile bound cannot meet.
@@ -541,7 +543,9 @@ fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
     let dir = step.scratch().to_owned();
     let junit = dir.join("junit.xml");
     let json = dir.join("report.json");
-    step = step.env("INPUT_JUNIT", &junit).env("INPUT_JSON_REPORT", &json);
+    step = step
+        .env("INPUT_JUNIT", &junit)
+        .env("INPUT_JSON_REPORT", &json);
     if let Some(text) = spec {
         std::fs::write(dir.join("smoke.yml"), text).unwrap();
         step = step.input("spec", "smoke.yml");
@@ -1089,6 +1093,13 @@ fn the_docs_show_the_spec_the_tests_run() {
         "timeout",
         "junit",
         "preset",
+        "json-report",
+        "ca-cert",
+        "client-cert",
+        "client-key",
+        "insecure",
+        "proxy",
+        "resolve",
     ] {
         assert!(
             action.contains(&format!("\n  {input}:\n")),
@@ -1410,7 +1421,10 @@ fn a_redirect_can_be_checked_instead_of_followed() {
     assert_shows(
         "summary",
         &run.summary,
-        &["| moved | GET /old/3 | ✅ passed | 302 |", "| followed | GET /old/3 | ✅ passed | 200 |"],
+        &[
+            "| moved | GET /old/3 | ✅ passed | 302 |",
+            "| followed | GET /old/3 | ✅ passed | 200 |",
+        ],
     );
 }
 
@@ -1431,12 +1445,16 @@ fn the_cookie_jar_carries_a_session_across_steps_and_never_shows_it() {
     );
     // The session echoed back in a failure is masked and redacted everywhere.
     assert!(run.stdout.contains(&format!("::add-mask::{COOKIE}")));
-    let shown = run.everything().replace(&format!("::add-mask::{COOKIE}"), "");
+    let shown = run
+        .everything()
+        .replace(&format!("::add-mask::{COOKIE}"), "");
     assert!(!shown.contains(COOKIE), "{shown}");
-    assert!(json_check(&run, "echo")["failures"][0]
-        .as_str()
-        .unwrap()
-        .contains("***"));
+    assert!(
+        json_check(&run, "echo")["failures"][0]
+            .as_str()
+            .unwrap()
+            .contains("***")
+    );
 }
 
 #[test]
@@ -1479,13 +1497,18 @@ fn a_burst_reports_its_latency_distribution_and_fails_past_its_bound() {
         ],
     );
     assert!(
-        run.stdout.contains("file=smoke.yml,line=10::step \"too slow\": expected p95 latency at most 5ms, got "),
+        run.stdout.contains(
+            "file=smoke.yml,line=10::step \"too slow\": expected p95 latency at most 5ms, got "
+        ),
         "{}",
         run.stdout
     );
     let fast = json_check(&run, "fast enough");
     assert_eq!(fast["latency"]["requests"], 5);
-    assert!(fast["latency"]["p95_ms"].as_f64().unwrap() >= 30.0, "{fast}");
+    assert!(
+        fast["latency"]["p95_ms"].as_f64().unwrap() >= 30.0,
+        "{fast}"
+    );
     assert_eq!(fast["result"], "passed");
 }
 
@@ -1542,7 +1565,10 @@ fn fixtures_are_sent_as_files_and_multipart_uploads() {
         None,
         &[
             ("INPUT_BASE_URL", &s.url),
-            ("INPUT_SPEC", dir.path().join("fixtures.yml").to_str().unwrap()),
+            (
+                "INPUT_SPEC",
+                dir.path().join("fixtures.yml").to_str().unwrap(),
+            ),
         ],
         true,
     );
@@ -1552,8 +1578,13 @@ fn fixtures_are_sent_as_files_and_multipart_uploads() {
     let big = std::fs::File::create(dir.path().join("big.bin")).unwrap();
     big.set_len(10 * 1024 * 1024 + 1).unwrap();
     let before = s.shared.requests.load(Ordering::SeqCst);
-    for (file, needle) in [("big.bin", "more than the upload limit"), ("missing.xml", "cannot read it")] {
-        let spec = format!("steps:\n  - path: /healthz\n  - name: fixture\n    method: POST\n    path: /upload\n    body-file: {file}\n");
+    for (file, needle) in [
+        ("big.bin", "more than the upload limit"),
+        ("missing.xml", "cannot read it"),
+    ] {
+        let spec = format!(
+            "steps:\n  - path: /healthz\n  - name: fixture\n    method: POST\n    path: /upload\n    body-file: {file}\n"
+        );
         std::fs::write(dir.path().join("bad.yml"), spec).unwrap();
         let run = smoke(
             None,
@@ -1564,7 +1595,11 @@ fn fixtures_are_sent_as_files_and_multipart_uploads() {
             true,
         );
         assert_eq!(run.code, 2, "{}", run.stdout);
-        assert!(run.stdout.contains("line=3::") && run.stdout.contains(needle), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("line=3::") && run.stdout.contains(needle),
+            "{}",
+            run.stdout
+        );
     }
     assert_eq!(s.shared.requests.load(Ordering::SeqCst), before);
 }
@@ -1576,8 +1611,14 @@ fn bad_values_of_the_new_spec_fields_are_invalid_on_their_line() {
         ("    repeat: 0\n", "repeat must be between 1 and 1000"),
         ("    expect: {p95: 200ms}\n", "need `repeat`"),
         ("    if: production\n", "uses no ${variable}"),
-        ("    cors: {origin: x}\n    method: PUT\n", "a cors step sends its own OPTIONS"),
-        ("    expect: {close: {code: 1008}}\n", "`close` is for WebSocket steps"),
+        (
+            "    cors: {origin: x}\n    method: PUT\n",
+            "a cors step sends its own OPTIONS",
+        ),
+        (
+            "    expect: {close: {code: 1008}}\n",
+            "`close` is for WebSocket steps",
+        ),
         ("    content-type: text/plain\n", "`content-type` goes with"),
         ("    rate-limit: {requests: 5000}\n", "between 1 and 1000"),
         ("    follow-redirects: maybe\n", "follow-redirects"),
@@ -1586,26 +1627,50 @@ fn bad_values_of_the_new_spec_fields_are_invalid_on_their_line() {
         let run = smoke(Some(&spec), &[("INPUT_BASE_URL", &s.url)], true);
         assert_eq!(run.code, 2, "{spec}\n{}", run.stdout);
         assert!(run.stdout.contains(needle), "{spec}\n{}", run.stdout);
-        assert!(run.stdout.contains("file=smoke.yml,line="), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("file=smoke.yml,line="),
+            "{}",
+            run.stdout
+        );
     }
     let spec = "steps:\n  - name: bin\n    websocket:\n      path: /ws/limits\n      send: [{binary: '%%%'}]\n";
     let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("line=2::") && run.stdout.contains("base64"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("line=2::") && run.stdout.contains("base64"),
+        "{}",
+        run.stdout
+    );
     let run = smoke(
         Some("steps:\n  - path: /healthz\n"),
-        &[("INPUT_BASE_URL", &s.url), ("INPUT_RESOLVE", "app.test:443")],
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_RESOLVE", "app.test:443"),
+        ],
         true,
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("resolve line 1: expected host:port:address"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("resolve line 1: expected host:port:address"),
+        "{}",
+        run.stdout
+    );
     let run = smoke(
         Some("steps:\n  - path: /healthz\n"),
-        &[("INPUT_BASE_URL", &s.url), ("INPUT_CLIENT_CERT", "client.pem")],
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_CLIENT_CERT", "client.pem"),
+        ],
         true,
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("client-cert and client-key go together"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("client-cert and client-key go together"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -1652,16 +1717,31 @@ fn a_private_ca_mtls_http2_resolve_and_the_certificate_as_a_check() {
     assert_shows(
         "summary",
         &run.summary,
-        &["| h2 | GET /proto | ✅ passed | 200 |", "| wss | WS /ws/limits | ✅ passed |", "**Certificates**", "h2: expires "],
+        &[
+            "| h2 | GET /proto | ✅ passed | 200 |",
+            "| wss | WS /ws/limits | ✅ passed |",
+            "**Certificates**",
+            "h2: expires ",
+        ],
     );
     assert_eq!(json_check(&run, "h2")["http_version"], "HTTP/2.0");
-    assert!(json_check(&run, "h2")["certificate"]["days_left"].as_i64().unwrap() >= 19);
+    assert!(
+        json_check(&run, "h2")["certificate"]["days_left"]
+            .as_i64()
+            .unwrap()
+            >= 19
+    );
 
     // The certificate expires too soon for the check: blocked, on the check's line.
     let strict = spec.replace("min-days: 10", "min-days: 30");
     let run = smoke(Some(&strict), &tls, true);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("certificate: expected at least 30 days before it expires"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: expected at least 30 days before it expires"),
+        "{}",
+        run.stdout
+    );
 
     // Without the client certificate the server refuses the handshake: no decision.
     let run = smoke(Some("steps:\n  - path: /proto\n"), &tls[..3], true);
@@ -1674,7 +1754,12 @@ fn a_private_ca_mtls_http2_resolve_and_the_certificate_as_a_check() {
         true,
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("certificate: the TLS handshake refused it"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: the TLS handshake refused it"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -1687,19 +1772,42 @@ fn insecure_is_opt_in_loud_and_still_checks_the_host_when_asked() {
         ("INPUT_RESOLVE", resolve.as_str()),
         ("INPUT_INSECURE", "true"),
     ];
-    let run = smoke(Some("steps:\n  - name: any cert\n    path: /proto\n"), &env, true);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("::warning title=insecure-tls"), "{}", run.stdout);
-    assert!(run.summary.contains("TLS certificates are not verified"), "{}", run.summary);
     let run = smoke(
-        Some("steps:\n  - name: named\n    path: /proto\n    expect: {certificate: {valid-for-host: true}}\n"),
+        Some("steps:\n  - name: any cert\n    path: /proto\n"),
+        &env,
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::warning title=insecure-tls"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains("TLS certificates are not verified"),
+        "{}",
+        run.summary
+    );
+    let run = smoke(
+        Some(
+            "steps:\n  - name: named\n    path: /proto\n    expect: {certificate: {valid-for-host: true}}\n",
+        ),
         &env,
         true,
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("certificate: it is not valid for other.test"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: it is not valid for other.test"),
+        "{}",
+        run.stdout
+    );
     // Not the default: without insecure the same run cannot connect.
-    let run = smoke(Some("steps:\n  - name: any cert\n    path: /proto\n"), &env[..2], true);
+    let run = smoke(
+        Some("steps:\n  - name: any cert\n    path: /proto\n"),
+        &env[..2],
+        true,
+    );
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert!(!run.stdout.contains("insecure-tls"));
 }

@@ -8,12 +8,15 @@ pub const MAX_UPLOAD: u64 = 10 * 1024 * 1024;
 
 /// Makes a step's fixture paths relative to the spec's directory, and refuses a missing file
 /// or fixtures larger than `MAX_UPLOAD` in all.
-pub fn resolve_files(step: &mut super::spec::Step, spec_dir: &std::path::Path) -> Result<(), String> {
+pub fn resolve_files(
+    step: &mut super::spec::Step,
+    spec_dir: &std::path::Path,
+) -> Result<(), String> {
     let mut total = 0u64;
     let mut check = |path: &mut String, what: &str| -> Result<(), String> {
         let full = spec_dir.join(&*path);
-        let meta = std::fs::metadata(&full)
-            .map_err(|e| format!("{what} {path}: cannot read it: {e}"))?;
+        let meta =
+            std::fs::metadata(&full).map_err(|e| format!("{what} {path}: cannot read it: {e}"))?;
         if !meta.is_file() {
             return Err(format!("{what} {path}: not a file"));
         }
@@ -66,11 +69,7 @@ pub struct FilePart<'a> {
 }
 
 /// The body and its `Content-Type` (with the boundary).
-pub fn multipart(
-    boundary: &str,
-    fields: &[(&str, &str)],
-    files: &[FilePart],
-) -> (Vec<u8>, String) {
+pub fn multipart(boundary: &str, fields: &[(&str, &str)], files: &[FilePart]) -> (Vec<u8>, String) {
     // Quotes and line breaks in names are percent-encoded, as browsers do (HTML's form data).
     let quoted = |s: &str| {
         s.replace('"', "%22")

@@ -34,7 +34,12 @@ pub fn inspect(der: &[u8], host: &str) -> Result<Seen, String> {
 }
 
 /// What does not hold, in words.
-pub fn check(expect: &CertificateExpect, seen: &Seen, host: &str, now: jiff::Timestamp) -> Vec<String> {
+pub fn check(
+    expect: &CertificateExpect,
+    seen: &Seen,
+    host: &str,
+    now: jiff::Timestamp,
+) -> Vec<String> {
     let mut failures = Vec::new();
     if expect.valid_for_host && !seen.valid_for_host {
         failures.push(format!("certificate: it is not valid for {host}"));
@@ -66,7 +71,9 @@ fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| acc << 8 | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| acc << 8 | *b as usize);
         (len, &rest[n..])
     };
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
@@ -106,7 +113,10 @@ fn not_after(der: &[u8]) -> Option<jiff::Timestamp> {
         n(12..14)? as i8,
         0,
     );
-    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 #[cfg(test)]

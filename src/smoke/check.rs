@@ -665,7 +665,11 @@ mod tests {
 
     #[test]
     fn percentiles_by_nearest_rank() {
-        let ms = |v: &[u64]| v.iter().map(|m| Duration::from_millis(*m)).collect::<Vec<_>>();
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
         let samples = ms(&(1..=20).collect::<Vec<_>>());
         assert_eq!(percentile(&samples, 50), Duration::from_millis(10));
         assert_eq!(percentile(&samples, 95), Duration::from_millis(19));
@@ -678,7 +682,10 @@ mod tests {
     fn cors_preflights() {
         let answer = |h: &[(&str, &str)]| Observed {
             status: Some(204),
-            headers: h.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: h
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..Default::default()
         };
         let c = Cors {
@@ -696,7 +703,10 @@ mod tests {
         let f = cors(&c, &answer(&[]));
         assert_eq!(f.len(), 3, "{f:?}");
         assert!(f[0].contains("to be allowed, Access-Control-Allow-Origin is absent"));
-        let refused = Cors { allowed: false, ..c };
+        let refused = Cors {
+            allowed: false,
+            ..c
+        };
         assert!(cors(&refused, &answer(&[])).is_empty());
         assert!(cors(&refused, &ok)[0].contains("to be refused"));
     }

@@ -139,7 +139,8 @@ mod tests {
             Some("session=abc; tls=1; wide=1")
         );
         assert_eq!(
-            jar.header_for(&url("http://app.test/settings/x")).as_deref(),
+            jar.header_for(&url("http://app.test/settings/x"))
+                .as_deref(),
             Some("session=abc; pref=dark; wide=1")
         );
         assert_eq!(
@@ -147,7 +148,10 @@ mod tests {
             Some("wide=1")
         );
         assert_eq!(jar.header_for(&url("https://other.test/")), None);
-        jar.store(&url("https://app.test/logout"), &["session=; Max-Age=0; Path=/".into()]);
+        jar.store(
+            &url("https://app.test/logout"),
+            &["session=; Max-Age=0; Path=/".into()],
+        );
         assert_eq!(
             jar.header_for(&url("https://app.test/drafts")).as_deref(),
             Some("tls=1; wide=1")

@@ -306,7 +306,10 @@ async fn run_step(ctx: &Ctx, planned: &Planned, vars: &BTreeMap<String, String>)
         } else if let Some(n) = step.repeat {
             burst(ctx, &step, n).await
         } else {
-            (attempt_http(ctx, &step, ctx.deadline, None).await, Vec::new())
+            (
+                attempt_http(ctx, &step, ctx.deadline, None).await,
+                Vec::new(),
+            )
         };
         let delay = crate::http::backoff(attempt, &policy);
         if a.outcome == Outcome::Passed
@@ -407,10 +410,7 @@ async fn probe_rate_limit(ctx: &Ctx, step: &Step, limit: &RateLimit) -> Attempt 
             None => return a,
         }
     }
-    let seen: Vec<String> = statuses
-        .iter()
-        .map(|(s, n)| format!("{s} ×{n}"))
-        .collect();
+    let seen: Vec<String> = statuses.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
     Attempt::new(
         Outcome::Failed(vec![format!(
             "expected a 429 within {} requests, none was refused (statuses: {})",

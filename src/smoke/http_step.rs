@@ -278,7 +278,10 @@ pub(super) async fn attempt_http(
         Ok(r) => r,
         // A certificate the handshake refused is the service's fault when the step checks it.
         Err(e) if step.expect.certificate.is_some() && e.reason.contains("certificate") => {
-            return fail(format!("certificate: the TLS handshake refused it: {}", e.reason));
+            return fail(format!(
+                "certificate: the TLS handshake refused it: {}",
+                e.reason
+            ));
         }
         Err(e) => {
             return Attempt::new(

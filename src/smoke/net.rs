@@ -151,10 +151,20 @@ pub async fn ws_connect(
     net: &Net,
     request: tokio_tungstenite::tungstenite::handshake::client::Request,
     config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
-) -> Result<(WsStream, tokio_tungstenite::tungstenite::handshake::client::Response), tokio_tungstenite::tungstenite::Error> {
+) -> Result<
+    (
+        WsStream,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
     use tokio_tungstenite::tungstenite::Error;
     let uri = request.uri();
-    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']).to_string();
+    let host = uri
+        .host()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_string();
     let tls = uri.scheme_str() == Some("wss");
     let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let io = |e: std::io::Error| Error::Io(e);
@@ -188,7 +198,10 @@ async fn connect_through(
 ) -> std::io::Result<tokio::net::TcpStream> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let other = |m: String| std::io::Error::other(m);
-    let proxy_host = proxy.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    let proxy_host = proxy
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']']);
     let proxy_port = proxy.port_or_known_default().unwrap_or(8080);
     let mut stream = tokio::net::TcpStream::connect((proxy_host, proxy_port)).await?;
     let authority = if host.contains(':') {
@@ -216,7 +229,9 @@ async fn connect_through(
         }
         let mut byte = [0u8; 1];
         if stream.read(&mut byte).await? == 0 {
-            return Err(other("the proxy closed the connection during CONNECT".into()));
+            return Err(other(
+                "the proxy closed the connection during CONNECT".into(),
+            ));
         }
         answer.push(byte[0]);
     }
@@ -292,10 +307,20 @@ mod tests {
             r[&("app.test".to_string(), 8443)],
             "127.0.0.1:8443".parse().unwrap()
         );
-        assert_eq!(r[&("v6.test".to_string(), 443)], "[::1]:443".parse().unwrap());
-        for bad in ["app.test:443", "app.test:x:127.0.0.1", "app.test:443:nowhere"] {
+        assert_eq!(
+            r[&("v6.test".to_string(), 443)],
+            "[::1]:443".parse().unwrap()
+        );
+        for bad in [
+            "app.test:443",
+            "app.test:x:127.0.0.1",
+            "app.test:443:nowhere",
+        ] {
             let e = parse_resolve(bad).unwrap_err();
-            assert!(e.contains("line 1") && e.contains("host:port:address"), "{e}");
+            assert!(
+                e.contains("line 1") && e.contains("host:port:address"),
+                "{e}"
+            );
         }
     }
 }

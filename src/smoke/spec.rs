@@ -925,7 +925,8 @@ fn check_step(
 }
 
 fn is_method(m: &str) -> bool {
-    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(&m.to_uppercase().as_str())
+    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+        .contains(&m.to_uppercase().as_str())
 }
 
 fn check_path(path: &str, what: &str, line: Option<u32>) -> Result<(), SpecError> {

@@ -121,9 +121,7 @@ pub fn condition_holds(text: &str) -> bool {
     match condition(text) {
         Condition::Equals(l, r) => l == r,
         Condition::Differs(l, r) => l != r,
-        Condition::Truthy(v) => {
-            !v.is_empty() && crate::inputs::boolean(v) != Ok(Some(false))
-        }
+        Condition::Truthy(v) => !v.is_empty() && crate::inputs::boolean(v) != Ok(Some(false)),
     }
 }
 

@@ -29,7 +29,10 @@ fn frame(m: &Message) -> tungstenite::Message {
 }
 
 /// Whether a close frame is the one expected; the problem in words otherwise.
-fn check_close(want: &CloseExpect, got: Option<&tungstenite::protocol::CloseFrame>) -> Option<String> {
+fn check_close(
+    want: &CloseExpect,
+    got: Option<&tungstenite::protocol::CloseFrame>,
+) -> Option<String> {
     let Some(frame) = got else {
         return Some(format!(
             "expected close code {}, the connection ended without a close frame",
@@ -57,7 +60,10 @@ fn check_close(want: &CloseExpect, got: Option<&tungstenite::protocol::CloseFram
             },
         );
         if let Some(problem) = holds.first() {
-            return Some(format!("close reason: {}", problem.trim_start_matches("body: ")));
+            return Some(format!(
+                "close reason: {}",
+                problem.trim_start_matches("body: ")
+            ));
         }
     }
     None
@@ -206,9 +212,8 @@ pub(super) async fn attempt_ws(ctx: &Ctx, step: &Step, ws: &WebSocket) -> Attemp
             },
             Ok(Some(Ok(tungstenite::Message::Close(frame)))) => match close {
                 Some(c) if !wants_message && pongs.is_empty() => {
-                    break check_close(c, frame.as_ref()).map_or(Ok(()), |e| {
-                        Err(format!("websocket {shown}: {e}"))
-                    });
+                    break check_close(c, frame.as_ref())
+                        .map_or(Ok(()), |e| Err(format!("websocket {shown}: {e}")));
                 }
                 _ => break Err(closed_early(&shown, seen, &last)),
             },
