@@ -1834,3 +1834,59 @@ fn a_proxy_carries_http_https_and_websocket() {
     assert_eq!(proxy.forwarded(), 1, "the plain request");
     assert_eq!(proxy.tunnels(), 2, "https and the WebSocket");
 }
+
+#[test]
+fn schemas_and_openapi_name_the_pointer_that_failed_on_the_spec_line() {
+    let s = server();
+    let dir = tempfile::tempdir().unwrap();
+    let api = "openapi: 3.1.0\ninfo: {title: drafts, version: '1'}\npaths:\n  /items/{n}:\n    get:\n      responses:\n        '200':\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Item'}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      required: [n]\n      properties: {n: {type: NTYPE}}\n";
+    let version_schema = r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "string", "pattern": "^[0-9a-f]{40}$"}}}"#;
+    std::fs::write(dir.path().join("version.schema.json"), version_schema).unwrap();
+    let spec = "openapi: api.yaml\nsteps:\n  - name: version\n    path: /version\n    schema: version.schema.json\n  - name: item\n    path: /items/3\n  - name: inline\n    path: /items/4\n    schema:\n      type: object\n      properties:\n        n: {maximum: MAX}\n";
+    let run_with = |ntype: &str, max: &str| {
+        std::fs::write(dir.path().join("api.yaml"), api.replace("NTYPE", ntype)).unwrap();
+        std::fs::write(dir.path().join("smoke.yml"), spec.replace("MAX", max)).unwrap();
+        smoke(
+            None,
+            &[
+                ("INPUT_BASE_URL", &s.url),
+                ("INPUT_SPEC", dir.path().join("smoke.yml").to_str().unwrap()),
+            ],
+            true,
+        )
+    };
+    let run = run_with("integer", "10");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = run_with("string", "3");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("line=6::step \"item\": openapi GET /items/{n}: /n: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("line=10::step \"inline\": schema: /n: "),
+        "{}",
+        run.stdout
+    );
+    // A schema that is not one is refused before any request, on its step's line.
+    std::fs::write(
+        dir.path().join("smoke.yml"),
+        "steps:\n  - path: /version\n  - name: bad\n    path: /version\n    schema: {type: 12}\n",
+    )
+    .unwrap();
+    let before = s.shared.requests.load(Ordering::SeqCst);
+    let run = smoke(
+        None,
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_SPEC", dir.path().join("smoke.yml").to_str().unwrap()),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("line=3::"), "{}", run.stdout);
+    assert_eq!(s.shared.requests.load(Ordering::SeqCst), before);
+}

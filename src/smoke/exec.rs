@@ -68,6 +68,8 @@ pub struct Ctx {
     pub net: super::net::Net,
     /// Cookies across steps.
     pub jar: super::cookies::Jar,
+    /// Steps' `schema` and the spec's `openapi`, compiled.
+    pub schemas: super::schema::Checks,
     pub base: Option<String>,
     pub defaults: Defaults,
     pub deadline: Instant,

@@ -354,6 +354,19 @@ pub(super) async fn attempt_http(
     if let Some(c) = &step.cors {
         failures.extend(check::cors(c, &got));
     }
+    let base_path = ctx
+        .base
+        .as_deref()
+        .and_then(|b| reqwest::Url::parse(b).ok())
+        .map(|b| b.path().to_string())
+        .unwrap_or_default();
+    failures.extend(ctx.schemas.check(
+        step.name.as_deref().unwrap_or_default(),
+        method.as_str(),
+        url.path(),
+        &base_path,
+        &got,
+    ));
     let certificate = match (certificate, &step.expect.certificate) {
         (Some(Ok(seen)), Some(expect)) => {
             failures.extend(super::cert::check(

@@ -12,6 +12,7 @@ mod http_step;
 pub mod junit;
 mod net;
 mod report_json;
+mod schema;
 pub mod spec;
 pub mod vars;
 mod ws_step;
@@ -209,6 +210,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .collect();
     let known = |name: &str| given.contains_key(name) || std::env::var_os(name).is_some();
     let version = spec.version.clone();
+    let openapi = spec.openapi.clone();
     let plan = spec::plan(spec, &text, &known, base_url.is_some());
     let mut plan = plan.map_err(|e| spec_error(&file, e))?;
     statics.extend(given);
@@ -225,16 +227,37 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .and_then(|p| p.parent())
         .map(PathBuf::from)
         .unwrap_or_default();
-    for p in plan.steps.iter_mut() {
-        body::resolve_files(&mut p.step, &spec_dir).map_err(|e| {
+    let mut schemas = schema::Checks::default();
+    if let Some(doc) = &openapi {
+        schemas.add_openapi(&spec_dir.join(doc)).map_err(|e| {
             spec_error(
                 &file,
                 spec::SpecError {
-                    message: format!("{}: {e}", p.name),
-                    line: p.line,
+                    message: e,
+                    line: spec::line_within(&text, 1, u32::MAX, "openapi:"),
                 },
             )
         })?;
+    }
+    for p in plan.steps.iter_mut() {
+        let at_step = |message: String| {
+            spec_error(
+                &file,
+                spec::SpecError {
+                    message,
+                    line: p.line,
+                },
+            )
+        };
+        body::resolve_files(&mut p.step, &spec_dir)
+            .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
+        // Schemas are looked up by the step's name; an unnamed step gets its default one.
+        p.step.name = Some(p.name.clone());
+        if let Some(s) = &p.step.schema {
+            schemas
+                .add_step(&p.name, s, &spec_dir)
+                .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
+        }
     }
     let net = net::build(
         &net_options,
@@ -250,6 +273,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         let ctx = exec::Ctx {
             net,
             jar: Default::default(),
+            schemas,
             base: base_url.clone(),
             defaults: plan.defaults.clone(),
             deadline: tokio::time::Instant::now() + timeout,
@@ -604,6 +628,8 @@ fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option
         .map(|(p, _)| p)
     {
         format!("p{p}:")
+    } else if failure.starts_with("schema:") {
+        "schema:".into()
     } else if failure.starts_with("certificate:") {
         "certificate:".into()
     } else if failure.starts_with("cors:") {
