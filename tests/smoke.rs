@@ -1890,3 +1890,52 @@ fn schemas_and_openapi_name_the_pointer_that_failed_on_the_spec_line() {
     assert!(run.stdout.contains("line=3::"), "{}", run.stdout);
     assert_eq!(s.shared.requests.load(Ordering::SeqCst), before);
 }
+
+#[test]
+fn a_matrix_of_base_urls_runs_each_target_on_its_own() {
+    let (a, b) = (server(), server());
+    let spec = format!(
+        "concurrency: 1\nsteps:\n  - name: login\n    if: ${{base_url}} == {}\n    path: /login-cookie\n  - name: me\n    path: /whoami\n",
+        a.url
+    );
+    let targets = format!("staging={}\nproduction={}\n", a.url, b.url);
+    let run = smoke(Some(&spec), &[("INPUT_BASE_URL", &targets)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| staging: login | GET /login-cookie | ✅ passed | 200 |",
+            "| staging: me | GET /whoami | ✅ passed | 200 |",
+            "| production: login | GET /login-cookie | ⏭️ skipped |",
+            "| production: me | GET /whoami | ❌ failed | 401 |",
+        ],
+    );
+    assert_eq!(run.output("passed"), "2");
+    assert_eq!(run.output("failed"), "1");
+    let junit = run.junit.clone().unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), 4);
+    let run = smoke(
+        Some(&spec),
+        &[("INPUT_BASE_URL", &format!("{}\nx={}\n", a.url, a.url))],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains(&format!("| {}: me |", a.url.trim_start_matches("http://"))),
+        "{}",
+        run.summary
+    );
+    let run = smoke(
+        Some(&spec),
+        &[("INPUT_BASE_URL", &format!("x={}\nx={}\n", a.url, b.url))],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("two targets are named \"x\""),
+        "{}",
+        run.stdout
+    );
+}

@@ -69,7 +69,7 @@ pub struct Ctx {
     /// Cookies across steps.
     pub jar: super::cookies::Jar,
     /// Steps' `schema` and the spec's `openapi`, compiled.
-    pub schemas: super::schema::Checks,
+    pub schemas: std::sync::Arc<super::schema::Checks>,
     pub base: Option<String>,
     pub defaults: Defaults,
     pub deadline: Instant,

@@ -44,7 +44,8 @@ pub struct Args {
     /// The smoke spec, a YAML file (see docs/smoke.md).
     #[arg(long, env = "INPUT_SPEC", value_hint = clap::ValueHint::FilePath)]
     pub spec: Option<String>,
-    /// The service's base URL; step paths are relative to it.
+    /// The service's base URL; step paths are relative to it. Several lines (`name=url`) run
+    /// the spec against each target, reported on its own.
     #[arg(long = "base-url", env = "INPUT_BASE_URL")]
     pub base_url: Option<String>,
     /// Variables, one `name=value` per line.
@@ -104,7 +105,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .spec
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
-    let base_url = args.base_url.filter(|s| !s.trim().is_empty());
+    let targets = parse_targets(args.base_url.as_deref().unwrap_or_default())?;
+    let base_url = targets.first().map(|(_, url)| url.clone());
     let expect_version = args
         .expect_version
         .map(|s| s.trim().to_string())
@@ -147,14 +149,6 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     if timeout.is_zero() {
         return Err(Failure::invalid("timeout must be more than zero"));
     }
-    if let Some(base) = &base_url {
-        let url = reqwest::Url::parse(base)
-            .map_err(|e| Failure::invalid(format!("base-url {base:?} is not a URL: {e}")))?;
-        crate::gha::secrets::register_url_credentials(&url);
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Failure::invalid("base-url must be an http or https URL"));
-        }
-    }
 
     let (spec, text, file) = match (&spec_path, preset.as_deref()) {
         (Some(_), Some(_)) => {
@@ -186,34 +180,42 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         }
     };
 
-    let mut builtins: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(b) = &base_url {
-        builtins.insert("base_url".into(), b.clone());
-    }
-    if let Some(v) = &expect_version {
-        builtins.insert("expect_version".into(), v.clone());
-    }
-    let mut given = builtins;
-    given.extend(inputs);
-    given.extend(secrets);
-    // The spec's variables may use the inputs, built-ins and the environment (not each other).
-    let lookup_given = |name: &str| {
+    // The variables of one target: built-ins, inputs, secrets, then the spec's own, which may
+    // use those and the environment (not each other).
+    let spec_vars = spec.vars.clone();
+    let given_for = |base: Option<&String>| {
+        let mut given: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(b) = base {
+            given.insert("base_url".into(), b.clone());
+        }
+        if let Some(v) = &expect_version {
+            given.insert("expect_version".into(), v.clone());
+        }
+        given.extend(inputs.clone());
+        given.extend(secrets.clone());
         given
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok())
     };
-    let mut statics: BTreeMap<String, String> = spec
-        .vars
-        .iter()
-        .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
-        .collect();
+    let statics_for = |base: Option<&String>| {
+        let given = given_for(base);
+        let lookup_given = |name: &str| {
+            given
+                .get(name)
+                .cloned()
+                .or_else(|| std::env::var(name).ok())
+        };
+        let mut statics: BTreeMap<String, String> = spec_vars
+            .iter()
+            .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
+            .collect();
+        statics.extend(given);
+        statics
+    };
+    let given = given_for(base_url.as_ref());
     let known = |name: &str| given.contains_key(name) || std::env::var_os(name).is_some();
     let version = spec.version.clone();
     let openapi = spec.openapi.clone();
     let plan = spec::plan(spec, &text, &known, base_url.is_some());
     let mut plan = plan.map_err(|e| spec_error(&file, e))?;
-    statics.extend(given);
     add_version_check(&mut plan, version, expect_version.is_some(), &file)?;
     if plan.steps.is_empty() && plan.wait.is_none() && plan.version.is_none() {
         return Err(Failure::invalid_at(
@@ -267,37 +269,62 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         },
     )
     .map_err(Failure::invalid)?;
+    let schemas = std::sync::Arc::new(schemas);
     let started = std::time::Instant::now();
-    let result = crate::runtime::block_on(async {
-        // The deadline is measured on the runtime's clock, from here.
-        let ctx = exec::Ctx {
-            net,
-            jar: Default::default(),
-            schemas,
-            base: base_url.clone(),
-            defaults: plan.defaults.clone(),
-            deadline: tokio::time::Instant::now() + timeout,
-            timeout_text,
-            vars: statics,
-            expect_version,
+    let runs = crate::runtime::block_on(async {
+        // The deadline is measured on the runtime's clock, from here, for every target.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut runs = Vec::new();
+        let bases: Vec<(Option<String>, Option<String>)> = match targets.as_slice() {
+            [] => vec![(None, None)],
+            many => many
+                .iter()
+                .map(|(label, url)| (label.clone(), Some(url.clone())))
+                .collect(),
         };
-        exec::run(&ctx, &plan).await
+        // One target after another: each with its own cookies, reported on its own.
+        for (label, base) in bases {
+            let ctx = exec::Ctx {
+                net: net.clone(),
+                jar: Default::default(),
+                schemas: schemas.clone(),
+                vars: statics_for(base.as_ref()),
+                base,
+                defaults: plan.defaults.clone(),
+                deadline,
+                timeout_text: timeout_text.clone(),
+                expect_version: expect_version.clone(),
+            };
+            runs.push((label, exec::run(&ctx, &plan).await));
+        }
+        runs
     });
     let total = started.elapsed();
 
-    let mut rows: Vec<Row> = Vec::new();
-    if let (Some(p), Some(r)) = (&plan.wait, &result.wait) {
-        rows.push((p, r, true));
+    // With several targets each step is reported once per target, as `target: step`.
+    let mut owned: Vec<(Planned, StepResult, bool)> = Vec::new();
+    for (label, result) in runs {
+        let named = |p: &Planned| match &label {
+            Some(l) => Planned {
+                name: format!("{l}: {}", p.name),
+                ..p.clone()
+            },
+            None => p.clone(),
+        };
+        if let (Some(p), Some(r)) = (&plan.wait, result.wait) {
+            owned.push((named(p), r, true));
+        }
+        if let (Some(p), Some(r)) = (&plan.version, result.version) {
+            owned.push((named(p), r, false));
+        }
+        owned.extend(
+            plan.steps
+                .iter()
+                .zip(result.steps)
+                .map(|(p, r)| (named(p), r, false)),
+        );
     }
-    if let (Some(p), Some(r)) = (&plan.version, &result.version) {
-        rows.push((p, r, false));
-    }
-    rows.extend(
-        plan.steps
-            .iter()
-            .zip(&result.steps)
-            .map(|(p, r)| (p, r, false)),
-    );
+    let rows: Vec<Row> = owned.iter().map(|(p, r, w)| (p, r, *w)).collect();
     let report_path = match &junit_path {
         Some(path) => {
             write_junit(path, &file, &rows)?;
@@ -321,6 +348,56 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         report_json::write(path, &json)?;
     }
     Ok(report)
+}
+
+/// The `base-url` input: one URL, or several lines (`name=url` or a URL, named after its
+/// host), each a target the whole spec runs against.
+fn parse_targets(text: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let mut targets = Vec::new();
+    for line in &lines {
+        let (label, url_text) = match line.split_once('=') {
+            Some((name, url)) if !name.contains("://") && !name.contains('/') => {
+                (Some(name.trim().to_string()), url.trim())
+            }
+            _ => (None, *line),
+        };
+        let url = reqwest::Url::parse(url_text)
+            .map_err(|e| Failure::invalid(format!("base-url {url_text:?} is not a URL: {e}")))?;
+        crate::gha::secrets::register_url_credentials(&url);
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Failure::invalid("base-url must be an http or https URL"));
+        }
+        let label = match (label, lines.len()) {
+            (Some(l), _) if l.is_empty() => {
+                return Err(Failure::invalid(format!(
+                    "base-url line {line:?}: the name before `=` is empty"
+                )));
+            }
+            (l @ Some(_), _) => l,
+            (None, 1) => None,
+            (None, _) => Some(match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+                None => url.host_str().unwrap_or_default().to_string(),
+            }),
+        };
+        targets.push((label, url_text.to_string()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (label, _) in &targets {
+        if let Some(l) = label
+            && !seen.insert(l.clone())
+        {
+            return Err(Failure::invalid(format!(
+                "base-url: two targets are named {l:?}; give each line a name (name=url)"
+            )));
+        }
+    }
+    Ok(targets)
 }
 
 /// A step, its result, and whether it is the wait stage.

@@ -22,6 +22,7 @@ pub struct Options {
 }
 
 /// What the transports connect with.
+#[derive(Clone)]
 pub struct Net {
     pub client: reqwest::Client,
     /// For `wss:` handshakes (HTTP/1.1 only).
