@@ -236,7 +236,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 &file,
                 spec::SpecError {
                     message: e,
-                    line: spec::line_within(&text, 1, u32::MAX, "openapi:"),
+                    line: spec::key_line(&text, None, &["openapi"]),
                 },
             )
         })?;
@@ -469,7 +469,6 @@ fn add_version_check(
     plan.version = Some(Planned {
         name: "version".into(),
         line: None,
-        end_line: None,
         step: Step {
             name: Some("version".into()),
             path,
@@ -483,6 +482,7 @@ fn add_version_check(
         needs: Vec::new(),
         uses: Default::default(),
         version: Some(check),
+        place: None,
     });
     Ok(())
 }
@@ -599,13 +599,13 @@ fn build_report(
             format!("{} {word}", p.name),
             format!("step {:?}: {detail}", p.name),
         );
-        let line = match (&r.outcome, p.line) {
-            (Outcome::Failed(f), Some(line)) => Some(
+        let line = match (&r.outcome, p.line, p.place) {
+            (Outcome::Failed(f), Some(line), Some(place)) => Some(
                 f.first()
-                    .and_then(|first| failure_line(text, line, p.end_line, first))
+                    .and_then(|first| failure_line(text, place, first))
                     .unwrap_or(line),
             ),
-            (_, line) => line,
+            (_, line, _) => line,
         };
         // A preset has no file to point at.
         finding.location = match line {
@@ -678,57 +678,66 @@ fn distribution(latencies: &[Duration]) -> String {
     )
 }
 
-/// The spec line of the expectation a failure message is about: the JSONPath, the header, or
-/// the `status`, `latency` or `body` key, within the step's lines.
-fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option<u32> {
-    let to = to.unwrap_or(from);
+/// The spec line of the expectation a failure message is about (the JSON assertion, the
+/// header, `status`, `p95`, `schema`, …), found in the spanned tree under the step.
+fn failure_line(text: &str, place: spec::Place, failure: &str) -> Option<u32> {
     // A burst's failure is about one of its requests: the same expectation.
     if let Some((_, rest)) = failure
         .strip_prefix("request ")
         .and_then(|r| r.split_once(": "))
     {
-        return failure_line(text, from, Some(to), rest);
+        return failure_line(text, place, rest);
     }
     if failure.starts_with('$') {
         let (path, rest) = failure.split_once(": ")?;
-        return json_assert_line(text, from, to, path, rest);
+        return spec::json_assert_line(text, place, path, json_check_key(rest));
     }
-    let needle = if let Some(rest) = failure.strip_prefix("header ") {
-        rest.split_once(':')?.0.to_string()
-    } else if failure.starts_with("expected status") || failure.starts_with("expected a 2xx") {
-        "status:".into()
-    } else if failure.starts_with("expected latency") {
-        "latency:".into()
-    } else if let Some(p) = failure
+    let in_expect = |key: &str| spec::key_line(text, Some(place), &["expect", key]);
+    if let Some(rest) = failure.strip_prefix("header ") {
+        let name = rest.split_once(':')?.0;
+        return spec::key_line(text, Some(place), &["expect", "headers", name]);
+    }
+    if failure.starts_with("expected status") || failure.starts_with("expected a 2xx") {
+        return in_expect("status");
+    }
+    if failure.starts_with("expected latency") {
+        return in_expect("latency");
+    }
+    if let Some(p) = failure
         .strip_prefix("expected p")
         .and_then(|r| r.split_once(' '))
-        .map(|(p, _)| p)
+        .map(|(p, _)| format!("p{p}"))
     {
-        format!("p{p}:")
-    } else if failure.starts_with("schema:") {
-        "schema:".into()
-    } else if failure.starts_with("certificate:") {
-        "certificate:".into()
-    } else if failure.starts_with("cors:") {
-        "cors:".into()
-    } else if failure.starts_with("the 429 after") || failure.starts_with("expected a 429") {
-        "rate-limit:".into()
-    } else if failure.starts_with("websocket ") && failure.contains("close code") {
-        "close:".into()
-    } else if failure.starts_with("body:") {
-        "body:".into()
-    } else if failure.starts_with("websocket ") && failure.contains("no matching message") {
-        "within:".into()
-    } else {
-        return None;
-    };
-    spec::line_within(text, from, to, &needle)
+        return in_expect(&p);
+    }
+    if failure.starts_with("certificate:") {
+        return in_expect("certificate");
+    }
+    if failure.starts_with("body:") {
+        return in_expect("body");
+    }
+    let own = |key: &str| spec::key_line(text, Some(place), &[key]);
+    if failure.starts_with("schema:") {
+        return own("schema");
+    }
+    if failure.starts_with("cors:") {
+        return own("cors");
+    }
+    if failure.starts_with("the 429 after") || failure.starts_with("expected a 429") {
+        return own("rate-limit");
+    }
+    if failure.starts_with("websocket ") && failure.contains("close code") {
+        return in_expect("close");
+    }
+    if failure.starts_with("websocket ") && failure.contains("no matching message") {
+        return spec::key_line(text, Some(place), &["websocket", "within"]);
+    }
+    None
 }
 
-/// The line of the JSON assertion on `path` whose failing check is named in `rest`: several
-/// assertions may share a path, so the one that holds the check's key wins.
-fn json_assert_line(text: &str, from: u32, to: u32, path: &str, rest: &str) -> Option<u32> {
-    let key = [
+/// The key of the JSON assertion check a failure names (`expected equals …` → `equals`).
+fn json_check_key(rest: &str) -> Option<&'static str> {
+    [
         ("expected equals", "equals"),
         ("expected not equal", "not-equals"),
         ("expected type", "type"),
@@ -744,34 +753,7 @@ fn json_assert_line(text: &str, from: u32, to: u32, path: &str, rest: &str) -> O
     ]
     .iter()
     .find(|(prefix, _)| rest.starts_with(prefix))
-    .map(|(_, key)| format!("{key}:"));
-    let lines: Vec<&str> = text.lines().collect();
-    let mut candidates = Vec::new();
-    let mut at = from;
-    while let Some(n) = spec::line_within(text, at, to, path) {
-        candidates.push(n);
-        at = n + 1;
-    }
-    let first = *candidates.first()?;
-    let Some(key) = key else {
-        return Some(first);
-    };
-    for (i, &n) in candidates.iter().enumerate() {
-        let end = candidates
-            .get(i + 1)
-            .map_or(to.min(lines.len() as u32), |next| next - 1);
-        let item_end = (n + 1..=end)
-            .find(|&m| {
-                lines
-                    .get(m as usize - 1)
-                    .is_some_and(|l| l.trim_start().starts_with("- "))
-            })
-            .map_or(end, |m| m - 1);
-        if (n..=item_end).any(|m| lines.get(m as usize - 1).is_some_and(|l| l.contains(&key))) {
-            return Some(n);
-        }
-    }
-    Some(first)
+    .map(|(_, key)| *key)
 }
 
 fn write_junit(path: &std::path::Path, file: &str, rows: &[Row]) -> Result<(), Failure> {

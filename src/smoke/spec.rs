@@ -421,71 +421,91 @@ pub fn parse(text: &str) -> Result<Spec, SpecError> {
     })
 }
 
-/// The 1-based line of each item of the top-level `steps:` list, and of `wait:` and `version:`,
-/// found by a second pass over the text (yaml_serde reports positions only in errors).
+/// The 1-based line of each item of the top-level `steps:` list, and of the `wait:`,
+/// `version:` and `steps:` keys, read from the spanned YAML tree (yaml_serde reports positions
+/// only in errors).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lines {
     pub steps: Vec<u32>,
-    /// The last line of the `steps:` block.
-    pub steps_end: Option<u32>,
     pub wait: Option<u32>,
     pub version: Option<u32>,
     pub steps_key: Option<u32>,
 }
 
-pub fn lines(text: &str) -> Lines {
-    let mut out = Lines::default();
-    let mut in_steps = false;
-    let mut item_indent: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
-        let n = i as u32 + 1;
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        if in_steps {
-            out.steps_end = Some(n);
-        }
-        if indent == 0 && !trimmed.starts_with('-') {
-            if in_steps {
-                out.steps_end = Some(n - 1);
-            }
-            in_steps = trimmed.starts_with("steps:");
-            if in_steps {
-                out.steps_key = Some(n);
-            }
-            if trimmed.starts_with("wait:") {
-                out.wait = Some(n);
-            }
-            if trimmed.starts_with("version:") {
-                out.version = Some(n);
-            }
-            continue;
-        }
-        if in_steps && (trimmed == "-" || trimmed.starts_with("- ")) {
-            let at = *item_indent.get_or_insert(indent);
-            if indent == at {
-                out.steps.push(n);
-            }
-        }
-    }
-    out
+/// The spec's first document as a spanned tree; None when it does not load (the parse has
+/// already reported why).
+fn tree(text: &str) -> Option<crate::yaml::Node> {
+    crate::yaml::documents(text).ok()?.into_iter().next()
 }
 
-/// The first line in `from..=to` (1-based) whose text contains `needle`. `to` may be
-/// `u32::MAX`, the end of a `wait:` that is the spec's last key.
-pub fn line_within(text: &str, from: u32, to: u32, needle: &str) -> Option<u32> {
-    let from = from.max(1);
-    let count = to
-        .checked_sub(from)
-        .map_or(0, |n| (n as usize).saturating_add(1));
-    text.lines()
-        .enumerate()
-        .skip(from as usize - 1)
-        .take(count)
-        .find(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i as u32 + 1)
+pub fn lines(text: &str) -> Lines {
+    let Some(root) = tree(text) else {
+        return Lines::default();
+    };
+    let key_line = |key: &str| root.entry(key).map(|(k, _)| k.line as u32);
+    let steps_key = key_line("steps");
+    Lines {
+        steps: root
+            .get("steps")
+            .and_then(|s| s.as_seq())
+            .map(|items| items.iter().map(|n| n.line as u32).collect())
+            .unwrap_or_default(),
+        wait: key_line("wait"),
+        version: key_line("version"),
+        steps_key,
+    }
+}
+
+/// Where a planned check stands in the spec, for lines of its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Wait,
+    Step(usize),
+}
+
+/// The one lookup behind every spec line a finding names: the line of the key at the end of
+/// `keys` under `place` (the whole spec when None), e.g. `expect` → `p95` of the third step.
+pub fn key_line(text: &str, place: Option<Place>, keys: &[&str]) -> Option<u32> {
+    use crate::yaml::PathItem;
+    let root = tree(text)?;
+    let mut path: Vec<PathItem> = match place {
+        Some(Place::Wait) => vec![PathItem::Key("wait")],
+        Some(Place::Step(i)) => vec![PathItem::Key("steps"), PathItem::Index(i)],
+        None => Vec::new(),
+    };
+    let (last, parents) = keys.split_last()?;
+    path.extend(parents.iter().map(|k| PathItem::Key(k)));
+    let (key, _) = root.at(&path)?.entry(last)?;
+    Some(key.line as u32)
+}
+
+/// The line of the JSON assertion (`expect.json[k]`) on `json_path` that holds `check` (any,
+/// when None): several assertions may share a path, so the one with the failing check wins.
+pub fn json_assert_line(
+    text: &str,
+    place: Place,
+    json_path: &str,
+    check: Option<&str>,
+) -> Option<u32> {
+    use crate::yaml::PathItem;
+    let root = tree(text)?;
+    let base = match place {
+        Place::Wait => vec![PathItem::Key("wait")],
+        Place::Step(i) => vec![PathItem::Key("steps"), PathItem::Index(i)],
+    };
+    let path: Vec<PathItem> = base
+        .into_iter()
+        .chain([PathItem::Key("expect"), PathItem::Key("json")])
+        .collect();
+    let items = root.at(&path)?.as_seq()?;
+    let on_path: Vec<&crate::yaml::Node> = items
+        .iter()
+        .filter(|item| item.get("path").and_then(|p| p.as_str()) == Some(json_path))
+        .collect();
+    let chosen = check
+        .and_then(|c| on_path.iter().find(|item| item.entry(c).is_some()))
+        .or(on_path.first())?;
+    chosen.entry("path").map(|(k, _)| k.line as u32)
 }
 
 /// The 1-based line of the first `${name}` in the text.
@@ -501,8 +521,6 @@ pub fn line_of_var(text: &str, name: &str) -> Option<u32> {
 pub struct Planned {
     pub name: String,
     pub line: Option<u32>,
-    /// The last line of the step in the spec.
-    pub end_line: Option<u32>,
     pub step: Step,
     /// Indexes of the steps that must finish first.
     pub needs: Vec<usize>,
@@ -510,6 +528,8 @@ pub struct Planned {
     pub uses: BTreeSet<String>,
     /// Set on the version step: the answer must report `expect-version`.
     pub version: Option<VersionCheck>,
+    /// Where it stands in the spec (None: the version check, a preset).
+    pub place: Option<Place>,
 }
 
 /// The run plan: the wait stage, the version check, the steps with their dependencies, and the
@@ -572,22 +592,14 @@ pub fn plan(
             if let Some(name) = uses.iter().find(|n| !defined(n, &known_here)) {
                 return Err(undefined(name, line));
             }
-            let end_line = line.map(|l| {
-                [lines.steps_key, lines.version]
-                    .into_iter()
-                    .flatten()
-                    .filter(|&k| k > l)
-                    .min()
-                    .map_or(u32::MAX, |k| k - 1)
-            });
             Some(Planned {
                 name: step.name.clone().unwrap_or_else(|| "wait".into()),
                 line,
-                end_line,
                 step,
                 needs: Vec::new(),
                 uses,
                 version: None,
+                place: Some(Place::Wait),
             })
         }
         None => None,
@@ -633,20 +645,14 @@ pub fn plan(
             captured_by.insert(var.clone(), i);
             known_here.insert(var.clone());
         }
-        let end_line = lines
-            .steps
-            .get(i + 1)
-            .map(|next| next - 1)
-            .or(lines.steps_end)
-            .filter(|_| lines.steps.get(i).is_some());
         steps.push(Planned {
             name,
             line,
-            end_line,
             step,
             needs: needs.into_iter().collect(),
             uses,
             version: None,
+            place: Some(Place::Step(i)),
         });
     }
     if let Some(v) = &spec.version
@@ -1159,11 +1165,18 @@ steps:
         let text = "vars: {a: 1}\nsteps:\n  - path: /a\n    expect:\n      json:\n        - path: $.x\n          exists: true\n\n  # comment\n  - path: /b\nwait:\n  path: /readyz\n";
         let l = lines(text);
         assert_eq!(l.steps, vec![3, 10]);
-        assert_eq!(l.steps_end, Some(10));
         assert_eq!(l.wait, Some(11));
-        assert_eq!(line_within(text, 3, 10, "$.x"), Some(6));
-        assert_eq!(line_within(text, 7, 10, "$.x"), None);
-        assert_eq!(line_within(text, 3, u32::MAX, "$.x"), Some(6));
-        assert_eq!(line_within(text, 0, 0, "vars:"), None);
+        assert_eq!(
+            key_line(text, Some(Place::Step(0)), &["expect", "json"]),
+            Some(5)
+        );
+        assert_eq!(key_line(text, Some(Place::Wait), &["path"]), Some(12));
+        assert_eq!(key_line(text, None, &["vars"]), Some(1));
+        assert_eq!(key_line(text, Some(Place::Step(1)), &["expect"]), None);
+        assert_eq!(
+            json_assert_line(text, Place::Step(0), "$.x", Some("exists")),
+            Some(6)
+        );
+        assert_eq!(json_assert_line(text, Place::Step(0), "$.y", None), None);
     }
 }
