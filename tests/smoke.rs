@@ -1939,3 +1939,64 @@ fn a_matrix_of_base_urls_runs_each_target_on_its_own() {
         run.stdout
     );
 }
+
+#[test]
+fn included_step_files_run_first_and_are_annotated_on_their_own_lines() {
+    let s = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    let shared = "steps:\n  - name: session\n    path: /session\n    capture:\n      tok: {json: $.token}\n  - name: healthz\n    path: /healthz\n    expect: {status: 201}\n";
+    std::fs::write(dir.path().join("shared/auth.yml"), shared).unwrap();
+    let spec = "include: [shared/auth.yml]\nsteps:\n  - name: uses the capture\n    path: /items/${tok}\n    expect: {status: [200, 400, 404]}\n";
+    std::fs::write(dir.path().join("smoke.yml"), spec).unwrap();
+    let spec_path = dir.path().join("smoke.yml");
+    let env = [
+        ("INPUT_BASE_URL", s.url.as_str()),
+        ("INPUT_SPEC", spec_path.to_str().unwrap()),
+    ];
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| session | GET /session | ✅ passed |",
+            "| healthz | GET /healthz | ❌ failed | 200 |",
+            "| uses the capture | GET /items/${tok} | ✅ passed |",
+        ],
+    );
+    // The failure is annotated in the included file, on its `status` line.
+    let included = dir.path().join("shared/auth.yml");
+    assert!(
+        run.stdout
+            .contains(&format!("file={},line=8::", included.display())),
+        "{}",
+        run.stdout
+    );
+    // A bad step in an included file: exit 2, that file and line.
+    std::fs::write(
+        dir.path().join("shared/auth.yml"),
+        "steps:\n  - path: /a\n  - path: /b\n    retry: {attempts: 0}\n",
+    )
+    .unwrap();
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("file={},line=3::", included.display())),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(
+        &spec_path,
+        "include: [nowhere.yml]\nsteps:\n  - path: /healthz\n",
+    )
+    .unwrap();
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("line=1::") && run.stdout.contains("include nowhere.yml: cannot read"),
+        "{}",
+        run.stdout
+    );
+}

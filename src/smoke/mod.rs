@@ -175,7 +175,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 Failure::invalid(format!("cannot read spec {}: {e}", path.display()))
             })?;
             let file = path.display().to_string();
-            let spec = spec::parse(&text).map_err(|e| spec_error(&file, e))?;
+            let mut spec = spec::parse(&text).map_err(|e| spec_error(&file, e))?;
+            read_includes(&mut spec, path, &file, &text)?;
             (spec, text, file)
         }
     };
@@ -237,27 +238,41 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 spec::SpecError {
                     message: e,
                     line: spec::key_line(&text, None, &["openapi"]),
+                    file: None,
                 },
             )
         })?;
     }
     for p in plan.steps.iter_mut() {
+        // An included step's files are relative to its own file.
+        let (step_file, step_dir) = match p.source {
+            Some(k) => {
+                let f = plan.included[k].0.clone();
+                let d = std::path::Path::new(&f)
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                (f, d)
+            }
+            None => (file.clone(), spec_dir.clone()),
+        };
         let at_step = |message: String| {
             spec_error(
-                &file,
+                &step_file,
                 spec::SpecError {
                     message,
                     line: p.line,
+                    file: None,
                 },
             )
         };
-        body::resolve_files(&mut p.step, &spec_dir)
+        body::resolve_files(&mut p.step, &step_dir)
             .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
         // Schemas are looked up by the step's name; an unnamed step gets its default one.
         p.step.name = Some(p.name.clone());
         if let Some(s) = &p.step.schema {
             schemas
-                .add_step(&p.name, s, &spec_dir)
+                .add_step(&p.name, s, &step_dir)
                 .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
         }
     }
@@ -332,7 +347,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         }
         None => String::new(),
     };
-    let mut report = build_report(&file, &text, &rows, total, report_path);
+    let mut report = build_report(&file, &text, &plan.included, &rows, total, report_path);
     if insecure {
         report.findings.insert(
             0,
@@ -403,7 +418,35 @@ fn parse_targets(text: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
 /// A step, its result, and whether it is the wait stage.
 pub(crate) type Row<'a> = (&'a Planned, &'a StepResult, bool);
 
+/// Reads the files a spec's `include:` names (relative to the spec), each a list of steps.
+fn read_includes(
+    spec: &mut Spec,
+    path: &std::path::Path,
+    file: &str,
+    text: &str,
+) -> Result<(), Failure> {
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    for name in spec.include.clone() {
+        let included = dir.join(&name);
+        let shown = included.display().to_string();
+        let content = std::fs::read_to_string(&included).map_err(|e| {
+            spec_error(
+                file,
+                spec::SpecError {
+                    message: format!("include {name}: cannot read {shown}: {e}"),
+                    line: spec::key_line(text, None, &["include"]),
+                    file: None,
+                },
+            )
+        })?;
+        let inc = spec::parse_included(&content, &shown).map_err(|e| spec_error(file, e))?;
+        spec.included.push(inc);
+    }
+    Ok(())
+}
+
 fn spec_error(file: &str, e: spec::SpecError) -> Failure {
+    let file = e.file.as_deref().unwrap_or(file);
     let location = match e.line {
         Some(line) => Location::line(file, line),
         None => Location::file(file),
@@ -483,6 +526,7 @@ fn add_version_check(
         uses: Default::default(),
         version: Some(check),
         place: None,
+        source: None,
     });
     Ok(())
 }
@@ -519,8 +563,9 @@ fn outcome_words(o: &Outcome) -> (&'static str, String) {
 }
 
 fn build_report(
-    file: &str,
-    text: &str,
+    spec_file: &str,
+    spec_text: &str,
+    included: &[(String, String)],
     rows: &[Row],
     total: Duration,
     report_path: String,
@@ -599,6 +644,10 @@ fn build_report(
             format!("{} {word}", p.name),
             format!("step {:?}: {detail}", p.name),
         );
+        let (file, text) = match p.source {
+            Some(k) => (included[k].0.as_str(), included[k].1.as_str()),
+            None => (spec_file, spec_text),
+        };
         let line = match (&r.outcome, p.line, p.place) {
             (Outcome::Failed(f), Some(line), Some(place)) => Some(
                 f.first()

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct SpecError {
     pub message: String,
     pub line: Option<u32>,
+    /// The included file it is in; None: the spec itself.
+    pub file: Option<String>,
 }
 
 impl SpecError {
@@ -18,6 +20,7 @@ impl SpecError {
         SpecError {
             message: message.into(),
             line,
+            file: None,
         }
     }
 }
@@ -92,6 +95,12 @@ pub struct Spec {
     pub concurrency: Option<usize>,
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Files of shared steps (paths relative to the spec), run before the spec's own steps.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// The included files, read by the caller: set after parsing.
+    #[serde(skip)]
+    pub included: Vec<Included>,
     /// An OpenAPI 3 document (path relative to the spec): every HTTP step's JSON answer is
     /// checked against the operation its method and path match.
     pub openapi: Option<String>,
@@ -404,21 +413,49 @@ pub struct Capture {
     pub secret: bool,
 }
 
+/// A file of shared steps (`include:`): a `steps:` list and nothing else.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Included {
+    pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub file: String,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Parses an included file of steps, named `file` in its errors.
+pub fn parse_included(text: &str, file: &str) -> Result<Included, SpecError> {
+    let in_file = |e: SpecError| SpecError {
+        file: Some(file.to_string()),
+        ..e
+    };
+    if text.trim().is_empty() {
+        return Err(in_file(SpecError::at("the file is empty", None)));
+    }
+    let mut inc = crate::yaml::from_str::<Included>(text).map_err(|e| in_file(yaml_error(e)))?;
+    inc.file = file.to_string();
+    inc.text = text.to_string();
+    Ok(inc)
+}
+
+fn yaml_error(e: crate::yaml::Error) -> SpecError {
+    let line = e.location().map(|l| l.line() as u32);
+    let message = e.to_string();
+    // yaml_serde appends " at line N column M"; the line goes to the annotation instead.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    SpecError::at(message, line)
+}
+
 /// Parses a spec. Errors carry the line yaml_serde reports.
 pub fn parse(text: &str) -> Result<Spec, SpecError> {
     if text.trim().is_empty() {
         return Err(SpecError::at("the spec is empty", None));
     }
-    crate::yaml::from_str::<Spec>(text).map_err(|e| {
-        let line = e.location().map(|l| l.line() as u32);
-        let message = e.to_string();
-        // yaml_serde appends " at line N column M"; the line goes to the annotation instead.
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
-        SpecError::at(message, line)
-    })
+    crate::yaml::from_str::<Spec>(text).map_err(yaml_error)
 }
 
 /// The 1-based line of each item of the top-level `steps:` list, and of the `wait:`,
@@ -530,6 +567,8 @@ pub struct Planned {
     pub version: Option<VersionCheck>,
     /// Where it stands in the spec (None: the version check, a preset).
     pub place: Option<Place>,
+    /// The included file it comes from (index into `Plan::included`); None: the spec.
+    pub source: Option<usize>,
 }
 
 /// The run plan: the wait stage, the version check, the steps with their dependencies, and the
@@ -542,6 +581,8 @@ pub struct Plan {
     pub steps: Vec<Planned>,
     pub concurrency: usize,
     pub defaults: Defaults,
+    /// The included files (name and text), for the lines of their steps.
+    pub included: Vec<(String, String)>,
 }
 
 /// Checks a spec and orders it: every `${var}` must be a spec variable, a known one (`known`:
@@ -558,7 +599,7 @@ pub fn plan(
     let mut known_here: BTreeSet<String> = spec.vars.keys().cloned().collect();
     let defined = |name: &str, here: &BTreeSet<String>| here.contains(name) || known(name);
 
-    let undefined = |name: &str, fallback: Option<u32>| {
+    let undefined = |name: &str, fallback: Option<u32>, text: &str| {
         SpecError::at(
             format!(
                 "variable ${{{name}}} is never defined: set it in vars, the vars or secrets input, the environment, or capture it in an earlier step"
@@ -570,7 +611,7 @@ pub fn plan(
     for (name, value) in &spec.vars {
         for used in super::vars::names(&value.0) {
             if !known(&used) {
-                return Err(undefined(&used, None));
+                return Err(undefined(&used, None, text));
             }
         }
         check_name(name, None)?;
@@ -578,7 +619,7 @@ pub fn plan(
     for (name, value) in &spec.defaults.headers {
         for used in super::vars::names(&value.0) {
             if !defined(&used, &known_here) {
-                return Err(undefined(&used, None));
+                return Err(undefined(&used, None, text));
             }
         }
         let _ = name;
@@ -590,7 +631,7 @@ pub fn plan(
             check_step(&step, line, has_base_url, true)?;
             let uses = step_vars(&step);
             if let Some(name) = uses.iter().find(|n| !defined(n, &known_here)) {
-                return Err(undefined(name, line));
+                return Err(undefined(name, line, text));
             }
             Some(Planned {
                 name: step.name.clone().unwrap_or_else(|| "wait".into()),
@@ -600,6 +641,7 @@ pub fn plan(
                 uses,
                 version: None,
                 place: Some(Place::Wait),
+                source: None,
             })
         }
         None => None,
@@ -608,9 +650,37 @@ pub fn plan(
     let mut steps: Vec<Planned> = Vec::new();
     let mut captured_by: BTreeMap<String, usize> = BTreeMap::new();
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, step) in spec.steps.into_iter().enumerate() {
-        let line = lines.steps.get(i).copied().or(lines.steps_key);
-        check_step(&step, line, has_base_url, false)?;
+    // Included steps first, in include order, then the spec's own: each with its file's lines.
+    let included_lines: Vec<Lines> = spec.included.iter().map(|f| self::lines(&f.text)).collect();
+    let mut all: Vec<(Option<usize>, usize, Step)> = Vec::new();
+    for (k, f) in spec.included.iter().enumerate() {
+        all.extend(
+            f.steps
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(j, s)| (Some(k), j, s)),
+        );
+    }
+    all.extend(
+        spec.steps
+            .into_iter()
+            .enumerate()
+            .map(|(j, s)| (None, j, s)),
+    );
+    for (i, (source, j, step)) in all.into_iter().enumerate() {
+        let (lines, text) = match source {
+            Some(k) => (&included_lines[k], spec.included[k].text.as_str()),
+            None => (&lines, text),
+        };
+        let in_source = |e: SpecError| SpecError {
+            file: source.map(|k| spec.included[k].file.clone()),
+            ..e
+        };
+        let undefined =
+            |name: &str, fallback: Option<u32>| in_source(undefined(name, fallback, text));
+        let line = lines.steps.get(j).copied().or(lines.steps_key);
+        check_step(&step, line, has_base_url, false).map_err(in_source)?;
         let uses = step_vars(&step);
         let mut needs = BTreeSet::new();
         for name in &uses {
@@ -626,22 +696,22 @@ pub fn plan(
                     needs.insert(j);
                 }
                 None => {
-                    return Err(SpecError::at(
+                    return Err(in_source(SpecError::at(
                         format!("`after: {after}` names no earlier step"),
                         line,
-                    ));
+                    )));
                 }
             }
         }
         let name = step.name.clone().unwrap_or_else(|| default_name(&step, i));
         if names.insert(name.clone(), i).is_some() {
-            return Err(SpecError::at(
+            return Err(in_source(SpecError::at(
                 format!("two steps are named {name:?}; names must be unique"),
                 line,
-            ));
+            )));
         }
         for var in step.capture.keys() {
-            check_name(var, line)?;
+            check_name(var, line).map_err(in_source)?;
             captured_by.insert(var.clone(), i);
             known_here.insert(var.clone());
         }
@@ -652,7 +722,8 @@ pub fn plan(
             needs: needs.into_iter().collect(),
             uses,
             version: None,
-            place: Some(Place::Step(i)),
+            place: Some(Place::Step(j)),
+            source,
         });
     }
     if let Some(v) = &spec.version
@@ -670,6 +741,11 @@ pub fn plan(
         steps,
         concurrency,
         defaults: spec.defaults,
+        included: spec
+            .included
+            .into_iter()
+            .map(|f| (f.file, f.text))
+            .collect(),
     })
 }
 
