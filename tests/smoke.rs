@@ -1671,6 +1671,20 @@ fn bad_values_of_the_new_spec_fields_are_invalid_on_their_line() {
         "{}",
         run.stdout
     );
+    let run = smoke(
+        Some("steps:\n  - path: /healthz\n"),
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_PROXY", "https://proxy.test:3129"),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("proxy must be an http:// URL"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

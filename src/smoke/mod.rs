@@ -123,9 +123,11 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             let url = reqwest::Url::parse(p)
                 .map_err(|e| Failure::invalid(format!("proxy {p:?} is not a URL: {e}")))?;
             crate::gha::secrets::register_url_credentials(&url);
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            // WebSocket tunnels speak plain HTTP to the proxy, so one TLS proxy would serve
+            // HTTP steps only: refused rather than half supported.
+            if url.scheme() != "http" || url.host_str().is_none() {
                 return Err(Failure::invalid(
-                    "proxy must be an http or https URL with a host (http://proxy:3128)",
+                    "proxy must be an http:// URL with a host (http://proxy:3128); a proxy reached over TLS is not supported",
                 ));
             }
             Some(url)
