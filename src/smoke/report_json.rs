@@ -23,7 +23,7 @@ pub fn render(file: &str, report: &Report, rows: &[Row], total: Duration) -> Str
             let mut step = json!({
                 "name": p.name,
                 "kind": if *is_wait { "wait" } else if p.version.is_some() { "version" } else { "step" },
-                "request": super::request_cell(&p.step),
+                "request": super::present::request_cell(&p.step),
                 "line": p.line,
                 "result": result,
                 "status": r.status,
