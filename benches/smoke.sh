@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Whole-process time of `ready smoke` on a spec of 20 independent steps against a loopback
-# server, concurrent (the default) against the same checks one after another (concurrency: 1).
+# server, concurrent (the default) against the same checks one after another (concurrency: 1),
+# and Hurl on the same checks when `hurl` is on PATH, all in one hyperfine run so that a loaded
+# machine weighs on every command alike. The new features are on: every step has an `if:`,
+# the cookie jar is on, and both tools write a JSON report (smoke a JUnit report too).
 # Usage: benches/smoke.sh [runs=10] [server delay ms=50]
-# Uses the debug build unless READY_BIN points at another binary.
+# Uses the debug build unless READY_BIN points at another binary; needs hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
@@ -34,6 +37,7 @@ spec() {
   for i in $(seq 1 20); do
     cat <<STEP
   - name: item $i
+    if: \${env} == staging
     path: /items/$i
     expect:
       status: 200
@@ -46,41 +50,18 @@ STEP
 }
 spec "" >"$work/concurrent.yml"
 spec 1 >"$work/sequential.yml"
-
-measure() {
-  local file="$1" total=0 best=999999 ms
-  for _ in $(seq 1 "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$READY_BIN" smoke --spec "$file" --base-url "$base" --format json >/dev/null
-    end=$(date +%s%N)
-    ms=$(((end - start) / 1000000))
-    total=$((total + ms))
-    [ "$ms" -lt "$best" ] && best=$ms
-  done
-  echo "$((total / runs)) $best"
-}
-
-read -r c_mean c_best < <(measure "$work/concurrent.yml")
-read -r s_mean s_best < <(measure "$work/sequential.yml")
-echo "ready smoke, 20 independent steps, server latency ${delay}ms, ${runs} runs each ($READY_BIN)"
-printf '%-34s mean %5d ms   best %5d ms\n' "concurrent (default, 8 at once)" "$c_mean" "$c_best"
-printf '%-34s mean %5d ms   best %5d ms\n' "sequential (concurrency: 1)" "$s_mean" "$s_best"
-echo "speed-up: $(python3 -c "print(f'{$s_mean / max($c_mean, 1):.1f}x')")"
+smoke="$READY_BIN smoke --base-url $base --vars env=staging --json-report $work/smoke.json --junit $work/smoke.xml --format json"
+commands=("$smoke --spec $work/concurrent.yml" "$smoke --spec $work/sequential.yml")
+names=(-n "smoke (concurrent, default)" -n "smoke (concurrency: 1)")
 if command -v hurl >/dev/null 2>&1; then
   for i in $(seq 1 20); do
     printf 'GET %s/items/%s\nHTTP 200\n[Asserts]\nheader "Content-Type" contains "json"\njsonpath "$.n" == %s\njsonpath "$.ok" isBoolean\n\n' "$base" "$i" "$i"
   done >"$work/items.hurl"
-  total=0 best=999999
-  for _ in $(seq 1 "$runs"); do
-    start=$(date +%s%N)
-    hurl --test "$work/items.hurl" >/dev/null 2>&1
-    end=$(date +%s%N)
-    ms=$(((end - start) / 1000000))
-    total=$((total + ms))
-    [ "$ms" -lt "$best" ] && best=$ms
-  done
-  printf '%-34s mean %5d ms   best %5d ms   (%s)\n' "hurl --test (one file, sequential)" "$((total / runs))" "$best" "$(hurl --version | head -n 1)"
+  commands+=("hurl --test --report-json $work/hurl-report $work/items.hurl")
+  names+=(-n "$(hurl --version | head -n 1 | cut -d' ' -f1-2) --test (one file, sequential)")
 else
   echo "hurl: not installed; to compare: apt-get install libxml2-dev libcurl4-openssl-dev pkg-config clang && cargo install hurl --version 8.0.1 --locked"
 fi
+echo "20 independent steps, server latency ${delay}ms, ${runs} runs each ($READY_BIN)"
+hyperfine --style basic --warmup 2 --runs "$runs" --export-markdown "$work/table.md" "${names[@]}" "${commands[@]}" >/dev/null
+cat "$work/table.md"

@@ -25,6 +25,8 @@ pub struct Policy {
     /// Whole-request timeout.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// Follow redirects (`send_following`); off, a redirect is the answer.
+    pub follow_redirects: bool,
 }
 
 impl Default for Policy {
@@ -36,6 +38,7 @@ impl Default for Policy {
             max_retry_after: Duration::from_secs(120),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            follow_redirects: true,
         }
     }
 }
@@ -49,6 +52,11 @@ pub const MAX_REDIRECTS: usize = 10;
 /// `send` does, because reqwest carries every header but Authorization and Cookie to another
 /// host, and a Referer with the query string.
 pub fn client(policy: &Policy) -> reqwest::Result<reqwest::Client> {
+    client_builder(policy).build()
+}
+
+/// The builder behind `client`, for a caller that adds TLS or network options of its own.
+pub fn client_builder(policy: &Policy) -> reqwest::ClientBuilder {
     install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
@@ -56,7 +64,6 @@ pub fn client(policy: &Policy) -> reqwest::Result<reqwest::Client> {
         .connect_timeout(policy.connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
-        .build()
 }
 
 /// Headers whose values are credentials: masked when an input sets them, never quoted.
@@ -155,7 +162,11 @@ pub async fn send(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let outcome = send_following(make()).await;
+        let outcome = if policy.follow_redirects {
+            send_following(make()).await
+        } else {
+            make().send().await
+        };
         let delay = match &outcome {
             Ok(response) => retry_delay(
                 response.status().as_u16(),

@@ -30,6 +30,7 @@ struct Shared {
     rollout: AtomicUsize,
     stalls: AtomicUsize,
     in_flight: AtomicUsize,
+    limited: AtomicUsize,
     max_in_flight: AtomicUsize,
     drafts: Mutex<HashMap<String, Draft>>,
     /// The headers of each request to /seen, names in lower case.
@@ -278,6 +279,104 @@ async fn silent(ws: WebSocketUpgrade) -> Response {
     })
 }
 
+const COOKIE: &str = "cookie-secret-4242";
+
+/// The session cookie's value, when the request carries it.
+fn session(headers: &HeaderMap) -> Option<String> {
+    let cookies = headers.get("cookie")?.to_str().ok()?;
+    cookies
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix("sid=").map(String::from))
+}
+
+async fn whoami(headers: HeaderMap) -> Response {
+    match session(&headers) {
+        Some(sid) => axum::Json(json!({"sid": sid})).into_response(),
+        None => (StatusCode::UNAUTHORIZED, "no session").into_response(),
+    }
+}
+
+/// A CORS preflight that allows one origin, the methods GET and PUT and the header X-Token.
+async fn preflight(headers: HeaderMap) -> Response {
+    let origin = headers.get("origin").and_then(|v| v.to_str().ok());
+    if origin != Some("https://app.example.test") {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    (
+        StatusCode::NO_CONTENT,
+        [
+            ("access-control-allow-origin", "https://app.example.test"),
+            ("access-control-allow-methods", "GET, PUT"),
+            ("access-control-allow-headers", "x-token"),
+        ],
+    )
+        .into_response()
+}
+
+/// Allows three requests, then refuses with 429 and the rate-limit headers.
+async fn limited(State(s): S) -> Response {
+    if s.limited.fetch_add(1, Ordering::SeqCst) < 3 {
+        return "ok".into_response();
+    }
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            ("retry-after", "7"),
+            ("x-ratelimit-limit", "3"),
+            ("x-ratelimit-remaining", "0"),
+        ],
+        "slow down",
+    )
+        .into_response()
+}
+
+/// Echoes what it was sent: its content type, length and text.
+async fn upload(headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    axum::Json(
+        json!({"content_type": ct, "length": body.len(), "text": String::from_utf8_lossy(&body)}),
+    )
+    .into_response()
+}
+
+/// Answers after 30ms: a latency a tight percentile bound cannot meet.
+async fn slowish() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    "ok"
+}
+
+/// The HTTP version the request came in.
+async fn proto(req: axum::extract::Request) -> String {
+    format!("{:?}", req.version())
+}
+
+/// Echoes binary messages; a text message over 1 KiB is closed with 1008, as a service with
+/// a size limit does.
+async fn limits(ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(|mut socket: WebSocket| async move {
+        while let Some(Ok(msg)) = socket.recv().await {
+            match msg {
+                Message::Binary(b) => {
+                    let _ = socket.send(Message::Binary(b)).await;
+                }
+                Message::Text(t) if t.len() > 1024 => {
+                    let _ = socket
+                        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                            code: 1008,
+                            reason: "message too big".into(),
+                        })))
+                        .await;
+                    return;
+                }
+                _ => {}
+            }
+        }
+    })
+}
+
 struct Server {
     url: String,
     shared: Arc<Shared>,
@@ -285,6 +384,34 @@ struct Server {
 }
 
 fn server() -> Server {
+    let (app, shared) = app();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let serve = axum::serve(listener, app);
+            tokio::select! {
+                _ = serve => {}
+                _ = stopped => {}
+            }
+        });
+    });
+    Server {
+        url,
+        shared,
+        _stop: Some(stop),
+    }
+}
+
+/// The test service's routes and their shared state.
+fn app() -> (Router, Arc<Shared>) {
     let shared = Arc::new(Shared::default());
     let counted = shared.clone();
     let app = Router::new()
@@ -338,6 +465,22 @@ fn server() -> Server {
         )
         .route("/silent", get(silent))
         .route(
+            "/login-cookie",
+            get(|| async {
+                (
+                    [("set-cookie", format!("sid={COOKIE}; Path=/; HttpOnly"))],
+                    "welcome",
+                )
+            }),
+        )
+        .route("/whoami", get(whoami))
+        .route("/preflight", axum::routing::options(preflight))
+        .route("/limited", get(limited))
+        .route("/upload", post(upload))
+        .route("/slowish", get(slowish))
+        .route("/proto", get(proto))
+        .route("/ws/limits", get(limits))
+        .route(
             "/old/{n}",
             get(|Path(n): Path<u32>| async move {
                 (StatusCode::FOUND, [("location", format!("/items/{n}"))])
@@ -350,29 +493,7 @@ fn server() -> Server {
             },
         ))
         .with_state(shared.clone());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let serve = axum::serve(listener, app);
-            tokio::select! {
-                _ = serve => {}
-                _ = stopped => {}
-            }
-        });
-    });
-    Server {
-        url,
-        shared,
-        _stop: Some(stop),
-    }
+    (app, shared)
 }
 
 /// A smoke step as the tests read it: its log (stdout then stderr), raw outputs and JUnit file.
@@ -382,6 +503,7 @@ struct Run {
     outputs: String,
     summary: String,
     junit: Option<String>,
+    json: Option<String>,
 }
 
 impl Run {
@@ -396,12 +518,12 @@ impl Run {
 
     fn everything(&self) -> String {
         format!(
-            "{}\n{}\n{}\n{}",
+            "{}\n{}\n{}\n{}\n",
             self.stdout,
             self.outputs,
             self.summary,
             self.junit.clone().unwrap_or_default()
-        )
+        ) + self.json.as_deref().unwrap_or_default()
     }
 }
 
@@ -420,7 +542,10 @@ fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
     }
     let dir = step.scratch().to_owned();
     let junit = dir.join("junit.xml");
-    step = step.env("INPUT_JUNIT", &junit);
+    let json = dir.join("report.json");
+    step = step
+        .env("INPUT_JUNIT", &junit)
+        .env("INPUT_JSON_REPORT", &json);
     if let Some(text) = spec {
         std::fs::write(dir.join("smoke.yml"), text).unwrap();
         step = step.input("spec", "smoke.yml");
@@ -435,6 +560,7 @@ fn smoke(spec: Option<&str>, env: &[(&str, &str)], actions: bool) -> Run {
         code: run.code,
         stdout: run.log(),
         junit: std::fs::read_to_string(&junit).ok(),
+        json: std::fs::read_to_string(&json).ok(),
         outputs: run.output_file,
         summary: run.summary,
     }
@@ -981,6 +1107,13 @@ fn the_docs_show_the_spec_the_tests_run() {
         "timeout",
         "junit",
         "preset",
+        "json-report",
+        "ca-cert",
+        "client-cert",
+        "client-key",
+        "insecure",
+        "proxy",
+        "resolve",
     ] {
         assert!(
             action.contains(&format!("\n  {input}:\n")),
@@ -1279,4 +1412,619 @@ fn a_redirect_to_another_origin_carries_no_credentials_tenant_or_referer() {
         );
     }
     assert!(!same[0].contains_key("referer"), "{same:?}");
+}
+
+/// The JSON report's check named `name`.
+fn json_check(run: &Run, name: &str) -> Value {
+    let doc: Value = serde_json::from_str(run.json.as_deref().expect("a JSON report")).unwrap();
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no check {name} in {doc}"))
+}
+
+#[test]
+fn a_redirect_can_be_checked_instead_of_followed() {
+    let s = server();
+    let spec = "steps:\n  - name: moved\n    path: /old/3\n    follow-redirects: false\n    expect:\n      status: 302\n      headers: {location: /items/3}\n  - name: followed\n    path: /old/3\n    expect:\n      json: [{path: $.n, equals: 3}]\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| moved | GET /old/3 | ✅ passed | 302 |",
+            "| followed | GET /old/3 | ✅ passed | 200 |",
+        ],
+    );
+}
+
+#[test]
+fn the_cookie_jar_carries_a_session_across_steps_and_never_shows_it() {
+    let s = server();
+    let spec = "concurrency: 1\nsteps:\n  - name: login\n    path: /login-cookie\n  - name: me\n    path: /whoami\n    after: [login]\n    expect:\n      json: [{path: $.sid, exists: true}]\n  - name: anonymous\n    path: /whoami\n    cookies: false\n    after: [me]\n    expect: {status: 401}\n  - name: echo\n    path: /whoami\n    after: [anonymous]\n    expect:\n      body: {equals: nope}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| me | GET /whoami | ✅ passed | 200 |",
+            "| anonymous | GET /whoami | ✅ passed | 401 |",
+            "| echo | GET /whoami | ❌ failed | 200 |",
+        ],
+    );
+    // The session echoed back in a failure is masked and redacted everywhere.
+    assert!(run.stdout.contains(&format!("::add-mask::{COOKIE}")));
+    let shown = run
+        .everything()
+        .replace(&format!("::add-mask::{COOKIE}"), "");
+    assert!(!shown.contains(COOKIE), "{shown}");
+    assert!(
+        json_check(&run, "echo")["failures"][0]
+            .as_str()
+            .unwrap()
+            .contains("***")
+    );
+}
+
+#[test]
+fn a_condition_skips_what_does_not_apply() {
+    let s = server();
+    let spec = "vars: {region: eu}\nsteps:\n  - name: us only\n    if: ${region} == us\n    path: /never-ready\n  - name: eu only\n    if: \"${region} == eu\"\n    path: /healthz\n  - name: when set\n    if: ${flag}\n    path: /never-ready\n";
+    let run = smoke(
+        Some(spec),
+        &[("INPUT_BASE_URL", &s.url), ("INPUT_VARS", "flag=false")],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| us only | GET /never-ready | ⏭️ skipped |",
+            "its condition `${region} == us` does not hold",
+            "| eu only | GET /healthz | ✅ passed |",
+            "| when set | GET /never-ready | ⏭️ skipped |",
+        ],
+    );
+    assert_eq!(json_check(&run, "us only")["result"], "skipped");
+}
+
+#[test]
+fn a_burst_reports_its_latency_distribution_and_fails_past_its_bound() {
+    let s = server();
+    let spec = "steps:\n  - name: fast enough\n    path: /slowish\n    repeat: 5\n    expect: {p50: 10s, p95: 10s, p99: 10s}\n  - name: too slow\n    path: /slowish\n    repeat: 4\n    expect:\n      p95: 5ms\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| fast enough | GET /slowish | ✅ passed |",
+            "**Latency**",
+            "fast enough: 5 requests: min ",
+            "too slow: 4 requests: min ",
+        ],
+    );
+    assert!(
+        run.stdout.contains(
+            "file=smoke.yml,line=10::step \"too slow\": expected p95 latency at most 5ms, got "
+        ),
+        "{}",
+        run.stdout
+    );
+    let fast = json_check(&run, "fast enough");
+    assert_eq!(fast["latency"]["requests"], 5);
+    assert!(
+        fast["latency"]["p95_ms"].as_f64().unwrap() >= 30.0,
+        "{fast}"
+    );
+    assert_eq!(fast["result"], "passed");
+}
+
+#[test]
+fn cors_preflights_prove_an_origin_allowed_or_refused() {
+    let s = server();
+    let spec = "steps:\n  - name: app origin\n    path: /preflight\n    cors: {origin: https://app.example.test, method: PUT, headers: [X-Token]}\n  - name: other origin refused\n    path: /preflight\n    cors: {origin: https://evil.example, allowed: false}\n  - name: other origin allowed\n    path: /preflight\n    cors:\n      origin: https://evil.example\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| app origin | OPTIONS /preflight | ✅ passed | 204 |",
+            "| other origin refused | OPTIONS /preflight | ✅ passed | 204 |",
+            "| other origin allowed | OPTIONS /preflight | ❌ failed | 204 |",
+        ],
+    );
+    assert!(
+        run.stdout.contains("cors: expected origin https://evil.example to be allowed, Access-Control-Allow-Origin is absent"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_rate_limit_probe_finds_the_429_and_its_headers() {
+    let s = server();
+    let spec = "steps:\n  - name: limited\n    path: /limited\n    rate-limit: {requests: 10}\n  - name: unlimited\n    path: /healthz\n    rate-limit: {requests: 3}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| limited | GET /limited | ✅ passed | 429 |",
+            "| unlimited | GET /healthz | ❌ failed | 200 |",
+            "expected a 429 within 3 requests, none was refused (statuses: 200 ×3)",
+        ],
+    );
+    // Three allowed, the fourth refused, and no retry after it.
+    assert_eq!(s.shared.limited.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn fixtures_are_sent_as_files_and_multipart_uploads() {
+    let s = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("order.xml"), "<order id=\"7\"/>").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "hello file").unwrap();
+    let spec = "steps:\n  - name: xml\n    method: POST\n    path: /upload\n    body-file: order.xml\n    expect:\n      json:\n        - {path: $.content_type, equals: application/xml}\n        - {path: $.text, equals: '<order id=\"7\"/>'}\n  - name: upload\n    method: POST\n    path: /upload\n    multipart:\n      fields: {title: Q3}\n      files: {attachment: notes.txt}\n    expect:\n      json:\n        - {path: $.content_type, matches: '^multipart/form-data; boundary='}\n        - {path: $.text, contains: 'name=\"attachment\"; filename=\"notes.txt\"'}\n        - {path: $.text, contains: hello file}\n";
+    std::fs::write(dir.path().join("fixtures.yml"), spec).unwrap();
+    let run = smoke(
+        None,
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            (
+                "INPUT_SPEC",
+                dir.path().join("fixtures.yml").to_str().unwrap(),
+            ),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+
+    // Too large, or missing: refused on the step's line before any request.
+    let big = std::fs::File::create(dir.path().join("big.bin")).unwrap();
+    big.set_len(10 * 1024 * 1024 + 1).unwrap();
+    let before = s.shared.requests.load(Ordering::SeqCst);
+    for (file, needle) in [
+        ("big.bin", "more than the upload limit"),
+        ("missing.xml", "cannot read it"),
+    ] {
+        let spec = format!(
+            "steps:\n  - path: /healthz\n  - name: fixture\n    method: POST\n    path: /upload\n    body-file: {file}\n"
+        );
+        std::fs::write(dir.path().join("bad.yml"), spec).unwrap();
+        let run = smoke(
+            None,
+            &[
+                ("INPUT_BASE_URL", &s.url),
+                ("INPUT_SPEC", dir.path().join("bad.yml").to_str().unwrap()),
+            ],
+            true,
+        );
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stdout.contains("line=3::") && run.stdout.contains(needle),
+            "{}",
+            run.stdout
+        );
+    }
+    assert_eq!(s.shared.requests.load(Ordering::SeqCst), before);
+}
+
+#[test]
+fn bad_values_of_the_new_spec_fields_are_invalid_on_their_line() {
+    let s = server();
+    for (step, needle) in [
+        ("    repeat: 0\n", "repeat must be between 1 and 1000"),
+        ("    expect: {p95: 200ms}\n", "need `repeat`"),
+        ("    if: production\n", "uses no ${variable}"),
+        (
+            "    cors: {origin: x}\n    method: PUT\n",
+            "a cors step sends its own OPTIONS",
+        ),
+        (
+            "    expect: {close: {code: 1008}}\n",
+            "`close` is for WebSocket steps",
+        ),
+        ("    content-type: text/plain\n", "`content-type` goes with"),
+        ("    rate-limit: {requests: 5000}\n", "between 1 and 1000"),
+        ("    follow-redirects: maybe\n", "follow-redirects"),
+    ] {
+        let spec = format!("steps:\n  - path: /healthz\n  - name: bad\n    path: /healthz\n{step}");
+        let run = smoke(Some(&spec), &[("INPUT_BASE_URL", &s.url)], true);
+        assert_eq!(run.code, 2, "{spec}\n{}", run.stdout);
+        assert!(run.stdout.contains(needle), "{spec}\n{}", run.stdout);
+        assert!(
+            run.stdout.contains("file=smoke.yml,line="),
+            "{}",
+            run.stdout
+        );
+    }
+    let spec = "steps:\n  - name: bin\n    websocket:\n      path: /ws/limits\n      send: [{binary: '%%%'}]\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("line=2::") && run.stdout.contains("base64"),
+        "{}",
+        run.stdout
+    );
+    let run = smoke(
+        Some("steps:\n  - path: /healthz\n"),
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_RESOLVE", "app.test:443"),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("resolve line 1: expected host:port:address"),
+        "{}",
+        run.stdout
+    );
+    let run = smoke(
+        Some("steps:\n  - path: /healthz\n"),
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_CLIENT_CERT", "client.pem"),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("client-cert and client-key go together"),
+        "{}",
+        run.stdout
+    );
+    let run = smoke(
+        Some("steps:\n  - path: /healthz\n"),
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_PROXY", "https://proxy.test:3129"),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("proxy must be an http:// URL"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn websocket_binary_frames_pings_and_the_close_code_of_an_oversized_message() {
+    let s = server();
+    let spec = "steps:\n  - name: binary echo\n    websocket:\n      path: /ws/limits\n      send: [{binary: aGVsbG8=}]\n    expect:\n      body: {equals: hello}\n  - name: ping\n    websocket:\n      path: /ws/limits\n      send: [{ping: are-you-there}]\n  - name: oversized\n    websocket:\n      path: /ws/limits\n      send: [{size: 2048}]\n    expect:\n      close: {code: 1008, reason: {contains: too big}}\n  - name: wrong close\n    websocket:\n      path: /ws/limits\n      send: [{size: 4096}]\n    expect:\n      close: {code: 1009}\n";
+    let run = smoke(Some(spec), &[("INPUT_BASE_URL", &s.url)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| binary echo | WS /ws/limits | ✅ passed |",
+            "| ping | WS /ws/limits | ✅ passed |",
+            "| oversized | WS /ws/limits | ✅ passed |",
+            "| wrong close | WS /ws/limits | ❌ failed |",
+            "expected close code 1009, got 1008 (message too big)",
+        ],
+    );
+}
+
+/// The test service over TLS, its certificate for `app.test` and 127.0.0.1 from a test CA.
+fn tls_server(days_left: i64, client_cert: bool) -> (support::tls::Pki, support::tls::TlsServer) {
+    let pki = support::tls::pki(&["app.test", "127.0.0.1"], days_left);
+    let server = support::tls::serve(app().0, &pki, client_cert);
+    (pki, server)
+}
+
+#[test]
+fn a_private_ca_mtls_http2_resolve_and_the_certificate_as_a_check() {
+    let (pki, server) = tls_server(20, true);
+    let base = format!("https://app.test:{}", server.port);
+    let resolve = format!("app.test:{}:127.0.0.1", server.port);
+    let tls = [
+        ("INPUT_BASE_URL", base.as_str()),
+        ("INPUT_RESOLVE", resolve.as_str()),
+        ("INPUT_CA_CERT", pki.ca.to_str().unwrap()),
+        ("INPUT_CLIENT_CERT", pki.client_cert.to_str().unwrap()),
+        ("INPUT_CLIENT_KEY", pki.client_key.to_str().unwrap()),
+    ];
+    let spec = "steps:\n  - name: h2\n    path: /proto\n    expect:\n      body: {equals: HTTP/2.0}\n      certificate: {min-days: 10}\n  - name: wss\n    websocket:\n      path: /ws/limits\n      send: [{binary: aGk=}]\n    expect:\n      body: {equals: hi}\n";
+    let run = smoke(Some(spec), &tls, true);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| h2 | GET /proto | ✅ passed | 200 |",
+            "| wss | WS /ws/limits | ✅ passed |",
+            "**Certificates**",
+            "h2: expires ",
+        ],
+    );
+    assert_eq!(json_check(&run, "h2")["http_version"], "HTTP/2.0");
+    assert!(
+        json_check(&run, "h2")["certificate"]["days_left"]
+            .as_i64()
+            .unwrap()
+            >= 19
+    );
+
+    // The certificate expires too soon for the check: blocked, on the check's line.
+    let strict = spec.replace("min-days: 10", "min-days: 30");
+    let run = smoke(Some(&strict), &tls, true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: expected at least 30 days before it expires"),
+        "{}",
+        run.stdout
+    );
+
+    // Without the client certificate the server refuses the handshake: no decision.
+    let run = smoke(Some("steps:\n  - path: /proto\n"), &tls[..3], true);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    // Without the CA the certificate is not trusted; a step that checks it is blocked.
+    let no_ca = [tls[0], tls[1], tls[3], tls[4]];
+    let run = smoke(
+        Some("steps:\n  - path: /proto\n    expect: {certificate: {}}\n"),
+        &no_ca,
+        true,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: the TLS handshake refused it"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn insecure_is_opt_in_loud_and_still_checks_the_host_when_asked() {
+    let (_pki, server) = tls_server(20, false);
+    let base = format!("https://other.test:{}", server.port);
+    let resolve = format!("other.test:{}:127.0.0.1", server.port);
+    let env = [
+        ("INPUT_BASE_URL", base.as_str()),
+        ("INPUT_RESOLVE", resolve.as_str()),
+        ("INPUT_INSECURE", "true"),
+    ];
+    let run = smoke(
+        Some("steps:\n  - name: any cert\n    path: /proto\n"),
+        &env,
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::warning title=insecure-tls"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains("TLS certificates are not verified"),
+        "{}",
+        run.summary
+    );
+    let run = smoke(
+        Some(
+            "steps:\n  - name: named\n    path: /proto\n    expect: {certificate: {valid-for-host: true}}\n",
+        ),
+        &env,
+        true,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("certificate: it is not valid for other.test"),
+        "{}",
+        run.stdout
+    );
+    // Not the default: without insecure the same run cannot connect.
+    let run = smoke(
+        Some("steps:\n  - name: any cert\n    path: /proto\n"),
+        &env[..2],
+        true,
+    );
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(!run.stdout.contains("insecure-tls"));
+}
+
+#[test]
+fn a_proxy_carries_http_https_and_websocket() {
+    let s = server();
+    let (pki, tls) = tls_server(20, false);
+    let proxy = support::proxy::start();
+    let spec = format!(
+        "steps:\n  - name: plain\n    path: /healthz\n  - name: tls\n    url: https://127.0.0.1:{}/proto\n  - name: ws\n    websocket:\n      path: /ws/limits\n      send: [{{ping: p}}]\n",
+        tls.port
+    );
+    let run = smoke(
+        Some(&spec),
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_PROXY", &proxy.url),
+            ("INPUT_CA_CERT", pki.ca.to_str().unwrap()),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(proxy.forwarded(), 1, "the plain request");
+    assert_eq!(proxy.tunnels(), 2, "https and the WebSocket");
+}
+
+#[test]
+fn schemas_and_openapi_name_the_pointer_that_failed_on_the_spec_line() {
+    let s = server();
+    let dir = tempfile::tempdir().unwrap();
+    let api = "openapi: 3.1.0\ninfo: {title: drafts, version: '1'}\npaths:\n  /items/{n}:\n    get:\n      responses:\n        '200':\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Item'}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      required: [n]\n      properties: {n: {type: NTYPE}}\n";
+    let version_schema = r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "string", "pattern": "^[0-9a-f]{40}$"}}}"#;
+    std::fs::write(dir.path().join("version.schema.json"), version_schema).unwrap();
+    let spec = "openapi: api.yaml\nsteps:\n  - name: version\n    path: /version\n    schema: version.schema.json\n  - name: item\n    path: /items/3\n  - name: inline\n    path: /items/4\n    schema:\n      type: object\n      properties:\n        n: {maximum: MAX}\n";
+    let run_with = |ntype: &str, max: &str| {
+        std::fs::write(dir.path().join("api.yaml"), api.replace("NTYPE", ntype)).unwrap();
+        std::fs::write(dir.path().join("smoke.yml"), spec.replace("MAX", max)).unwrap();
+        smoke(
+            None,
+            &[
+                ("INPUT_BASE_URL", &s.url),
+                ("INPUT_SPEC", dir.path().join("smoke.yml").to_str().unwrap()),
+            ],
+            true,
+        )
+    };
+    let run = run_with("integer", "10");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = run_with("string", "3");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("line=6::step \"item\": openapi GET /items/{n}: /n: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("line=10::step \"inline\": schema: /n: "),
+        "{}",
+        run.stdout
+    );
+    // A schema that is not one is refused before any request, on its step's line.
+    std::fs::write(
+        dir.path().join("smoke.yml"),
+        "steps:\n  - path: /version\n  - name: bad\n    path: /version\n    schema: {type: 12}\n",
+    )
+    .unwrap();
+    let before = s.shared.requests.load(Ordering::SeqCst);
+    let run = smoke(
+        None,
+        &[
+            ("INPUT_BASE_URL", &s.url),
+            ("INPUT_SPEC", dir.path().join("smoke.yml").to_str().unwrap()),
+        ],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("line=3::"), "{}", run.stdout);
+    assert_eq!(s.shared.requests.load(Ordering::SeqCst), before);
+}
+
+#[test]
+fn a_matrix_of_base_urls_runs_each_target_on_its_own() {
+    let (a, b) = (server(), server());
+    let spec = format!(
+        "concurrency: 1\nsteps:\n  - name: login\n    if: ${{base_url}} == {}\n    path: /login-cookie\n  - name: me\n    path: /whoami\n",
+        a.url
+    );
+    let targets = format!("staging={}\nproduction={}\n", a.url, b.url);
+    let run = smoke(Some(&spec), &[("INPUT_BASE_URL", &targets)], true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| staging: login | GET /login-cookie | ✅ passed | 200 |",
+            "| staging: me | GET /whoami | ✅ passed | 200 |",
+            "| production: login | GET /login-cookie | ⏭️ skipped |",
+            "| production: me | GET /whoami | ❌ failed | 401 |",
+        ],
+    );
+    assert_eq!(run.output("passed"), "2");
+    assert_eq!(run.output("failed"), "1");
+    let junit = run.junit.clone().unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), 4);
+    let run = smoke(
+        Some(&spec),
+        &[("INPUT_BASE_URL", &format!("{}\nx={}\n", a.url, a.url))],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains(&format!("| {}: me |", a.url.trim_start_matches("http://"))),
+        "{}",
+        run.summary
+    );
+    let run = smoke(
+        Some(&spec),
+        &[("INPUT_BASE_URL", &format!("x={}\nx={}\n", a.url, b.url))],
+        true,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("two targets are named \"x\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn included_step_files_run_first_and_are_annotated_on_their_own_lines() {
+    let s = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    let shared = "steps:\n  - name: session\n    path: /session\n    capture:\n      tok: {json: $.token}\n  - name: healthz\n    path: /healthz\n    expect: {status: 201}\n";
+    std::fs::write(dir.path().join("shared/auth.yml"), shared).unwrap();
+    let spec = "include: [shared/auth.yml]\nsteps:\n  - name: uses the capture\n    path: /items/${tok}\n    expect: {status: [200, 400, 404]}\n";
+    std::fs::write(dir.path().join("smoke.yml"), spec).unwrap();
+    let spec_path = dir.path().join("smoke.yml");
+    let env = [
+        ("INPUT_BASE_URL", s.url.as_str()),
+        ("INPUT_SPEC", spec_path.to_str().unwrap()),
+    ];
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_shows(
+        "summary",
+        &run.summary,
+        &[
+            "| session | GET /session | ✅ passed |",
+            "| healthz | GET /healthz | ❌ failed | 200 |",
+            "| uses the capture | GET /items/${tok} | ✅ passed |",
+        ],
+    );
+    // The failure is annotated in the included file, on its `status` line.
+    let included = dir.path().join("shared/auth.yml");
+    assert!(
+        run.stdout
+            .contains(&format!("file={},line=8::", included.display())),
+        "{}",
+        run.stdout
+    );
+    // A bad step in an included file: exit 2, that file and line.
+    std::fs::write(
+        dir.path().join("shared/auth.yml"),
+        "steps:\n  - path: /a\n  - path: /b\n    retry: {attempts: 0}\n",
+    )
+    .unwrap();
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("file={},line=3::", included.display())),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(
+        &spec_path,
+        "include: [nowhere.yml]\nsteps:\n  - path: /healthz\n",
+    )
+    .unwrap();
+    let run = smoke(None, &env, true);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("line=1::") && run.stdout.contains("include nowhere.yml: cannot read"),
+        "{}",
+        run.stdout
+    );
 }

@@ -1,6 +1,6 @@
 //! Assertions and captures on what came back: an HTTP response or a WebSocket message. Pure.
 
-use super::spec::{Capture, Expect, HeaderExpect, JsonAssert, JsonType, Predicate};
+use super::spec::{Capture, Cors, Expect, HeaderExpect, JsonAssert, JsonType, Predicate};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -321,6 +321,74 @@ fn show(v: &Value) -> String {
     crate::http::excerpt(text.as_bytes(), 120, false)
 }
 
+/// What a CORS preflight's answer says against what the step expects: the origin allowed
+/// (`Access-Control-Allow-Origin` is it or `*`, with the method and headers asked for) or
+/// refused.
+pub fn cors(c: &Cors, got: &Observed) -> Vec<String> {
+    let allow_origin = got.header("access-control-allow-origin");
+    let shown = |v: &Option<String>| match v {
+        Some(v) => format!("{v:?}"),
+        None => "absent".to_string(),
+    };
+    let origin_ok = allow_origin
+        .as_deref()
+        .is_some_and(|a| a.trim() == c.origin || a.trim() == "*");
+    if !c.allowed {
+        return match origin_ok {
+            true => vec![format!(
+                "cors: expected origin {} to be refused, the service allows it (Access-Control-Allow-Origin {})",
+                c.origin,
+                shown(&allow_origin)
+            )],
+            false => Vec::new(),
+        };
+    }
+    let mut failures = Vec::new();
+    if !origin_ok {
+        failures.push(format!(
+            "cors: expected origin {} to be allowed, Access-Control-Allow-Origin is {}",
+            c.origin,
+            shown(&allow_origin)
+        ));
+    }
+    let listed = |header: &str, want: &str| {
+        got.header(header).is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|m| m == "*" || m.eq_ignore_ascii_case(want))
+        })
+    };
+    let method = c.method.as_deref().unwrap_or("GET").to_uppercase();
+    // GET, HEAD and POST are CORS-safelisted: a server need not list them.
+    if !["GET", "HEAD", "POST"].contains(&method.as_str())
+        && !listed("access-control-allow-methods", &method)
+    {
+        failures.push(format!(
+            "cors: expected method {method} to be allowed, Access-Control-Allow-Methods is {}",
+            shown(&got.header("access-control-allow-methods"))
+        ));
+    }
+    for h in &c.headers {
+        if !listed("access-control-allow-headers", h) {
+            failures.push(format!(
+                "cors: expected header {h} to be allowed, Access-Control-Allow-Headers is {}",
+                shown(&got.header("access-control-allow-headers"))
+            ));
+        }
+    }
+    failures
+}
+
+/// The `p`th percentile of sorted samples, by nearest rank (the smallest sample that at least
+/// `p` percent of the samples do not exceed).
+pub fn percentile(sorted: &[Duration], p: u8) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
 /// The variables a step captures from what came back.
 pub fn capture(
     captures: &BTreeMap<String, Capture>,
@@ -593,6 +661,54 @@ mod tests {
             .as_deref(),
             Some("f00")
         );
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        let samples = ms(&(1..=20).collect::<Vec<_>>());
+        assert_eq!(percentile(&samples, 50), Duration::from_millis(10));
+        assert_eq!(percentile(&samples, 95), Duration::from_millis(19));
+        assert_eq!(percentile(&samples, 99), Duration::from_millis(20));
+        assert_eq!(percentile(&ms(&[7]), 95), Duration::from_millis(7));
+        assert_eq!(percentile(&[], 95), Duration::ZERO);
+    }
+
+    #[test]
+    fn cors_preflights() {
+        let answer = |h: &[(&str, &str)]| Observed {
+            status: Some(204),
+            headers: h
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let c = Cors {
+            origin: "https://app.test".into(),
+            method: Some("PUT".into()),
+            headers: vec!["X-Token".into()],
+            allowed: true,
+        };
+        let ok = answer(&[
+            ("access-control-allow-origin", "https://app.test"),
+            ("access-control-allow-methods", "GET, PUT"),
+            ("access-control-allow-headers", "x-token, content-type"),
+        ]);
+        assert!(cors(&c, &ok).is_empty());
+        let f = cors(&c, &answer(&[]));
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(f[0].contains("to be allowed, Access-Control-Allow-Origin is absent"));
+        let refused = Cors {
+            allowed: false,
+            ..c
+        };
+        assert!(cors(&refused, &answer(&[])).is_empty());
+        assert!(cors(&refused, &ok)[0].contains("to be refused"));
     }
 
     #[test]

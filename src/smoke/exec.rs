@@ -1,12 +1,13 @@
 //! Runs a plan: the wait stage, then the steps, independent ones concurrently (up to the plan's
-//! concurrency), each with its retries, all under the overall deadline. One attempt goes through
-//! the step's transport: `http_step.rs` or `ws_step.rs`.
+//! concurrency), each with its condition and retries, all under the overall deadline. One
+//! attempt goes through the step's transport: `http_step.rs` or `ws_step.rs`; a `repeat` step
+//! makes a bounded burst of them for latency percentiles, a `rate-limit` step sends until 429.
 
 use super::check;
-use super::http_step::attempt_http;
+use super::http_step::{Attempt, attempt_http};
 use super::spec::{
-    Defaults, Expect, HeaderExpect, JsonAssert, Message, Plan, Planned, Predicate, Retry, Step,
-    Text, WebSocket,
+    Defaults, Expect, HeaderExpect, JsonAssert, Message, Plan, Planned, Predicate, RateLimit,
+    Retry, StatusSet, Step, Text, WebSocket,
 };
 use super::vars::{interpolate, interpolate_json};
 use super::ws_step::attempt_ws;
@@ -38,22 +39,37 @@ pub struct StepResult {
     pub attempts: u32,
     pub status: Option<u16>,
     pub captures: BTreeMap<String, String>,
+    /// Time to the response headers of each request a `repeat` step sent, in order.
+    pub latencies: Vec<Duration>,
+    pub certificate: Option<super::cert::Seen>,
+    pub http_version: Option<String>,
 }
 
 impl StepResult {
     fn skipped(why: String) -> Self {
+        StepResult::of(Attempt::new(Outcome::Skipped(why), None), Duration::ZERO, 0)
+    }
+
+    fn of(a: Attempt, elapsed: Duration, attempts: u32) -> Self {
         StepResult {
-            outcome: Outcome::Skipped(why),
-            elapsed: Duration::ZERO,
-            attempts: 0,
-            status: None,
-            captures: BTreeMap::new(),
+            outcome: a.outcome,
+            elapsed,
+            attempts,
+            status: a.status,
+            captures: a.captures,
+            latencies: Vec::new(),
+            certificate: a.certificate,
+            http_version: a.http_version,
         }
     }
 }
 
 pub struct Ctx {
-    pub client: reqwest::Client,
+    pub net: super::net::Net,
+    /// Cookies across steps.
+    pub jar: super::cookies::Jar,
+    /// Steps' `schema` and the spec's `openapi`, compiled.
+    pub schemas: std::sync::Arc<super::schema::Checks>,
     pub base: Option<String>,
     pub defaults: Defaults,
     pub deadline: Instant,
@@ -159,16 +175,17 @@ async fn with_deadline(ctx: &Ctx, f: impl Future<Output = StepResult>) -> StepRe
     let start = Instant::now();
     match tokio::time::timeout_at(ctx.deadline, f).await {
         Ok(r) => r,
-        Err(_) => StepResult {
-            outcome: Outcome::Unreachable(format!(
-                "the overall deadline (timeout {}) ended before the step finished",
-                ctx.timeout_text
-            )),
-            elapsed: start.elapsed(),
-            attempts: 1,
-            status: None,
-            captures: BTreeMap::new(),
-        },
+        Err(_) => StepResult::of(
+            Attempt::new(
+                Outcome::Unreachable(format!(
+                    "the overall deadline (timeout {}) ended before the step finished",
+                    ctx.timeout_text
+                )),
+                None,
+            ),
+            start.elapsed(),
+            1,
+        ),
     }
 }
 
@@ -245,25 +262,21 @@ async fn poll(
     let mut progress = crate::gha::Progress::stderr(super::NAME);
     loop {
         attempts += 1;
-        let (mut outcome, mut status, _) = attempt_http(ctx, &step, until, version.clone()).await;
-        let next = (outcome != Outcome::Passed && Instant::now() + every < until).then_some(every);
-        progress.poll(&waiting_line(&planned.name, &outcome), next);
-        if matches!(outcome, Outcome::Failed(_)) {
-            answered = Some((outcome.clone(), status));
-        } else if matches!(outcome, Outcome::Unreachable(_))
+        let mut a = attempt_http(ctx, &step, until, version.clone()).await;
+        let next =
+            (a.outcome != Outcome::Passed && Instant::now() + every < until).then_some(every);
+        progress.poll(&waiting_line(&planned.name, &a.outcome), next);
+        if matches!(a.outcome, Outcome::Failed(_)) {
+            answered = Some((a.outcome.clone(), a.status));
+        } else if matches!(a.outcome, Outcome::Unreachable(_))
             && Instant::now() >= until
             && let Some((last, last_status)) = answered.take()
         {
-            (outcome, status) = (last, last_status);
+            (a.outcome, a.status) = (last, last_status);
         }
-        if outcome == Outcome::Passed || Instant::now() + every >= until {
-            return StepResult {
-                outcome,
-                elapsed: start.elapsed(),
-                attempts,
-                status,
-                captures: BTreeMap::new(),
-            };
+        if a.outcome == Outcome::Passed || Instant::now() + every >= until {
+            a.captures.clear();
+            return StepResult::of(a, start.elapsed(), attempts);
         }
         tokio::time::sleep(every).await;
     }
@@ -293,29 +306,135 @@ async fn run_step(ctx: &Ctx, planned: &Planned, vars: &BTreeMap<String, String>)
         max_delay: retry.max_delay.map_or(Duration::from_secs(5), |d| d.0),
         ..Default::default()
     };
+    if let Some(c) = &step.condition
+        && !super::vars::condition_holds(c)
+    {
+        let shown = planned.step.condition.clone().unwrap_or_default();
+        return StepResult::skipped(format!("its condition `{shown}` does not hold"));
+    }
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (outcome, status, captures) = if let Some(ws) = &step.websocket {
-            attempt_ws(ctx, &step, ws).await
+        let (a, latencies) = if let Some(ws) = &step.websocket {
+            (attempt_ws(ctx, &step, ws).await, Vec::new())
+        } else if let Some(limit) = &step.rate_limit {
+            (probe_rate_limit(ctx, &step, limit).await, Vec::new())
+        } else if let Some(n) = step.repeat {
+            burst(ctx, &step, n).await
         } else {
-            attempt_http(ctx, &step, ctx.deadline, None).await
+            (
+                attempt_http(ctx, &step, ctx.deadline, None).await,
+                Vec::new(),
+            )
         };
         let delay = crate::http::backoff(attempt, &policy);
-        if outcome == Outcome::Passed
+        if a.outcome == Outcome::Passed
             || attempt >= retry.attempts
             || Instant::now() + delay >= ctx.deadline
         {
             return StepResult {
-                outcome,
-                elapsed: start.elapsed(),
-                attempts: attempt,
-                status,
-                captures,
+                latencies,
+                ..StepResult::of(a, start.elapsed(), attempt)
             };
         }
         tokio::time::sleep(delay).await;
     }
+}
+
+/// `repeat: n`: the request n times, one after another, each checked; then the latency
+/// percentiles the step expects. The first request that fails ends the burst.
+async fn burst(ctx: &Ctx, step: &Step, n: u32) -> (Attempt, Vec<Duration>) {
+    let mut latencies = Vec::with_capacity(n as usize);
+    let mut last = Attempt::new(Outcome::Passed, None);
+    for i in 1..=n {
+        last = attempt_http(ctx, step, ctx.deadline, None).await;
+        latencies.extend(last.latency);
+        match &mut last.outcome {
+            Outcome::Passed => {}
+            Outcome::Failed(f) => {
+                for m in f.iter_mut() {
+                    *m = format!("request {i} of {n}: {m}");
+                }
+                return (last, latencies);
+            }
+            Outcome::Unreachable(u) => {
+                *u = format!("request {i} of {n}: {u}");
+                return (last, latencies);
+            }
+            Outcome::Skipped(_) => return (last, latencies),
+        }
+    }
+    let mut sorted = latencies.clone();
+    sorted.sort();
+    let failures: Vec<String> = step
+        .expect
+        .percentiles()
+        .into_iter()
+        .filter_map(|(p, max)| {
+            let got = check::percentile(&sorted, p);
+            (got > max).then(|| {
+                format!(
+                    "expected p{p} latency at most {}, got {} over {n} requests",
+                    check::human(max),
+                    check::human(got)
+                )
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        last.outcome = Outcome::Failed(failures);
+        last.captures.clear();
+    }
+    (last, latencies)
+}
+
+/// `rate-limit`: requests one after another until the service refuses one with 429, which
+/// must carry the headers the step names (`Retry-After` as seconds or an HTTP date).
+async fn probe_rate_limit(ctx: &Ctx, step: &Step, limit: &RateLimit) -> Attempt {
+    let mut probe = step.clone();
+    probe.expect.status = Some(StatusSet::One(429));
+    for h in &limit.headers {
+        let pred = if h.eq_ignore_ascii_case("retry-after") {
+            Predicate {
+                matches: Some(r"^\s*([0-9]+|[A-Za-z]{3}, .+ GMT)\s*$".into()),
+                ..Default::default()
+            }
+        } else {
+            Predicate {
+                exists: Some(true),
+                ..Default::default()
+            }
+        };
+        probe
+            .expect
+            .headers
+            .insert(h.clone(), HeaderExpect::Predicate(pred));
+    }
+    let mut statuses: BTreeMap<u16, u32> = BTreeMap::new();
+    for i in 1..=limit.requests {
+        let mut a = attempt_http(ctx, &probe, ctx.deadline, None).await;
+        match a.status {
+            Some(429) => {
+                if let Outcome::Failed(f) = &mut a.outcome {
+                    for m in f.iter_mut() {
+                        *m = format!("the 429 after {i} request(s): {m}");
+                    }
+                }
+                return a;
+            }
+            Some(s) => *statuses.entry(s).or_default() += 1,
+            None => return a,
+        }
+    }
+    let seen: Vec<String> = statuses.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
+    Attempt::new(
+        Outcome::Failed(vec![format!(
+            "expected a 429 within {} requests, none was refused (statuses: {})",
+            limit.requests,
+            seen.join(", ")
+        )]),
+        statuses.keys().last().copied(),
+    )
 }
 
 /// The default headers, then the step's own, which win (names compare without case).
@@ -399,6 +518,7 @@ pub fn resolve(
                 })
                 .collect(),
             body: step.expect.body.as_ref().map(pred),
+            ..step.expect.clone()
         },
         capture: step.capture.clone(),
         websocket: step.websocket.as_ref().map(|ws| WebSocket {
@@ -412,11 +532,22 @@ pub fn resolve(
                 .map(|m| Message {
                     json: j(&m.json),
                     text: s(&m.text),
+                    ..m.clone()
                 })
                 .collect(),
             within: ws.within,
         }),
         every: step.every,
         within: step.within,
+        condition: s(&step.condition),
+        multipart: step.multipart.as_ref().map(|m| super::spec::Multipart {
+            fields: map(&m.fields),
+            files: m.files.clone(),
+        }),
+        cors: step.cors.as_ref().map(|c| super::spec::Cors {
+            origin: interpolate(&c.origin, lookup),
+            ..c.clone()
+        }),
+        ..step.clone()
     }
 }

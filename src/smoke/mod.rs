@@ -3,16 +3,23 @@
 //! retries, WebSocket messages), independent steps concurrently. Fails the job when the service
 //! is wrong; no secret reaches any log or report.
 
+mod body;
+pub mod cert;
 pub mod check;
+mod cookies;
 mod exec;
 mod http_step;
 pub mod junit;
+mod net;
+mod present;
+mod report_json;
+mod schema;
 pub mod spec;
 pub mod vars;
 mod ws_step;
 
-use crate::report::{Failure, Finding, Location, Report, Table, Verdict};
-use exec::{Outcome, StepResult};
+use crate::report::{Failure, Finding, Location, Report};
+use exec::StepResult;
 use spec::{Plan, Planned, Spec, Step, VersionCheck};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,7 +45,8 @@ pub struct Args {
     /// The smoke spec, a YAML file (see docs/smoke.md).
     #[arg(long, env = "INPUT_SPEC", value_hint = clap::ValueHint::FilePath)]
     pub spec: Option<String>,
-    /// The service's base URL; step paths are relative to it.
+    /// The service's base URL; step paths are relative to it. Several lines (`name=url`) run
+    /// the spec against each target, reported on its own.
     #[arg(long = "base-url", env = "INPUT_BASE_URL")]
     pub base_url: Option<String>,
     /// Variables, one `name=value` per line.
@@ -64,6 +72,27 @@ pub struct Args {
     /// A built-in spec: `health` waits for /readyz, then checks /version, then /healthz.
     #[arg(long, env = "INPUT_PRESET")]
     pub preset: Option<String>,
+    /// Where to write a JSON report (every step, timing, assertion; redacted).
+    #[arg(long = "json-report", env = "INPUT_JSON_REPORT")]
+    pub json_report: Option<String>,
+    /// A PEM file of CA certificates to trust besides the system's (an internal CA).
+    #[arg(long = "ca-cert", env = "INPUT_CA_CERT")]
+    pub ca_cert: Option<String>,
+    /// A PEM client certificate (chain) for mutual TLS; needs client-key.
+    #[arg(long = "client-cert", env = "INPUT_CLIENT_CERT")]
+    pub client_cert: Option<String>,
+    /// The PEM private key of client-cert.
+    #[arg(long = "client-key", env = "INPUT_CLIENT_KEY")]
+    pub client_key: Option<String>,
+    /// Accept any TLS certificate (never the default; a warning says so in every run).
+    #[arg(long, env = "INPUT_INSECURE")]
+    pub insecure: Option<String>,
+    /// An HTTP proxy for every request and WebSocket (http://host:port).
+    #[arg(long, env = "INPUT_PROXY")]
+    pub proxy: Option<String>,
+    /// Address overrides, one `host:port:address` per line, as curl's --resolve.
+    #[arg(long, env = "INPUT_RESOLVE", default_value = "")]
+    pub resolve: String,
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
@@ -77,7 +106,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .spec
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
-    let base_url = args.base_url.filter(|s| !s.trim().is_empty());
+    let targets = parse_targets(args.base_url.as_deref().unwrap_or_default())?;
+    let base_url = targets.first().map(|(_, url)| url.clone());
     let expect_version = args
         .expect_version
         .map(|s| s.trim().to_string())
@@ -87,6 +117,32 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .junit
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
+    let json_report_path = crate::inputs::given(&args.json_report).map(PathBuf::from);
+    let insecure = crate::inputs::flag(&args.insecure, "insecure", false)?;
+    let proxy = match crate::inputs::given(&args.proxy) {
+        Some(p) => {
+            let url = reqwest::Url::parse(p)
+                .map_err(|e| Failure::invalid(format!("proxy {p:?} is not a URL: {e}")))?;
+            crate::gha::secrets::register_url_credentials(&url);
+            // WebSocket tunnels speak plain HTTP to the proxy, so one TLS proxy would serve
+            // HTTP steps only: refused rather than half supported.
+            if url.scheme() != "http" || url.host_str().is_none() {
+                return Err(Failure::invalid(
+                    "proxy must be an http:// URL with a host (http://proxy:3128); a proxy reached over TLS is not supported",
+                ));
+            }
+            Some(url)
+        }
+        None => None,
+    };
+    let net_options = net::Options {
+        ca_cert: crate::inputs::given(&args.ca_cert).map(String::from),
+        client_cert: crate::inputs::given(&args.client_cert).map(String::from),
+        client_key: crate::inputs::given(&args.client_key).map(String::from),
+        insecure,
+        proxy,
+        resolve: net::parse_resolve(&args.resolve).map_err(Failure::invalid)?,
+    };
     let timeout_text = match args.timeout.trim() {
         "" => DEFAULT_TIMEOUT.to_string(),
         t => t.to_string(),
@@ -95,14 +151,6 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         .map_err(|e| Failure::invalid(format!("timeout: {e}")))?;
     if timeout.is_zero() {
         return Err(Failure::invalid("timeout must be more than zero"));
-    }
-    if let Some(base) = &base_url {
-        let url = reqwest::Url::parse(base)
-            .map_err(|e| Failure::invalid(format!("base-url {base:?} is not a URL: {e}")))?;
-        crate::gha::secrets::register_url_credentials(&url);
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Failure::invalid("base-url must be an http or https URL"));
-        }
     }
 
     let (spec, text, file) = match (&spec_path, preset.as_deref()) {
@@ -130,38 +178,48 @@ pub fn run(args: Args) -> Result<Report, Failure> {
                 Failure::invalid(format!("cannot read spec {}: {e}", path.display()))
             })?;
             let file = path.display().to_string();
-            let spec = spec::parse(&text).map_err(|e| spec_error(&file, e))?;
+            let mut spec = spec::parse(&text).map_err(|e| spec_error(&file, e))?;
+            read_includes(&mut spec, path, &file, &text)?;
             (spec, text, file)
         }
     };
 
-    let mut builtins: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(b) = &base_url {
-        builtins.insert("base_url".into(), b.clone());
-    }
-    if let Some(v) = &expect_version {
-        builtins.insert("expect_version".into(), v.clone());
-    }
-    let mut given = builtins;
-    given.extend(inputs);
-    given.extend(secrets);
-    // The spec's variables may use the inputs, built-ins and the environment (not each other).
-    let lookup_given = |name: &str| {
+    // The variables of one target: built-ins, inputs, secrets, then the spec's own, which may
+    // use those and the environment (not each other).
+    let spec_vars = spec.vars.clone();
+    let given_for = |base: Option<&String>| {
+        let mut given: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(b) = base {
+            given.insert("base_url".into(), b.clone());
+        }
+        if let Some(v) = &expect_version {
+            given.insert("expect_version".into(), v.clone());
+        }
+        given.extend(inputs.clone());
+        given.extend(secrets.clone());
         given
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok())
     };
-    let mut statics: BTreeMap<String, String> = spec
-        .vars
-        .iter()
-        .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
-        .collect();
+    let statics_for = |base: Option<&String>| {
+        let given = given_for(base);
+        let lookup_given = |name: &str| {
+            given
+                .get(name)
+                .cloned()
+                .or_else(|| std::env::var(name).ok())
+        };
+        let mut statics: BTreeMap<String, String> = spec_vars
+            .iter()
+            .map(|(k, v)| (k.clone(), vars::interpolate(&v.0, &lookup_given)))
+            .collect();
+        statics.extend(given);
+        statics
+    };
+    let given = given_for(base_url.as_ref());
     let known = |name: &str| given.contains_key(name) || std::env::var_os(name).is_some();
     let version = spec.version.clone();
+    let openapi = spec.openapi.clone();
     let plan = spec::plan(spec, &text, &known, base_url.is_some());
     let mut plan = plan.map_err(|e| spec_error(&file, e))?;
-    statics.extend(given);
     add_version_check(&mut plan, version, expect_version.is_some(), &file)?;
     if plan.steps.is_empty() && plan.wait.is_none() && plan.version.is_none() {
         return Err(Failure::invalid_at(
@@ -170,54 +228,228 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         ));
     }
 
-    let client = crate::http::client(&crate::http::Policy {
-        timeout,
-        ..Default::default()
-    })
-    .map_err(|e| Failure::undecided(format!("cannot build the HTTP client: {e}")))?;
-    let started = std::time::Instant::now();
-    let result = crate::runtime::block_on(async {
-        // The deadline is measured on the runtime's clock, from here.
-        let ctx = exec::Ctx {
-            client,
-            base: base_url.clone(),
-            defaults: plan.defaults.clone(),
-            deadline: tokio::time::Instant::now() + timeout,
-            timeout_text,
-            vars: statics,
-            expect_version,
+    let spec_dir = spec_path
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let mut schemas = schema::Checks::default();
+    if let Some(doc) = &openapi {
+        schemas.add_openapi(&spec_dir.join(doc)).map_err(|e| {
+            spec_error(
+                &file,
+                spec::SpecError {
+                    message: e,
+                    line: spec::key_line(&text, None, &["openapi"]),
+                    file: None,
+                },
+            )
+        })?;
+    }
+    for p in plan.steps.iter_mut() {
+        // An included step's files are relative to its own file.
+        let (step_file, step_dir) = match p.source {
+            Some(k) => {
+                let f = plan.included[k].0.clone();
+                let d = std::path::Path::new(&f)
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                (f, d)
+            }
+            None => (file.clone(), spec_dir.clone()),
         };
-        exec::run(&ctx, &plan).await
+        let at_step = |message: String| {
+            spec_error(
+                &step_file,
+                spec::SpecError {
+                    message,
+                    line: p.line,
+                    file: None,
+                },
+            )
+        };
+        body::resolve_files(&mut p.step, &step_dir)
+            .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
+        // Schemas are looked up by the step's name; an unnamed step gets its default one.
+        p.step.name = Some(p.name.clone());
+        if let Some(s) = &p.step.schema {
+            schemas
+                .add_step(&p.name, s, &step_dir)
+                .map_err(|e| at_step(format!("{}: {e}", p.name)))?;
+        }
+    }
+    let net = net::build(
+        &net_options,
+        &crate::http::Policy {
+            timeout,
+            ..Default::default()
+        },
+    )
+    .map_err(Failure::invalid)?;
+    let schemas = std::sync::Arc::new(schemas);
+    let started = std::time::Instant::now();
+    let runs = crate::runtime::block_on(async {
+        // The deadline is measured on the runtime's clock, from here, for every target.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut runs = Vec::new();
+        let bases: Vec<(Option<String>, Option<String>)> = match targets.as_slice() {
+            [] => vec![(None, None)],
+            many => many
+                .iter()
+                .map(|(label, url)| (label.clone(), Some(url.clone())))
+                .collect(),
+        };
+        // One target after another: each with its own cookies, reported on its own.
+        for (label, base) in bases {
+            let ctx = exec::Ctx {
+                net: net.clone(),
+                jar: Default::default(),
+                schemas: schemas.clone(),
+                vars: statics_for(base.as_ref()),
+                base,
+                defaults: plan.defaults.clone(),
+                deadline,
+                timeout_text: timeout_text.clone(),
+                expect_version: expect_version.clone(),
+            };
+            runs.push((label, exec::run(&ctx, &plan).await));
+        }
+        runs
     });
     let total = started.elapsed();
 
-    let mut rows: Vec<Row> = Vec::new();
-    if let (Some(p), Some(r)) = (&plan.wait, &result.wait) {
-        rows.push((p, r, true));
+    // With several targets each step is reported once per target, as `target: step`.
+    let mut owned: Vec<(Planned, StepResult, bool)> = Vec::new();
+    for (label, result) in runs {
+        let named = |p: &Planned| match &label {
+            Some(l) => Planned {
+                name: format!("{l}: {}", p.name),
+                ..p.clone()
+            },
+            None => p.clone(),
+        };
+        if let (Some(p), Some(r)) = (&plan.wait, result.wait) {
+            owned.push((named(p), r, true));
+        }
+        if let (Some(p), Some(r)) = (&plan.version, result.version) {
+            owned.push((named(p), r, false));
+        }
+        owned.extend(
+            plan.steps
+                .iter()
+                .zip(result.steps)
+                .map(|(p, r)| (named(p), r, false)),
+        );
     }
-    if let (Some(p), Some(r)) = (&plan.version, &result.version) {
-        rows.push((p, r, false));
-    }
-    rows.extend(
-        plan.steps
-            .iter()
-            .zip(&result.steps)
-            .map(|(p, r)| (p, r, false)),
-    );
+    let rows: Vec<Row> = owned.iter().map(|(p, r, w)| (p, r, *w)).collect();
     let report_path = match &junit_path {
         Some(path) => {
-            write_junit(path, &file, &rows)?;
+            present::write_junit(path, &file, &rows)?;
             path.display().to_string()
         }
         None => String::new(),
     };
-    Ok(build_report(&file, &text, &rows, total, report_path))
+    let mut report = present::build_report(&file, &text, &plan.included, &rows, total, report_path);
+    if insecure {
+        report.findings.insert(
+            0,
+            Finding::warning(
+                "insecure-tls",
+                "TLS not verified",
+                "insecure is on: TLS certificates are not verified, so this run does not prove it reached the real service",
+            ),
+        );
+    }
+    if let Some(path) = &json_report_path {
+        let json = report_json::render(&file, &report, &rows, total);
+        report_json::write(path, &json)?;
+    }
+    Ok(report)
+}
+
+/// The `base-url` input: one URL, or several lines (`name=url` or a URL, named after its
+/// host), each a target the whole spec runs against.
+fn parse_targets(text: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let mut targets = Vec::new();
+    for line in &lines {
+        let (label, url_text) = match line.split_once('=') {
+            Some((name, url)) if !name.contains("://") && !name.contains('/') => {
+                (Some(name.trim().to_string()), url.trim())
+            }
+            _ => (None, *line),
+        };
+        let url = reqwest::Url::parse(url_text)
+            .map_err(|e| Failure::invalid(format!("base-url {url_text:?} is not a URL: {e}")))?;
+        crate::gha::secrets::register_url_credentials(&url);
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Failure::invalid("base-url must be an http or https URL"));
+        }
+        let label = match (label, lines.len()) {
+            (Some(l), _) if l.is_empty() => {
+                return Err(Failure::invalid(format!(
+                    "base-url line {line:?}: the name before `=` is empty"
+                )));
+            }
+            (l @ Some(_), _) => l,
+            (None, 1) => None,
+            (None, _) => Some(match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+                None => url.host_str().unwrap_or_default().to_string(),
+            }),
+        };
+        targets.push((label, url_text.to_string()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (label, _) in &targets {
+        if let Some(l) = label
+            && !seen.insert(l.clone())
+        {
+            return Err(Failure::invalid(format!(
+                "base-url: two targets are named {l:?}; give each line a name (name=url)"
+            )));
+        }
+    }
+    Ok(targets)
 }
 
 /// A step, its result, and whether it is the wait stage.
-type Row<'a> = (&'a Planned, &'a StepResult, bool);
+pub(crate) type Row<'a> = (&'a Planned, &'a StepResult, bool);
+
+/// Reads the files a spec's `include:` names (relative to the spec), each a list of steps.
+fn read_includes(
+    spec: &mut Spec,
+    path: &std::path::Path,
+    file: &str,
+    text: &str,
+) -> Result<(), Failure> {
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    for name in spec.include.clone() {
+        let included = dir.join(&name);
+        let shown = included.display().to_string();
+        let content = std::fs::read_to_string(&included).map_err(|e| {
+            spec_error(
+                file,
+                spec::SpecError {
+                    message: format!("include {name}: cannot read {shown}: {e}"),
+                    line: spec::key_line(text, None, &["include"]),
+                    file: None,
+                },
+            )
+        })?;
+        let inc = spec::parse_included(&content, &shown).map_err(|e| spec_error(file, e))?;
+        spec.included.push(inc);
+    }
+    Ok(())
+}
 
 fn spec_error(file: &str, e: spec::SpecError) -> Failure {
+    let file = e.file.as_deref().unwrap_or(file);
     let location = match e.line {
         Some(line) => Location::line(file, line),
         None => Location::file(file),
@@ -283,7 +515,6 @@ fn add_version_check(
     plan.version = Some(Planned {
         name: "version".into(),
         line: None,
-        end_line: None,
         step: Step {
             name: Some("version".into()),
             path,
@@ -297,256 +528,8 @@ fn add_version_check(
         needs: Vec::new(),
         uses: Default::default(),
         version: Some(check),
+        place: None,
+        source: None,
     });
     Ok(())
-}
-
-/// What a step sends, as the spec writes it: `POST /drafts`, `WS /drafts/${draft}/room`.
-fn request_cell(step: &Step) -> String {
-    let (method, path, url) = match &step.websocket {
-        Some(ws) => ("WS".to_string(), &ws.path, &ws.url),
-        None => (
-            step.method.as_deref().unwrap_or("GET").to_uppercase(),
-            &step.path,
-            &step.url,
-        ),
-    };
-    let target = match (path, url) {
-        (Some(path), _) => path.clone(),
-        // An absolute URL may carry credentials: never shown.
-        (None, Some(url)) => reqwest::Url::parse(url)
-            .map(|u| crate::http::redacted_url(&u))
-            .unwrap_or_else(|_| url.clone()),
-        (None, None) => String::new(),
-    };
-    format!("{method} {target}")
-}
-
-fn outcome_words(o: &Outcome) -> (&'static str, String) {
-    match o {
-        Outcome::Passed => ("passed", String::new()),
-        Outcome::Failed(f) => ("failed", f.join("; ")),
-        Outcome::Unreachable(u) => ("unreachable", u.clone()),
-        Outcome::Skipped(s) => ("skipped", s.clone()),
-    }
-}
-
-fn build_report(
-    file: &str,
-    text: &str,
-    rows: &[Row],
-    total: Duration,
-    report_path: String,
-) -> Report {
-    let count = |f: fn(&Outcome) -> bool| rows.iter().filter(|(_, r, _)| f(&r.outcome)).count();
-    let passed = count(|o| *o == Outcome::Passed);
-    let failed = count(|o| matches!(o, Outcome::Failed(_)));
-    let errors = count(|o| matches!(o, Outcome::Unreachable(_)));
-    let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
-    let verdict = if failed > 0 {
-        Verdict::Blocked
-    } else if errors > 0 {
-        Verdict::Error
-    } else {
-        Verdict::Passed
-    };
-    let first_bad = rows
-        .iter()
-        .find(|(_, r, _)| matches!(r.outcome, Outcome::Failed(_)))
-        .or_else(|| {
-            rows.iter()
-                .find(|(_, r, _)| matches!(r.outcome, Outcome::Unreachable(_)))
-        });
-    let headline = match (verdict, first_bad) {
-        (Verdict::Passed, _) => format!("all {passed} checks passed in {}", check::human(total)),
-        (_, Some((p, r, _))) => {
-            let (_, detail) = outcome_words(&r.outcome);
-            let mut h = format!(
-                "{passed} of {} checks passed; {} {:?}: {}",
-                rows.len(),
-                if verdict == Verdict::Blocked {
-                    "failed"
-                } else {
-                    "could not reach the service at"
-                },
-                p.name,
-                crate::http::excerpt(detail.as_bytes(), 200, false)
-            );
-            if skipped > 0 {
-                h.push_str(&format!(" ({skipped} skipped)"));
-            }
-            h
-        }
-        (_, None) => format!("{passed} of {} checks passed", rows.len()),
-    };
-    let mut report = Report::new(NAME, verdict, headline);
-    let mut table = Table::new([
-        "Step", "Request", "Result", "Status", "Time", "Attempts", "Detail",
-    ]);
-    for (p, r, is_wait) in rows {
-        let (word, detail) = outcome_words(&r.outcome);
-        let icon = match r.outcome {
-            Outcome::Passed => "✅ passed",
-            Outcome::Failed(_) => "❌ failed",
-            Outcome::Unreachable(_) => "⛔ error",
-            Outcome::Skipped(_) => "⏭️ skipped",
-        };
-        table.row([
-            p.name.clone(),
-            request_cell(&p.step),
-            icon.to_string(),
-            r.status.map(|s| s.to_string()).unwrap_or_default(),
-            check::human(r.elapsed),
-            r.attempts.to_string(),
-            crate::http::excerpt(detail.as_bytes(), 160, false).replace("(empty)", ""),
-        ]);
-        let rule = match (&r.outcome, p.version.is_some(), *is_wait) {
-            (Outcome::Passed | Outcome::Skipped(_), _, _) => continue,
-            (_, _, true) => "not-ready",
-            (Outcome::Unreachable(_), _, _) => "service-unreachable",
-            (_, true, _) => "wrong-version",
-            _ => "step-failed",
-        };
-        let mut finding = Finding::error(
-            rule,
-            format!("{} {word}", p.name),
-            format!("step {:?}: {detail}", p.name),
-        );
-        let line = match (&r.outcome, p.line) {
-            (Outcome::Failed(f), Some(line)) => Some(
-                f.first()
-                    .and_then(|first| failure_line(text, line, p.end_line, first))
-                    .unwrap_or(line),
-            ),
-            (_, line) => line,
-        };
-        // A preset has no file to point at.
-        finding.location = match line {
-            _ if text.is_empty() => None,
-            Some(line) => Some(Location::line(file, line)),
-            None => Some(Location::file(file)),
-        };
-        report.findings.push(finding);
-    }
-    report.table = Some(table);
-    report.output("passed", passed.to_string());
-    report.output("failed", (failed + errors).to_string());
-    report.output("report", report_path);
-    report
-}
-
-/// The spec line of the expectation a failure message is about: the JSONPath, the header, or
-/// the `status`, `latency` or `body` key, within the step's lines.
-fn failure_line(text: &str, from: u32, to: Option<u32>, failure: &str) -> Option<u32> {
-    let to = to.unwrap_or(from);
-    if failure.starts_with('$') {
-        let (path, rest) = failure.split_once(": ")?;
-        return json_assert_line(text, from, to, path, rest);
-    }
-    let needle = if let Some(rest) = failure.strip_prefix("header ") {
-        rest.split_once(':')?.0.to_string()
-    } else if failure.starts_with("expected status") || failure.starts_with("expected a 2xx") {
-        "status:".into()
-    } else if failure.starts_with("expected latency") {
-        "latency:".into()
-    } else if failure.starts_with("body:") {
-        "body:".into()
-    } else if failure.starts_with("websocket ") && failure.contains("no matching message") {
-        "within:".into()
-    } else {
-        return None;
-    };
-    spec::line_within(text, from, to, &needle)
-}
-
-/// The line of the JSON assertion on `path` whose failing check is named in `rest`: several
-/// assertions may share a path, so the one that holds the check's key wins.
-fn json_assert_line(text: &str, from: u32, to: u32, path: &str, rest: &str) -> Option<u32> {
-    let key = [
-        ("expected equals", "equals"),
-        ("expected not equal", "not-equals"),
-        ("expected type", "type"),
-        ("expected contains", "contains"),
-        ("expected matches", "matches"),
-        ("expected <=", "le"),
-        ("expected >=", "ge"),
-        ("expected <", "lt"),
-        ("expected >", "gt"),
-        ("expected it to exist", "exists"),
-        ("expected nothing", "exists"),
-        ("expected ", "count"),
-    ]
-    .iter()
-    .find(|(prefix, _)| rest.starts_with(prefix))
-    .map(|(_, key)| format!("{key}:"));
-    let lines: Vec<&str> = text.lines().collect();
-    let mut candidates = Vec::new();
-    let mut at = from;
-    while let Some(n) = spec::line_within(text, at, to, path) {
-        candidates.push(n);
-        at = n + 1;
-    }
-    let first = *candidates.first()?;
-    let Some(key) = key else {
-        return Some(first);
-    };
-    for (i, &n) in candidates.iter().enumerate() {
-        let end = candidates
-            .get(i + 1)
-            .map_or(to.min(lines.len() as u32), |next| next - 1);
-        let item_end = (n + 1..=end)
-            .find(|&m| {
-                lines
-                    .get(m as usize - 1)
-                    .is_some_and(|l| l.trim_start().starts_with("- "))
-            })
-            .map_or(end, |m| m - 1);
-        if (n..=item_end).any(|m| lines.get(m as usize - 1).is_some_and(|l| l.contains(&key))) {
-            return Some(n);
-        }
-    }
-    Some(first)
-}
-
-fn write_junit(path: &std::path::Path, file: &str, rows: &[Row]) -> Result<(), Failure> {
-    let cases: Vec<junit::Case> = rows
-        .iter()
-        .map(|(p, r, _)| {
-            let outcome = match &r.outcome {
-                Outcome::Passed => junit::CaseOutcome::Passed,
-                Outcome::Failed(f) => junit::CaseOutcome::Failed {
-                    message: f.first().cloned().unwrap_or_default(),
-                    detail: f.join("\n"),
-                },
-                Outcome::Unreachable(u) => junit::CaseOutcome::Error {
-                    message: u.clone(),
-                    detail: u.clone(),
-                },
-                Outcome::Skipped(s) => junit::CaseOutcome::Skipped { message: s.clone() },
-            };
-            junit::Case {
-                name: p.name.clone(),
-                classname: format!("smoke.{file}"),
-                seconds: r.elapsed.as_secs_f64(),
-                outcome,
-            }
-        })
-        .collect();
-    let xml = junit::render(&format!("smoke {file}"), &iso_timestamp(), &cases);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    std::fs::write(path, xml).map_err(|e| {
-        Failure::undecided(format!(
-            "cannot write the JUnit report {}: {e}",
-            path.display()
-        ))
-    })
-}
-
-/// `2026-11-21T22:00:10` in UTC from the system clock (JUnit's timestamp has no zone).
-fn iso_timestamp() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S")
-        .to_string()
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct SpecError {
     pub message: String,
     pub line: Option<u32>,
+    /// The included file it is in; None: the spec itself.
+    pub file: Option<String>,
 }
 
 impl SpecError {
@@ -18,6 +20,7 @@ impl SpecError {
         SpecError {
             message: message.into(),
             line,
+            file: None,
         }
     }
 }
@@ -92,6 +95,15 @@ pub struct Spec {
     pub concurrency: Option<usize>,
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Files of shared steps (paths relative to the spec), run before the spec's own steps.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// The included files, read by the caller: set after parsing.
+    #[serde(skip)]
+    pub included: Vec<Included>,
+    /// An OpenAPI 3 document (path relative to the spec): every HTTP step's JSON answer is
+    /// checked against the operation its method and path match.
+    pub openapi: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -158,7 +170,80 @@ pub struct Step {
     pub every: Option<Dur>,
     /// `wait` only: how long to keep polling (default: the whole deadline).
     pub within: Option<Dur>,
+    /// Runs the step only when this holds: `${var}` (set, not false/0/no/off, not empty),
+    /// `${var} == text` or `${var} != text`; otherwise it is skipped.
+    #[serde(rename = "if")]
+    pub condition: Option<String>,
+    /// `false`: a redirect is the answer, to check its status and `Location` (default true).
+    #[serde(rename = "follow-redirects")]
+    pub follow_redirects: Option<bool>,
+    /// `false`: this step neither sends the jar's cookies nor keeps those it is given.
+    pub cookies: Option<bool>,
+    /// Sends the request this many times, one after another, for latency percentiles.
+    pub repeat: Option<u32>,
+    /// A file sent as the body as it is (path relative to the spec).
+    #[serde(rename = "body-file")]
+    pub body_file: Option<String>,
+    /// The body's content type (default: from `json`, `form`, or the file's extension).
+    #[serde(rename = "content-type")]
+    pub content_type: Option<String>,
+    /// A `multipart/form-data` body: text fields and files.
+    pub multipart: Option<Multipart>,
+    /// Makes the step a CORS preflight (an `OPTIONS` with `Origin`).
+    pub cors: Option<Cors>,
+    /// Makes the step a rate-limit probe: requests until a 429 comes back.
+    #[serde(rename = "rate-limit")]
+    pub rate_limit: Option<RateLimit>,
+    /// A JSON Schema (2020-12) the JSON answer must satisfy: inline, or a file's path.
+    pub schema: Option<serde_json::Value>,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Multipart {
+    #[serde(default)]
+    pub fields: BTreeMap<String, Text>,
+    /// Part name to file path (relative to the spec); the content type follows the extension.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    pub origin: String,
+    /// The method the preflight asks for (`Access-Control-Request-Method`, default GET).
+    pub method: Option<String>,
+    /// Headers the preflight asks for (`Access-Control-Request-Headers`).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Whether the origin must be allowed (default) or refused.
+    #[serde(default = "yes")]
+    pub allowed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// At most this many requests, one after another, until one is refused with 429.
+    pub requests: u32,
+    /// Headers the 429 must carry.
+    #[serde(default = "rate_limit_headers")]
+    pub headers: Vec<String>,
+}
+
+fn rate_limit_headers() -> Vec<String> {
+    ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The most requests a `repeat` or `rate-limit` step sends: a burst, never a load test.
+pub const MAX_REPEAT: u32 = 1000;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,12 +260,21 @@ pub struct WebSocket {
     pub within: Option<Dur>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Message {
     pub json: Option<serde_json::Value>,
     pub text: Option<String>,
+    /// A binary frame, written in base64.
+    pub binary: Option<String>,
+    /// A text message of this many bytes, to test the service's size limit.
+    pub size: Option<usize>,
+    /// A ping with this payload; the step waits for its pong.
+    pub ping: Option<String>,
 }
+
+/// The largest message a `size` can ask for.
+pub const MAX_SIZE_MESSAGE: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +287,41 @@ pub struct Expect {
     #[serde(default)]
     pub json: Vec<JsonAssert>,
     pub body: Option<Predicate>,
+    /// Latency percentiles over the step's `repeat` requests (nearest rank).
+    pub p50: Option<Dur>,
+    pub p95: Option<Dur>,
+    pub p99: Option<Dur>,
+    /// The served certificate (https only).
+    pub certificate: Option<CertificateExpect>,
+    /// WebSocket only: the server closes the connection with this code (and reason).
+    pub close: Option<CloseExpect>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateExpect {
+    /// The certificate names the URL's host (default true).
+    #[serde(rename = "valid-for-host", default = "yes")]
+    pub valid_for_host: bool,
+    /// The certificate does not expire within this many days.
+    #[serde(rename = "min-days")]
+    pub min_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseExpect {
+    pub code: u16,
+    pub reason: Option<Predicate>,
+}
+
+impl Expect {
+    pub fn percentiles(&self) -> Vec<(u8, Duration)> {
+        [(50, self.p50), (95, self.p95), (99, self.p99)]
+            .into_iter()
+            .filter_map(|(p, d)| d.map(|d| (p, d.0)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -284,88 +413,136 @@ pub struct Capture {
     pub secret: bool,
 }
 
+/// A file of shared steps (`include:`): a `steps:` list and nothing else.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Included {
+    pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub file: String,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Parses an included file of steps, named `file` in its errors.
+pub fn parse_included(text: &str, file: &str) -> Result<Included, SpecError> {
+    let in_file = |e: SpecError| SpecError {
+        file: Some(file.to_string()),
+        ..e
+    };
+    if text.trim().is_empty() {
+        return Err(in_file(SpecError::at("the file is empty", None)));
+    }
+    let mut inc = crate::yaml::from_str::<Included>(text).map_err(|e| in_file(yaml_error(e)))?;
+    inc.file = file.to_string();
+    inc.text = text.to_string();
+    Ok(inc)
+}
+
+fn yaml_error(e: crate::yaml::Error) -> SpecError {
+    let line = e.location().map(|l| l.line() as u32);
+    let message = e.to_string();
+    // yaml_serde appends " at line N column M"; the line goes to the annotation instead.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    SpecError::at(message, line)
+}
+
 /// Parses a spec. Errors carry the line yaml_serde reports.
 pub fn parse(text: &str) -> Result<Spec, SpecError> {
     if text.trim().is_empty() {
         return Err(SpecError::at("the spec is empty", None));
     }
-    crate::yaml::from_str::<Spec>(text).map_err(|e| {
-        let line = e.location().map(|l| l.line() as u32);
-        let message = e.to_string();
-        // yaml_serde appends " at line N column M"; the line goes to the annotation instead.
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
-        SpecError::at(message, line)
-    })
+    crate::yaml::from_str::<Spec>(text).map_err(yaml_error)
 }
 
-/// The 1-based line of each item of the top-level `steps:` list, and of `wait:` and `version:`,
-/// found by a second pass over the text (yaml_serde reports positions only in errors).
+/// The 1-based line of each item of the top-level `steps:` list, and of the `wait:`,
+/// `version:` and `steps:` keys, read from the spanned YAML tree (yaml_serde reports positions
+/// only in errors).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lines {
     pub steps: Vec<u32>,
-    /// The last line of the `steps:` block.
-    pub steps_end: Option<u32>,
     pub wait: Option<u32>,
     pub version: Option<u32>,
     pub steps_key: Option<u32>,
 }
 
-pub fn lines(text: &str) -> Lines {
-    let mut out = Lines::default();
-    let mut in_steps = false;
-    let mut item_indent: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
-        let n = i as u32 + 1;
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        if in_steps {
-            out.steps_end = Some(n);
-        }
-        if indent == 0 && !trimmed.starts_with('-') {
-            if in_steps {
-                out.steps_end = Some(n - 1);
-            }
-            in_steps = trimmed.starts_with("steps:");
-            if in_steps {
-                out.steps_key = Some(n);
-            }
-            if trimmed.starts_with("wait:") {
-                out.wait = Some(n);
-            }
-            if trimmed.starts_with("version:") {
-                out.version = Some(n);
-            }
-            continue;
-        }
-        if in_steps && (trimmed == "-" || trimmed.starts_with("- ")) {
-            let at = *item_indent.get_or_insert(indent);
-            if indent == at {
-                out.steps.push(n);
-            }
-        }
-    }
-    out
+/// The spec's first document as a spanned tree; None when it does not load (the parse has
+/// already reported why).
+fn tree(text: &str) -> Option<crate::yaml::Node> {
+    crate::yaml::documents(text).ok()?.into_iter().next()
 }
 
-/// The first line in `from..=to` (1-based) whose text contains `needle`. `to` may be
-/// `u32::MAX`, the end of a `wait:` that is the spec's last key.
-pub fn line_within(text: &str, from: u32, to: u32, needle: &str) -> Option<u32> {
-    let from = from.max(1);
-    let count = to
-        .checked_sub(from)
-        .map_or(0, |n| (n as usize).saturating_add(1));
-    text.lines()
-        .enumerate()
-        .skip(from as usize - 1)
-        .take(count)
-        .find(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i as u32 + 1)
+pub fn lines(text: &str) -> Lines {
+    let Some(root) = tree(text) else {
+        return Lines::default();
+    };
+    let key_line = |key: &str| root.entry(key).map(|(k, _)| k.line as u32);
+    let steps_key = key_line("steps");
+    Lines {
+        steps: root
+            .get("steps")
+            .and_then(|s| s.as_seq())
+            .map(|items| items.iter().map(|n| n.line as u32).collect())
+            .unwrap_or_default(),
+        wait: key_line("wait"),
+        version: key_line("version"),
+        steps_key,
+    }
+}
+
+/// Where a planned check stands in the spec, for lines of its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Wait,
+    Step(usize),
+}
+
+/// The one lookup behind every spec line a finding names: the line of the key at the end of
+/// `keys` under `place` (the whole spec when None), e.g. `expect` → `p95` of the third step.
+pub fn key_line(text: &str, place: Option<Place>, keys: &[&str]) -> Option<u32> {
+    use crate::yaml::PathItem;
+    let root = tree(text)?;
+    let mut path: Vec<PathItem> = match place {
+        Some(Place::Wait) => vec![PathItem::Key("wait")],
+        Some(Place::Step(i)) => vec![PathItem::Key("steps"), PathItem::Index(i)],
+        None => Vec::new(),
+    };
+    let (last, parents) = keys.split_last()?;
+    path.extend(parents.iter().map(|k| PathItem::Key(k)));
+    let (key, _) = root.at(&path)?.entry(last)?;
+    Some(key.line as u32)
+}
+
+/// The line of the JSON assertion (`expect.json[k]`) on `json_path` that holds `check` (any,
+/// when None): several assertions may share a path, so the one with the failing check wins.
+pub fn json_assert_line(
+    text: &str,
+    place: Place,
+    json_path: &str,
+    check: Option<&str>,
+) -> Option<u32> {
+    use crate::yaml::PathItem;
+    let root = tree(text)?;
+    let base = match place {
+        Place::Wait => vec![PathItem::Key("wait")],
+        Place::Step(i) => vec![PathItem::Key("steps"), PathItem::Index(i)],
+    };
+    let path: Vec<PathItem> = base
+        .into_iter()
+        .chain([PathItem::Key("expect"), PathItem::Key("json")])
+        .collect();
+    let items = root.at(&path)?.as_seq()?;
+    let on_path: Vec<&crate::yaml::Node> = items
+        .iter()
+        .filter(|item| item.get("path").and_then(|p| p.as_str()) == Some(json_path))
+        .collect();
+    let chosen = check
+        .and_then(|c| on_path.iter().find(|item| item.entry(c).is_some()))
+        .or(on_path.first())?;
+    chosen.entry("path").map(|(k, _)| k.line as u32)
 }
 
 /// The 1-based line of the first `${name}` in the text.
@@ -381,8 +558,6 @@ pub fn line_of_var(text: &str, name: &str) -> Option<u32> {
 pub struct Planned {
     pub name: String,
     pub line: Option<u32>,
-    /// The last line of the step in the spec.
-    pub end_line: Option<u32>,
     pub step: Step,
     /// Indexes of the steps that must finish first.
     pub needs: Vec<usize>,
@@ -390,6 +565,10 @@ pub struct Planned {
     pub uses: BTreeSet<String>,
     /// Set on the version step: the answer must report `expect-version`.
     pub version: Option<VersionCheck>,
+    /// Where it stands in the spec (None: the version check, a preset).
+    pub place: Option<Place>,
+    /// The included file it comes from (index into `Plan::included`); None: the spec.
+    pub source: Option<usize>,
 }
 
 /// The run plan: the wait stage, the version check, the steps with their dependencies, and the
@@ -402,6 +581,8 @@ pub struct Plan {
     pub steps: Vec<Planned>,
     pub concurrency: usize,
     pub defaults: Defaults,
+    /// The included files (name and text), for the lines of their steps.
+    pub included: Vec<(String, String)>,
 }
 
 /// Checks a spec and orders it: every `${var}` must be a spec variable, a known one (`known`:
@@ -418,7 +599,7 @@ pub fn plan(
     let mut known_here: BTreeSet<String> = spec.vars.keys().cloned().collect();
     let defined = |name: &str, here: &BTreeSet<String>| here.contains(name) || known(name);
 
-    let undefined = |name: &str, fallback: Option<u32>| {
+    let undefined = |name: &str, fallback: Option<u32>, text: &str| {
         SpecError::at(
             format!(
                 "variable ${{{name}}} is never defined: set it in vars, the vars or secrets input, the environment, or capture it in an earlier step"
@@ -430,7 +611,7 @@ pub fn plan(
     for (name, value) in &spec.vars {
         for used in super::vars::names(&value.0) {
             if !known(&used) {
-                return Err(undefined(&used, None));
+                return Err(undefined(&used, None, text));
             }
         }
         check_name(name, None)?;
@@ -438,7 +619,7 @@ pub fn plan(
     for (name, value) in &spec.defaults.headers {
         for used in super::vars::names(&value.0) {
             if !defined(&used, &known_here) {
-                return Err(undefined(&used, None));
+                return Err(undefined(&used, None, text));
             }
         }
         let _ = name;
@@ -450,24 +631,17 @@ pub fn plan(
             check_step(&step, line, has_base_url, true)?;
             let uses = step_vars(&step);
             if let Some(name) = uses.iter().find(|n| !defined(n, &known_here)) {
-                return Err(undefined(name, line));
+                return Err(undefined(name, line, text));
             }
-            let end_line = line.map(|l| {
-                [lines.steps_key, lines.version]
-                    .into_iter()
-                    .flatten()
-                    .filter(|&k| k > l)
-                    .min()
-                    .map_or(u32::MAX, |k| k - 1)
-            });
             Some(Planned {
                 name: step.name.clone().unwrap_or_else(|| "wait".into()),
                 line,
-                end_line,
                 step,
                 needs: Vec::new(),
                 uses,
                 version: None,
+                place: Some(Place::Wait),
+                source: None,
             })
         }
         None => None,
@@ -476,9 +650,37 @@ pub fn plan(
     let mut steps: Vec<Planned> = Vec::new();
     let mut captured_by: BTreeMap<String, usize> = BTreeMap::new();
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, step) in spec.steps.into_iter().enumerate() {
-        let line = lines.steps.get(i).copied().or(lines.steps_key);
-        check_step(&step, line, has_base_url, false)?;
+    // Included steps first, in include order, then the spec's own: each with its file's lines.
+    let included_lines: Vec<Lines> = spec.included.iter().map(|f| self::lines(&f.text)).collect();
+    let mut all: Vec<(Option<usize>, usize, Step)> = Vec::new();
+    for (k, f) in spec.included.iter().enumerate() {
+        all.extend(
+            f.steps
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(j, s)| (Some(k), j, s)),
+        );
+    }
+    all.extend(
+        spec.steps
+            .into_iter()
+            .enumerate()
+            .map(|(j, s)| (None, j, s)),
+    );
+    for (i, (source, j, step)) in all.into_iter().enumerate() {
+        let (lines, text) = match source {
+            Some(k) => (&included_lines[k], spec.included[k].text.as_str()),
+            None => (&lines, text),
+        };
+        let in_source = |e: SpecError| SpecError {
+            file: source.map(|k| spec.included[k].file.clone()),
+            ..e
+        };
+        let undefined =
+            |name: &str, fallback: Option<u32>| in_source(undefined(name, fallback, text));
+        let line = lines.steps.get(j).copied().or(lines.steps_key);
+        check_step(&step, line, has_base_url, false).map_err(in_source)?;
         let uses = step_vars(&step);
         let mut needs = BTreeSet::new();
         for name in &uses {
@@ -494,39 +696,34 @@ pub fn plan(
                     needs.insert(j);
                 }
                 None => {
-                    return Err(SpecError::at(
+                    return Err(in_source(SpecError::at(
                         format!("`after: {after}` names no earlier step"),
                         line,
-                    ));
+                    )));
                 }
             }
         }
         let name = step.name.clone().unwrap_or_else(|| default_name(&step, i));
         if names.insert(name.clone(), i).is_some() {
-            return Err(SpecError::at(
+            return Err(in_source(SpecError::at(
                 format!("two steps are named {name:?}; names must be unique"),
                 line,
-            ));
+            )));
         }
         for var in step.capture.keys() {
-            check_name(var, line)?;
+            check_name(var, line).map_err(in_source)?;
             captured_by.insert(var.clone(), i);
             known_here.insert(var.clone());
         }
-        let end_line = lines
-            .steps
-            .get(i + 1)
-            .map(|next| next - 1)
-            .or(lines.steps_end)
-            .filter(|_| lines.steps.get(i).is_some());
         steps.push(Planned {
             name,
             line,
-            end_line,
             step,
             needs: needs.into_iter().collect(),
             uses,
             version: None,
+            place: Some(Place::Step(j)),
+            source,
         });
     }
     if let Some(v) = &spec.version
@@ -544,6 +741,11 @@ pub fn plan(
         steps,
         concurrency,
         defaults: spec.defaults,
+        included: spec
+            .included
+            .into_iter()
+            .map(|f| (f.file, f.text))
+            .collect(),
     })
 }
 
@@ -635,11 +837,56 @@ fn check_step(
             ));
         }
         for m in &ws.send {
-            if m.json.is_some() == m.text.is_some() {
+            let kinds = [
+                m.json.is_some(),
+                m.text.is_some(),
+                m.binary.is_some(),
+                m.size.is_some(),
+                m.ping.is_some(),
+            ];
+            if kinds.iter().filter(|k| **k).count() != 1 {
                 return err(format!(
-                    "{what}: each message to send has exactly one of `json` or `text`"
+                    "{what}: each message to send has exactly one of `json`, `text`, `binary`, `size` or `ping`"
                 ));
             }
+            if let Some(b) = &m.binary
+                && base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).is_err()
+            {
+                return err(format!("{what}: `binary` must be base64"));
+            }
+            if m.size.is_some_and(|n| n == 0 || n > MAX_SIZE_MESSAGE) {
+                return err(format!(
+                    "{what}: `size` must be between 1 and {MAX_SIZE_MESSAGE} bytes"
+                ));
+            }
+        }
+        if step.follow_redirects.is_some()
+            || step.cookies.is_some()
+            || step.repeat.is_some()
+            || step.cors.is_some()
+            || step.rate_limit.is_some()
+            || step.body_file.is_some()
+            || step.multipart.is_some()
+            || step.content_type.is_some()
+            || step.expect.certificate.is_some()
+            || !step.expect.percentiles().is_empty()
+        {
+            return err(format!(
+                "{what}: a WebSocket step takes none of follow-redirects, cookies, repeat, cors, rate-limit, body-file, multipart, content-type, certificate or percentiles"
+            ));
+        }
+        if step.schema.is_some() {
+            return err(format!(
+                "{what}: `schema` checks HTTP answers; a WebSocket step checks messages with `expect.json`"
+            ));
+        }
+        if let Some(c) = &step.expect.close
+            && !(1000..=4999).contains(&c.code)
+        {
+            return err(format!(
+                "{what}: close code {} is not a WebSocket close code (1000-4999)",
+                c.code
+            ));
         }
         needs_base(&ws.path, &ws.url)?;
     } else {
@@ -649,16 +896,85 @@ fn check_step(
             step.form.is_some(),
             step.body.is_some(),
         ];
+        let bodies = [
+            bodies[0],
+            bodies[1],
+            bodies[2],
+            step.body_file.is_some(),
+            step.multipart.is_some(),
+        ];
         if bodies.iter().filter(|b| **b).count() > 1 {
-            return err(format!("{what}: give one of `json`, `form` or `body`"));
+            return err(format!(
+                "{what}: give one of `json`, `form`, `body`, `body-file` or `multipart`"
+            ));
         }
-        if let Some(m) = &step.method {
-            let ok = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-                .contains(&m.to_uppercase().as_str());
-            if !ok {
+        if step.content_type.is_some() && step.body.is_none() && step.body_file.is_none() {
+            return err(format!(
+                "{what}: `content-type` goes with `body` or `body-file`"
+            ));
+        }
+        if step.expect.close.is_some() {
+            return err(format!("{what}: `close` is for WebSocket steps"));
+        }
+        if let Some(schema) = &step.schema
+            && !(schema.is_string() || schema.is_object() || schema.is_boolean())
+        {
+            return err(format!(
+                "{what}: `schema` is a JSON Schema (a mapping) or the path of a schema file"
+            ));
+        }
+        if let Some(n) = step.repeat
+            && !(1..=MAX_REPEAT).contains(&n)
+        {
+            return err(format!(
+                "{what}: repeat must be between 1 and {MAX_REPEAT} (a burst, not a load test)"
+            ));
+        }
+        if !step.expect.percentiles().is_empty() && step.repeat.is_none_or(|n| n < 2) {
+            return err(format!(
+                "{what}: p50, p95 and p99 need `repeat` of 2 or more requests"
+            ));
+        }
+        if let Some(c) = &step.cors {
+            if step.method.is_some() || bodies.iter().any(|b| *b) || step.rate_limit.is_some() {
+                return err(format!(
+                    "{what}: a cors step sends its own OPTIONS request: no method, body or rate-limit"
+                ));
+            }
+            if let Some(m) = &c.method
+                && !is_method(m)
+            {
                 return err(format!("{what}: unknown method {m:?}"));
             }
         }
+        if let Some(r) = &step.rate_limit {
+            if !(1..=MAX_REPEAT).contains(&r.requests) {
+                return err(format!(
+                    "{what}: rate-limit.requests must be between 1 and {MAX_REPEAT}"
+                ));
+            }
+            if step.repeat.is_some() {
+                return err(format!("{what}: give `repeat` or `rate-limit`, not both"));
+            }
+        }
+        if let Some(m) = &step.method
+            && !is_method(m)
+        {
+            return err(format!("{what}: unknown method {m:?}"));
+        }
+    }
+    if let Some(c) = &step.condition
+        && let Err(e) = super::vars::check_condition(c)
+    {
+        return err(format!("{what}: if: {e}"));
+    }
+    if is_wait
+        && (step.condition.is_some()
+            || step.repeat.is_some()
+            || step.cors.is_some()
+            || step.rate_limit.is_some())
+    {
+        return err("wait takes none of if, repeat, cors or rate-limit".into());
     }
     for (var, c) in &step.capture {
         let count = [c.json.is_some(), c.header.is_some(), c.regex.is_some()]
@@ -707,6 +1023,11 @@ fn check_step(
     Ok(())
 }
 
+fn is_method(m: &str) -> bool {
+    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+        .contains(&m.to_uppercase().as_str())
+}
+
 fn check_path(path: &str, what: &str, line: Option<u32>) -> Result<(), SpecError> {
     serde_json_path::JsonPath::parse(path)
         .map(|_| ())
@@ -723,8 +1044,17 @@ fn check_regex(re: &str, what: &str, line: Option<u32>) -> Result<(), SpecError>
 pub fn step_vars(step: &Step) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut add = |s: &str| out.extend(super::vars::names(s));
-    for s in [&step.path, &step.url, &step.body].into_iter().flatten() {
+    for s in [&step.path, &step.url, &step.body, &step.condition]
+        .into_iter()
+        .flatten()
+    {
         add(s);
+    }
+    if let Some(m) = &step.multipart {
+        m.fields.values().for_each(|v| add(&v.0));
+    }
+    if let Some(c) = &step.cors {
+        add(&c.origin);
     }
     for v in step.headers.values().chain(step.query.values()) {
         add(&v.0);
@@ -802,6 +1132,7 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());
+        // Days parse (main's one grammar), but no smoke check waits past a week.
         assert!(parse_duration("5d").is_err());
     }
 
@@ -910,11 +1241,18 @@ steps:
         let text = "vars: {a: 1}\nsteps:\n  - path: /a\n    expect:\n      json:\n        - path: $.x\n          exists: true\n\n  # comment\n  - path: /b\nwait:\n  path: /readyz\n";
         let l = lines(text);
         assert_eq!(l.steps, vec![3, 10]);
-        assert_eq!(l.steps_end, Some(10));
         assert_eq!(l.wait, Some(11));
-        assert_eq!(line_within(text, 3, 10, "$.x"), Some(6));
-        assert_eq!(line_within(text, 7, 10, "$.x"), None);
-        assert_eq!(line_within(text, 3, u32::MAX, "$.x"), Some(6));
-        assert_eq!(line_within(text, 0, 0, "vars:"), None);
+        assert_eq!(
+            key_line(text, Some(Place::Step(0)), &["expect", "json"]),
+            Some(5)
+        );
+        assert_eq!(key_line(text, Some(Place::Wait), &["path"]), Some(12));
+        assert_eq!(key_line(text, None, &["vars"]), Some(1));
+        assert_eq!(key_line(text, Some(Place::Step(1)), &["expect"]), None);
+        assert_eq!(
+            json_assert_line(text, Place::Step(0), "$.x", Some("exists")),
+            Some(6)
+        );
+        assert_eq!(json_assert_line(text, Place::Step(0), "$.y", None), None);
     }
 }

@@ -67,6 +67,64 @@ pub fn interpolate_json(
     }
 }
 
+/// A step's `if:`: `left == right`, `left != right`, or one value that must be truthy.
+enum Condition<'a> {
+    Equals(&'a str, &'a str),
+    Differs(&'a str, &'a str),
+    Truthy(&'a str),
+}
+
+/// A side of a condition, trimmed and without the quotes around it.
+fn operand(s: &str) -> &str {
+    let s = s.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    s
+}
+
+fn condition(text: &str) -> Condition<'_> {
+    if let Some((l, r)) = text.split_once("==") {
+        Condition::Equals(operand(l), operand(r))
+    } else if let Some((l, r)) = text.split_once("!=") {
+        Condition::Differs(operand(l), operand(r))
+    } else {
+        Condition::Truthy(operand(text))
+    }
+}
+
+/// Checks an `if:` as written: it must use a variable, and each side must be there.
+pub fn check_condition(text: &str) -> Result<(), String> {
+    if names(text).is_empty() {
+        return Err(format!("{text:?} uses no ${{variable}}"));
+    }
+    let sides_given = match condition(text) {
+        Condition::Equals(l, r) | Condition::Differs(l, r) => {
+            !l.is_empty() && !r.is_empty() && !r.contains("==") && !r.contains("!=")
+        }
+        Condition::Truthy(v) => !v.is_empty(),
+    };
+    if sides_given {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not `${{var}}`, `${{var}} == value` or `${{var}} != value`"
+        ))
+    }
+}
+
+/// Whether an `if:` holds once its variables are replaced. A lone value holds unless it is
+/// empty or a false word (false, 0, no, off).
+pub fn condition_holds(text: &str) -> bool {
+    match condition(text) {
+        Condition::Equals(l, r) => l == r,
+        Condition::Differs(l, r) => l != r,
+        Condition::Truthy(v) => !v.is_empty() && crate::inputs::boolean(v) != Ok(Some(false)),
+    }
+}
+
 /// Parses `name=value` lines (the `vars` and `secrets` inputs). Blank lines and `#` comments
 /// are skipped; a line without `=` is an error naming its number.
 pub fn parse_lines(text: &str, what: &str) -> Result<BTreeMap<String, String>, String> {
@@ -125,6 +183,19 @@ mod tests {
             interpolate_json(&v, &lookup),
             serde_json::json!({"ada": ["42", 1, {"a": "x42"}]})
         );
+    }
+
+    #[test]
+    fn conditions() {
+        assert!(check_condition("${region} == eu").is_ok());
+        assert!(check_condition("eu == eu").is_err());
+        assert!(check_condition("${region} ==").is_err());
+        assert!(condition_holds("eu == 'eu'"));
+        assert!(!condition_holds("us == eu"));
+        assert!(condition_holds("us != eu"));
+        assert!(condition_holds("yes"));
+        assert!(!condition_holds("false"));
+        assert!(!condition_holds(" "));
     }
 
     #[test]

@@ -89,7 +89,15 @@ fn known(name: &str) -> bool {
 }
 
 /// The needles the run uses to point a failure at its line, looked up in a step's lines.
-const NEEDLES: &[&str] = &["status:", "latency:", "body:", "within:", "$.id"];
+/// Key paths under a step that failure annotations look up.
+const KEYS: &[&[&str]] = &[
+    &["expect", "status"],
+    &["expect", "latency"],
+    &["expect", "body"],
+    &["websocket", "within"],
+    &["expect"],
+    &["schema"],
+];
 
 proptest! {
     #![proptest_config(inputs::config(CASES))]
@@ -116,14 +124,16 @@ proptest! {
                         prop_assert!((1..=lines).contains(&line));
                     }
                 }
-                // What a failure annotation does with a step's lines.
+                // What a failure annotation does with a step's lines: a key under the step.
                 for p in plan.wait.iter().chain(&plan.steps) {
-                    if let Some(line) = p.line {
-                        for needle in NEEDLES {
-                            let to = p.end_line.unwrap_or(line);
-                            if let Some(at) = spec::line_within(&text, line, to, needle) {
-                                prop_assert!((line..=lines).contains(&at));
+                    if let (Some(line), Some(place)) = (p.line, p.place) {
+                        for key in KEYS {
+                            if let Some(at) = spec::key_line(&text, Some(place), key) {
+                                prop_assert!((line..=lines).contains(&at), "{key:?} at {at}, the step at {line}");
                             }
+                        }
+                        if let Some(at) = spec::json_assert_line(&text, place, "$.id", Some("equals")) {
+                            prop_assert!((line..=lines).contains(&at));
                         }
                     }
                 }
@@ -141,15 +151,16 @@ proptest! {
     }
 
     #[test]
-    fn any_line_range_is_searched_without_overflow(
+    fn any_key_line_is_a_line_of_the_text(
         text in inputs::yaml_doc(SEED, WORDS),
-        from in prop_oneof![Just(0u32), Just(1), 1..200u32, Just(u32::MAX)],
-        to in prop_oneof![Just(0u32), 1..200u32, Just(u32::MAX - 1), Just(u32::MAX)],
-        needle in prop::sample::select(NEEDLES),
+        index in 0..6usize,
+        key in prop::sample::select(KEYS),
     ) {
-        if let Some(at) = spec::line_within(&text, from, to, needle) {
-            prop_assert!(at >= from && at <= to);
-            prop_assert!(text.lines().nth(at as usize - 1).unwrap().contains(needle));
+        let lines = text.lines().count() as u32;
+        for place in [None, Some(spec::Place::Wait), Some(spec::Place::Step(index))] {
+            if let Some(at) = spec::key_line(&text, place, key) {
+                prop_assert!((1..=lines).contains(&at));
+            }
         }
     }
 

@@ -1,13 +1,16 @@
 //! What the integration tests share: [`Step`], `ready` run as one GitHub Actions step would run
 //! it; [`registry`], a real OCI registry; [`prometheus`], a real Prometheus serving data the
 //! test backfilled; [`hostile`], a loopback server that misbehaves; [`github_spec`], the check of
-//! mocked GitHub requests against the API's spec subset.
+//! mocked GitHub requests against the API's spec subset; [`tls`], a test CA and a TLS server;
+//! [`proxy`], a loopback HTTP proxy.
 #![allow(dead_code)]
 
 pub mod github_spec;
 pub mod hostile;
 pub mod prometheus;
+pub mod proxy;
 pub mod registry;
+pub mod tls;
 
 // The pipeline e2e reaches the registry by these older paths.
 #[allow(unused_imports)]
