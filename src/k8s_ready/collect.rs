@@ -111,7 +111,8 @@ fn matches_components(pattern: &[&str], parts: &[String]) -> bool {
     }
 }
 
-/// Every file below `dir`, depth first in name order; hidden directories are not entered.
+/// Every file below `dir`, depth first in name order; hidden directories are not entered, nor
+/// are links to directories (a link to its parent would walk forever).
 fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -122,11 +123,12 @@ fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) {
         let hidden = path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if path.is_dir() {
+        let real_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if real_dir {
             if !hidden {
                 walk(&path, found);
             }
-        } else {
+        } else if path.is_file() {
             found(&path);
         }
     }

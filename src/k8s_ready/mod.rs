@@ -85,6 +85,16 @@ fn options(args: &Args) -> Result<rules::Options, Failure> {
     })
 }
 
+/// The sources' names, for messages about the whole input.
+fn shown(sources: &[objects::Source]) -> String {
+    let names: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
+    if names.is_empty() {
+        "the input".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
 pub fn run(args: Args) -> Result<Report, Failure> {
     let options = options(&args)?;
     let manifests = crate::inputs::list(given(&args.manifests).unwrap_or_default());
@@ -98,14 +108,17 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let documents = collect::parse(&sources)?;
     let objects = objects::read(&sources, documents)?;
     if objects.checked.is_empty() && objects.skipped.is_empty() {
-        let names: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
         return Err(Failure::invalid(format!(
             "no Kubernetes object in {}: an empty input is not a passing one",
-            if names.is_empty() {
-                "the input".to_string()
-            } else {
-                names.join(", ")
-            }
+            shown(&sources)
+        )));
+    }
+    if objects.checked.is_empty() {
+        // Only custom resources: nothing this check knows was checked, which is no pass.
+        return Err(Failure::invalid(format!(
+            "no object of a kind this check knows in {}: {} skipped as unknown kinds (custom resources, CRDs); name the manifests of the workloads",
+            shown(&sources),
+            objects.skipped.len()
         )));
     }
     let found = rules::check(&sources, &objects.checked, &options);
