@@ -520,7 +520,7 @@ fn hostile_manifest_values_forge_nothing_and_the_secret_stays_masked() {
         .unwrap()
         .replacen(
             "  name: web\n",
-            "  name: \"web\\n::error::FORGED%0A::stop-commands::x @octocat\"\n  annotations:\n    ready-actions/ignore: \"x\\n::warning::FORGED\"\n",
+            "  name: \"web\\e[31m\\n::error::FORGED%0A::stop-commands::x @octocat\"\n  annotations:\n    ready-actions/ignore: \"x\\n::warning::FORGED\"\n",
             1,
         )
         .replace(
@@ -540,4 +540,8 @@ fn hostile_manifest_values_forge_nothing_and_the_secret_stays_masked() {
     let sarif = std::fs::read_to_string(&sarif).unwrap();
     assert!(!sarif.contains(secret), "{sarif}");
     assert!(sarif.contains("secret-in-env"), "{sarif}");
+    // No ANSI escape of the manifest's recolours the log or the summary.
+    assert!(!run.log().contains('\u{1b}'), "{}", run.log());
+    assert!(!run.summary.contains('\u{1b}'), "{}", run.summary);
+    assert!(run.log().contains("web\\u{1b}[31m"), "{}", run.log());
 }

@@ -509,7 +509,8 @@ async fn predeploy_runs_the_order_as_a_gate_and_skips_it_offline() {
 
 #[tokio::test]
 async fn titles_and_bodies_cannot_forge_workflow_commands_or_leak_the_token() {
-    let forged = "CI\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed";
+    let forged =
+        "CI\u{1b}[8m\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed";
     let gh = GitHub::start(vec![
         Pr::open(15, &format!("Depends on #14\n::warning::FORGED {TOKEN}")),
         Pr::open(14, "").title(forged),
@@ -521,6 +522,9 @@ async fn titles_and_bodies_cannot_forge_workflow_commands_or_leak_the_token() {
     let forged = support::hostile::forged_commands(&run.log(), &[TOKEN]);
     assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
     assert_eq!(run.log().matches(TOKEN).count(), 1, "{}", run.log());
+    // An ANSI escape in a title (here: hide what follows) reaches neither log nor summary.
+    assert!(!run.log().contains('\u{1b}'), "{}", run.log());
+    assert!(!run.summary.contains('\u{1b}'), "{}", run.summary);
 }
 
 /// An order of nothing passes (every release pull request may be merged before a deploy), but

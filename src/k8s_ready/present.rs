@@ -66,8 +66,11 @@ pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Repor
         let mut rules = mine.clone();
         rules.dedup();
         table.row([
-            object.reference(),
-            format!("{}:{}", sources[object.source].display, object.node.line),
+            crate::gha::printable(&object.reference()),
+            crate::gha::printable(&format!(
+                "{}:{}",
+                sources[object.source].display, object.node.line
+            )),
             mine.len().to_string(),
             rules.join(", "),
         ]);
@@ -77,7 +80,7 @@ pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Repor
         let mut kinds: Vec<String> = objects
             .skipped
             .iter()
-            .map(|o| format!("{} ({})", o.kind, o.api_version))
+            .map(|o| crate::gha::printable(&format!("{} ({})", o.kind, o.api_version)))
             .collect();
         kinds.sort();
         kinds.dedup();

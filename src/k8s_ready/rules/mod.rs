@@ -251,9 +251,12 @@ pub fn check(sources: &[Source], objects: &[Object], options: &Options) -> Vec<F
         let mut pending = out.pending;
         pending.sort_by_key(|(_, line, column, _)| (*line, *column));
         // A stream from `helm template` names each document's template: say which.
-        let from = |message: String| match &object.origin {
-            Some(template) => format!("{message} (rendered from {template})"),
-            None => message,
+        // Messages quote the manifest's values: no control character of theirs reaches a log.
+        let from = |message: String| {
+            crate::gha::printable(&match &object.origin {
+                Some(template) => format!("{message} (rendered from {template})"),
+                None => message,
+            })
         };
         found.extend(
             pending
