@@ -167,6 +167,14 @@ fn directories_and_globs_read_every_document() {
         "{}",
         run.log()
     );
+    // A directory that cannot be read is no part to skip.
+    let run = step("gone/**/*.yaml").current_dir(dir.path()).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout.contains("cannot read the directory gone"),
+        "{}",
+        run.log()
+    );
 }
 
 #[test]

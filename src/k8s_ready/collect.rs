@@ -62,7 +62,7 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
             if is_yaml(p) {
                 files.push(p.to_path_buf());
             }
-        });
+        })?;
     } else if entry.contains(['*', '?']) {
         // Walk from the longest prefix without a wildcard.
         let pattern: Vec<&str> = entry.split('/').collect();
@@ -83,7 +83,7 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
             if matches_components(&pattern[fixed..], &parts) {
                 files.push(p.to_path_buf());
             }
-        });
+        })?;
     } else {
         return Err(Failure::invalid(format!(
             "`manifests`: {entry} is no file, directory or glob that exists"
@@ -112,12 +112,19 @@ fn matches_components(pattern: &[&str], parts: &[String]) -> bool {
 }
 
 /// Every file below `dir`, depth first in name order; hidden directories are not entered, nor
-/// are links to directories (a link to its parent would walk forever).
-fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// are links to directories (a link to its parent would walk forever). A directory that cannot
+/// be read is invalid input: checking the rest would pass on part of the manifests.
+fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) -> Result<(), Failure> {
+    let unreadable = |e: std::io::Error| {
+        Failure::invalid(format!(
+            "`manifests`: cannot read the directory {}: {e}",
+            crate::gha::printable(&slashed(dir))
+        ))
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        paths.push(entry.map_err(unreadable)?.path());
+    }
     paths.sort();
     for path in paths {
         let hidden = path
@@ -126,12 +133,13 @@ fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) {
         let real_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
         if real_dir {
             if !hidden {
-                walk(&path, found);
+                walk(&path, found)?;
             }
         } else if path.is_file() {
             found(&path);
         }
     }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Source, Failure> {
@@ -168,7 +176,7 @@ fn render_kustomization(dir: &str) -> Result<Source, Failure> {
         return Err(Failure::invalid(format!(
             "`kustomize`: kubectl kustomize {dir} failed ({}): {}",
             output.status,
-            why.join(" / ")
+            crate::gha::printable(&why.join(" / "))
         )));
     }
     let text = String::from_utf8(output.stdout).map_err(|_| {
