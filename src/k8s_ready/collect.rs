@@ -65,7 +65,7 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
         })?;
     } else if entry.contains(['*', '?']) {
         // Walk from the longest prefix without a wildcard.
-        let pattern: Vec<&str> = entry.split('/').collect();
+        let pattern = glob_parts(entry);
         let fixed = pattern
             .iter()
             .take_while(|c| !c.contains(['*', '?']))
@@ -96,6 +96,14 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
         )));
     }
     Ok(files)
+}
+
+/// A glob's components. `**/**` is `**`: a run of them is collapsed, so that it does not
+/// multiply the ways a path can match.
+fn glob_parts(glob: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = glob.split('/').collect();
+    parts.dedup_by(|a, b| *a == "**" && *b == "**");
+    parts
 }
 
 /// Does a path (its components) match a glob's components, `**` standing for any number?
@@ -229,5 +237,15 @@ mod tests {
         assert!(m("**/*.yaml", "d/e/a.yaml"));
         assert!(m("d/**/k?.yml", "d/x/k8.yml"));
         assert!(!m("d/**/k?.yml", "d/x/k88.yml"));
+    }
+
+    /// Twenty `**` in a row over a path forty deep: collapsed, it is one and answers at once.
+    #[test]
+    fn a_run_of_double_stars_is_one() {
+        let glob = format!("{}*.yaml", "**/".repeat(20));
+        let pattern = glob_parts(&glob);
+        assert_eq!(pattern, ["**", "*.yaml"]);
+        let deep = vec!["d".to_string(); 40];
+        assert!(!matches_components(&pattern, &deep));
     }
 }
