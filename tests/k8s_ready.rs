@@ -247,6 +247,12 @@ fn bad_inputs_are_refused_with_what_was_expected() {
         assert_eq!(run.code, 2, "{input}: {}", run.log());
         assert!(run.stdout.contains(says), "{input}: {}", run.log());
     }
+    let run = step(data("good.yaml"))
+        .input("rules", "privileged, host-path")
+        .input("ignore", "host-path\nprivileged")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.stdout.contains("leave no rule to run"), "{}", run.log());
 }
 
 #[test]

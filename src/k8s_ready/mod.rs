@@ -58,6 +58,12 @@ fn options(args: &Args) -> Result<rules::Options, Failure> {
     let list = |v: &Option<String>| crate::inputs::list(given(v).unwrap_or_default());
     let selected =
         rules::select(&list(&args.rules), &list(&args.ignore)).map_err(Failure::invalid)?;
+    if selected.is_empty() {
+        // Running no rule would pass anything.
+        return Err(Failure::invalid(
+            "`rules` and `ignore` leave no rule to run: a check of nothing is not a passing one",
+        ));
+    }
     let min_replicas = match given(&args.min_replicas) {
         None => MIN_REPLICAS,
         Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
