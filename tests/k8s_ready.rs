@@ -482,6 +482,31 @@ fn an_unknown_id_in_an_ignore_annotation_is_a_warning_naming_it() {
     assert!(run.stdout.contains("\"host-paths\""), "{}", run.log());
 }
 
+/// `allowPrivilegeEscalation: false` then `: true`: the rules would read one, a tool that keeps
+/// the other would run it. Refused at the second key's line.
+#[test]
+fn a_key_given_twice_is_invalid_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.yaml");
+    let text = std::fs::read_to_string(data("good.yaml")).unwrap().replacen(
+        "            allowPrivilegeEscalation: false\n",
+        "            allowPrivilegeEscalation: false\n            allowPrivilegeEscalation: true\n",
+        1,
+    );
+    assert!(text.contains("allowPrivilegeEscalation: true"));
+    std::fs::write(&file, &text).unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|l| l.contains("allowPrivilegeEscalation: true"))
+        .unwrap();
+    let run = step(&file).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    let a = annotations(&run);
+    assert_eq!(a.len(), 1, "{}", run.log());
+    assert!(a[0].contains(&format!(",line={line},")), "{}", a[0]);
+    assert!(a[0].contains("a mapping repeats a key"), "{}", a[0]);
+}
+
 /// Custom resources only: nothing was checked, which is no pass.
 #[test]
 fn an_input_of_custom_resources_only_is_invalid_not_green() {
