@@ -5,6 +5,9 @@
 #
 #   benches/check_alembic_heads.sh            # uses target/debug/ready and .tools/venv
 #   READY=target/release/ready RUNS=20 benches/check_alembic_heads.sh
+#
+# With hyperfine on PATH (apt-get install hyperfine), each tree is also timed by hyperfine with
+# both commands in one run; its "faster than" line is the ratio.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 READY="${READY:-$root/target/debug/ready}"
@@ -117,6 +120,11 @@ print(f"{name:<24} revisions={total:<5} heads={heads:<3} "
       f"wall: ready {rw:7.1f} ms, alembic heads {aw:7.1f} ms, ratio {aw / max(rw, 0.1):5.1f}x | "
       f"cpu: ready {rc:7.1f} ms, alembic heads {ac:7.1f} ms, ratio {ac / max(rc, 0.1):5.1f}x")
 PY
+  if command -v hyperfine >/dev/null; then
+    hyperfine -N --warmup 3 --runs "$RUNS" -i \
+      -n "ready ($name)" "$READY check-alembic-heads --max-heads $heads" \
+      -n "alembic heads ($name)" "$ALEMBIC heads" 2>&1 | grep -E 'Time|±.*faster' | sed 's/^/  /'
+  fi
   cd "$root"
 }
 

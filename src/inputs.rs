@@ -70,7 +70,7 @@ pub fn flag(value: &Option<String>, name: &str, default: bool) -> Result<bool, F
         .map_err(|e| Failure::invalid(format!("{name}: {e}")))
 }
 
-/// A duration for timeouts and intervals: `500ms`, `1.5s`, `30s`, `10m`, `1h30m`, `1d` (`sec` and
+/// A duration for timeouts and intervals: `500ms`, `1.5s`, `30s`, `10m`, `1h30m` (`sec` and
 /// `min` too, spaces between parts allowed) or a plain number of seconds (`90`, `2.5`).
 /// Prometheus windows (`30d`) are the same grammar held to what PromQL accepts: see
 /// `error_budget_gate::duration`.
@@ -85,10 +85,12 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     }
     let mut total: u128 = 0;
     for part in duration_parts(t).ok_or_else(bad)? {
-        let unit_nanos = part
+        // Days and longer are SLO windows' units (`error_budget_gate::duration`), not a timeout's.
+        let unit_seconds = part
             .unit_seconds()
-            .ok_or_else(bad)?
-            .saturating_mul(1_000_000_000);
+            .filter(|&u| u < 86_400)
+            .ok_or_else(bad)?;
+        let unit_nanos = unit_seconds.saturating_mul(1_000_000_000);
         let unit_nanos = if part.unit == "ms" {
             1_000_000
         } else {
@@ -145,6 +147,23 @@ pub fn duration_parts(text: &str) -> Option<Vec<DurationPart<'_>>> {
 
 fn is_number_char(c: char) -> bool {
     c.is_ascii_digit() || c == '.'
+}
+
+/// A duration as people read it: `1m30s`, `45s`, `2h` (whole seconds; under a second `0s`).
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
 }
 
 /// `text` (digits, maybe one `.`) times `unit` nanoseconds; whole numbers stay exact.
@@ -272,7 +291,6 @@ mod tests {
             ("10sec", ms(10_000)),
             ("2min", ms(120_000)),
             (" 30m ", ms(1_800_000)),
-            ("1d", ms(86_400_000)),
         ] {
             assert_eq!(duration(text), Ok(want), "{text}");
         }
@@ -280,6 +298,7 @@ mod tests {
             "",
             "soon",
             "5x",
+            "1d",
             "m",
             "1..5s",
             "nan",

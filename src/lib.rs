@@ -15,6 +15,15 @@
 //!
 //! YAML is read through `yaml`: `from_str` into typed structs, `documents` into spanned `Node`s
 //! (line and column of every key and value) where an error or a finding must name its line.
+//!
+//! What people see, shared by every action: `gha::Progress` prints a line per poll that changed
+//! something and a heartbeat at most once a minute while an action waits (gate-on-green, smoke's
+//! readiness wait; steps and measurements with `Progress::step`). Pictures are
+//! `report::Block::Mermaid` (a bounded flowchart or timeline that says what it leaves out) and
+//! `Block::Chart`; links are `report::Inline::Link` or a table's `link_columns`.
+//! `render::sarif` writes SARIF 2.1.0 for code scanning from any rule table (rules with
+//! id/title/help, results from the report's findings). `github::comment` keeps one sticky PR
+//! comment per action (the `comment` input), created, updated in place and marked resolved.
 
 pub mod actions;
 pub mod check_alembic_heads;

@@ -27,6 +27,16 @@ impl Verdict {
         }
     }
 
+    /// The icon the summary, the PR comment and checklists show for it.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Verdict::Passed => "✅",
+            Verdict::Blocked => "❌",
+            Verdict::Invalid => "⚠️",
+            Verdict::Error => "⛔",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Passed => "passed",
@@ -129,6 +139,10 @@ impl Finding {
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Columns whose cells are URLs: the summary shows each as a link named by the column's
+    /// header (`[details](…)`), the terminal the URL itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub link_columns: Vec<usize>,
 }
 
 impl Table {
@@ -136,7 +150,14 @@ impl Table {
         Table {
             headers: headers.into_iter().map(Into::into).collect(),
             rows: Vec::new(),
+            link_columns: Vec::new(),
         }
+    }
+
+    /// Marks column `index` as holding URLs (see `link_columns`).
+    pub fn links_in(mut self, index: usize) -> Self {
+        self.link_columns.push(index);
+        self
     }
 
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
@@ -154,6 +175,23 @@ pub enum Inline {
     Code(String),
     Strong(String),
     Emphasis(String),
+    /// A link (`[run](…)`); a target that is not http(s) is shown as text, never linked.
+    Link(Link),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub text: String,
+    pub url: String,
+}
+
+impl Inline {
+    pub fn link(text: impl Into<String>, url: impl Into<String>) -> Self {
+        Inline::Link(Link {
+            text: text.into(),
+            url: url.into(),
+        })
+    }
 }
 
 /// A section of the job summary.
@@ -173,6 +211,8 @@ pub enum Block {
         text: String,
     },
     Chart(Chart),
+    /// A picture GitHub draws from Mermaid text: a small graph or a timeline.
+    Mermaid(Diagram),
 }
 
 impl Block {
@@ -183,7 +223,8 @@ impl Block {
     }
 }
 
-/// A line chart (a Mermaid `xychart-beta` in the summary): one value per x label in each line.
+/// A line (and bar) chart (a Mermaid `xychart-beta` in the summary): one value per x label in
+/// each line and bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
     pub title: String,
@@ -191,6 +232,70 @@ pub struct Chart {
     pub y_label: String,
     pub y_max: f64,
     pub lines: Vec<Vec<f64>>,
+    /// Bars, one value per x label in each, drawn under the lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bars: Vec<Vec<f64>>,
+}
+
+/// A Mermaid picture, bounded: the renderer draws at most `MAX_NODES` nodes (or events) and says
+/// how many it left out, and the diagram itself says what else it does not show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagram {
+    pub title: String,
+    pub picture: Picture,
+    /// What the picture leaves out, said under it ("12 older revisions are not drawn").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<String>,
+}
+
+impl Diagram {
+    /// The most nodes of a flowchart, or events of a timeline, that are drawn.
+    pub const MAX_NODES: usize = 40;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Picture {
+    /// A graph drawn top to bottom; node ids are the indexes into `nodes`.
+    Flowchart { nodes: Vec<Node>, edges: Vec<Edge> },
+    /// Events in order, each under its time.
+    Timeline { events: Vec<Event> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub label: String,
+    pub mark: Mark,
+}
+
+/// How a node is drawn: what it is in the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    Plain,
+    /// The node the reader looks at first (a head).
+    Focus,
+    /// Where paths part (a branch point).
+    Fork,
+    /// Something wrong (a cycle member, a missing parent).
+    Problem,
+    /// Stands for nodes not drawn ("… 12 more").
+    Elided,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub time: String,
+    /// One line each.
+    pub lines: Vec<String>,
 }
 
 /// What an action returns.

@@ -448,6 +448,106 @@ fn snapshot_annotations_and_summary_of_a_broken_tree() {
     insta::assert_snapshot!("broken_summary", run.summary);
 }
 
+/// check-jsonschema from the tools venv; a missing tool fails the test (in CI always), unless
+/// READY_ALLOW_MISSING_TOOLS=1 outside CI.
+fn check_jsonschema() -> Option<PathBuf> {
+    let venv = std::env::var_os("READY_TEST_VENV")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
+    let bin = venv.join("bin/check-jsonschema");
+    let may_skip = std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1")
+        && std::env::var_os("CI").is_none();
+    match bin.exists() {
+        true => Some(bin),
+        false if may_skip => {
+            eprintln!("note: check-jsonschema not found; skipped (run scripts/test.sh)");
+            None
+        }
+        false => panic!(
+            "check-jsonschema not found in the tools venv: run scripts/test.sh (or set READY_TEST_VENV)"
+        ),
+    }
+}
+
+/// The findings as SARIF 2.1.0 for code scanning: valid against the vendored schema, every
+/// rule of the table with its help from the docs, each result at its file and line.
+#[test]
+fn sarif_of_a_broken_tree_is_valid_and_points_at_each_file() {
+    let Some(validator) = check_jsonschema() else {
+        return;
+    };
+    let dir = copy_fixture("broken");
+    let run = ready(
+        dir.path(),
+        &["--require-contract", "true"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("INPUT_SARIF", "out/ready.sarif"),
+        ],
+    );
+    assert_eq!(run.code, 2, "the directory does not exist: {}", run.stdout);
+    assert!(
+        run.stdout.contains("sarif: cannot write out/ready.sarif"),
+        "{}",
+        run.stdout
+    );
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let run = ready(
+        dir.path(),
+        &["--require-contract", "true"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("INPUT_SARIF", "out/ready.sarif"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let path = dir.path().join("out/ready.sarif");
+    // The OASIS schema's `run.language` pattern has a stray `]` that ECMAScript regexes refuse
+    // and Python's accept: the schema is read with Python's dialect.
+    let validate = |file: &Path| {
+        std::process::Command::new(&validator)
+            .args(["--regex-variant", "python", "--schemafile"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"))
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let check = validate(&path);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The validator does refuse a log without its tool.
+    let mut broken: serde_json::Value = serde_json::from_str(&text).unwrap();
+    broken["runs"][0].as_object_mut().unwrap().remove("tool");
+    let broken_path = dir.path().join("out/broken.sarif");
+    std::fs::write(&broken_path, broken.to_string()).unwrap();
+    assert!(!validate(&broken_path).status.success());
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        findings_in(&run.summary),
+        "one result per finding"
+    );
+    // The log names the release; the snapshot does not change with it.
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    insta::assert_snapshot!(
+        "broken_sarif",
+        text.replace(&version, "\"version\": \"[release]\"")
+    );
+}
+
+/// How many findings the summary counts.
+fn findings_in(summary: &str) -> usize {
+    let count = summary.split("<summary>").nth(1).unwrap().split(' ').next();
+    count.unwrap().parse().unwrap()
+}
+
 #[test]
 fn snapshot_summary_of_a_passing_tree() {
     let dir = copy_fixture("contracts");

@@ -4,7 +4,7 @@
 mod support;
 
 use proptest::prelude::*;
-use ready_actions::check_alembic_heads::{config, rules, script};
+use ready_actions::check_alembic_heads::{config, quick, rules, script};
 
 /// Python-ish fragments, so that generated text reaches deep into the parser and the rules.
 fn pythonish() -> impl Strategy<Value = String> {
@@ -107,6 +107,126 @@ proptest! {
             let _ = config::split_version_locations(t, None);
         }
     }
+}
+
+/// Migration-like files: lines of declarations, blocks and bodies, indented after each header
+/// and sometimes out of step, with now and then a piece outside the quick reader's subset; so
+/// that many files are read quickly and many are not quite valid.
+fn migration_like() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("revision"),
+        Just("down_revision"),
+        Just("branch_labels"),
+        Just("depends_on"),
+        Just("migration_contract"),
+        Just("no_downgrade"),
+        Just("x"),
+    ];
+    let value = prop_oneof![
+        Just("'a'"),
+        Just("\"b\" 'c'"),
+        Just("None"),
+        Just("('a', 'b')"),
+        Just("['a']"),
+        Just("{'a'}"),
+        Just("()"),
+        Just("(('a'))"),
+        Just("'a',"),
+        Just("x.y"),
+        Just("f()"),
+        Just("..."),
+        Just("{}"),
+        Just("('a',\n    'b')"),
+        Just("'''x\ny'''"),
+        Just("'a' + 'b'"),
+        Just("1"),
+    ];
+    let declaration = prop_oneof![
+        (name.clone(), value.clone()).prop_map(|(n, v)| format!("{n} = {v}")),
+        (name.clone(), value).prop_map(|(n, v)| format!("{n}: Union[str, None] = {v}")),
+        name.prop_map(|n| format!("{n}: str")),
+    ];
+    let line = prop_oneof![
+        Just("def downgrade():".to_string()),
+        Just("def downgrade() -> None:".to_string()),
+        Just("def upgrade(a, b=1):".to_string()),
+        Just("with op.batch_alter_table('t', schema=None) as batch_op:".to_string()),
+        Just("if context.is_offline_mode():".to_string()),
+        Just("else:".to_string()),
+        Just("pass".to_string()),
+        Just("'''Downgrade.'''".to_string()),
+        Just("...".to_string()),
+        Just("raise NotImplementedError()".to_string()),
+        Just("op.drop_column('t', sa.Column('c', sa.Integer(), nullable=False))".to_string()),
+        Just("return".to_string()),
+        Just("import sqlalchemy as sa".to_string()),
+        Just("from alembic import op".to_string()),
+        Just("# ready: ignore[multiple-heads]".to_string()),
+        Just(String::new()),
+    ];
+    let outside = prop_oneof![
+        Just("x = (".to_string()),
+        Just("f(a=1, a=2)".to_string()),
+        Just("def f(:".to_string()),
+        Just("x = f'{a}'".to_string()),
+        Just("\tpass".to_string()),
+    ];
+    let line = prop_oneof![15 => declaration, 15 => line, 1 => outside];
+    // Each line with how far to step back before it (0 or 1: stay).
+    prop::collection::vec((line, 0u8..4), 0..16).prop_map(|lines| {
+        let mut depth = 0usize;
+        let mut text = String::new();
+        for (line, back) in lines {
+            depth = depth.saturating_sub(usize::from(back) / 2);
+            text.push_str(&"    ".repeat(depth));
+            text.push_str(&line);
+            text.push('\n');
+            if line.ends_with(':') {
+                depth += 1;
+            }
+        }
+        text
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The quick reader only answers for text ruff reads without a syntax error, and then with
+    /// what ruff's tree gives.
+    #[test]
+    fn what_is_read_quickly_is_what_ruff_reads(text in migration_like()) {
+        if let Some(quick) = quick::read(&text) {
+            let mut parsed = script::read_with_parser(&text);
+            parsed.ignores = Default::default();
+            prop_assert_eq!(quick, parsed);
+        }
+    }
+}
+
+/// The same on every committed migration fixture, through the front door.
+#[test]
+fn fixtures_read_the_same_quickly_and_through_ruff() {
+    let mut todo = vec![std::path::PathBuf::from("tests/data/check_alembic_heads")];
+    let mut files = 0;
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert_eq!(
+                    script::read(&text),
+                    script::read_with_parser(&text),
+                    "{}",
+                    path.display()
+                );
+                files += 1;
+            }
+        }
+    }
+    assert!(files >= 10, "{files} fixtures");
 }
 
 /// Deep nesting is where recursive parsers overflow their stack: the binary parses on a thread

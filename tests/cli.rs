@@ -135,3 +135,33 @@ fn a_panic_ends_with_result_error_and_exit_3() {
     // The panic's own message is not printed: it could hold a secret.
     assert!(!stderr.contains("READY_TEST_PANIC is set"), "{stderr}");
 }
+
+/// Outside Actions the text is coloured only for a terminal: `CLICOLOR_FORCE` forces colour
+/// (a pipe here), `NO_COLOR` wins over it, and a pipe without either gets plain text.
+#[test]
+fn colour_only_when_wanted_no_color_and_clicolor_force_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ready.yml"),
+        "required-env: [READY_ABSENT_VAR]\n",
+    )
+    .unwrap();
+    let text = |env: &[(&str, &str)]| {
+        let out = ready()
+            .current_dir(dir.path())
+            .args(["predeploy", "--config", "ready.yml"])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let forced = text(&[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains("\u{1b}[1m\u{1b}[31mBLOCKED"), "{forced:?}");
+    let plain = text(&[]);
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+    assert_eq!(text(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), plain);
+    // The same words either way, under column headers.
+    assert_eq!(anstream::adapter::strip_str(&forced).to_string(), plain);
+    insta::assert_snapshot!("plain_text_report", plain);
+}

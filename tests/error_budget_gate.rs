@@ -920,7 +920,16 @@ fn metrics_file_source() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(close(r.num("budget-remaining"), 0.6));
     assert!(r.summary.contains("source: metrics file"));
-    assert!(!r.summary.contains("mermaid"));
+    // No range query, so no error-ratio chart; the burn windows against their thresholds are
+    // drawn from the file's numbers.
+    assert!(!r.summary.contains("Error ratio (%)"));
+    insta::assert_snapshot!(
+        "metrics_file_burn_windows",
+        r.summary
+            .split("```mermaid")
+            .nth(1)
+            .expect("a burn-window chart")
+    );
     let r = from_file("metrics-burning.json", &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("fast-burn"));

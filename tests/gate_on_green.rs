@@ -48,6 +48,7 @@ fn args(pairs: &[(&str, &str)]) -> Args {
         discovery_timeout: get("discovery-timeout"),
         self_check_run_id: get("self-check-run-id"),
         allow_no_checks: get("allow-no-checks"),
+        comment: get("comment"),
     }
 }
 
@@ -161,6 +162,41 @@ async fn pending_then_green_with_etag_304s() {
     assert_eq!(out.stats.sent as usize, seen.len());
     // Polls back off while nothing changes: fewer than a 10-second poll would make.
     assert!(out.polls < 10, "{} polls", out.polls);
+}
+
+/// A long wait is never silent: one line per poll that changed something (what passed, what
+/// is still awaited, when the next poll is), and between changes a heartbeat at most a minute
+/// apart.
+#[tokio::test(start_paused = true)]
+async fn progress_lines_while_waiting() {
+    let gh = GitHub::start().await;
+    gh.with(|w| {
+        w.runs = vec![
+            green(1, "build"),
+            RunSpec::new(2, "test").done(200, "success"),
+            RunSpec::new(3, "lint").appears(20).done(30, "success"),
+        ];
+    });
+    let cfg = config(&[], &[]);
+    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut progress = ready_actions::gha::Progress::shared("gate-on-green", buffer.clone());
+    let out = gate_on_green::gate_with(&client(&gh), &cfg, &gh.clock(), &mut progress)
+        .await
+        .unwrap();
+    assert_eq!(out.ending, Ending::Green);
+    let log = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    insta::assert_snapshot!(log);
+    // Heartbeats come at most once a minute.
+    let stamps: Vec<u64> = log
+        .lines()
+        .filter(|l| l.contains("still waiting"))
+        .map(|l| {
+            let t = l.split('[').nth(1).unwrap().split(']').next().unwrap();
+            ready_actions::inputs::duration(t).unwrap().as_secs()
+        })
+        .collect();
+    assert!(!stamps.is_empty(), "{log}");
+    assert!(stamps.windows(2).all(|w| w[1] - w[0] >= 60), "{log}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -1006,7 +1042,7 @@ async fn cli_all_green_exits_0_with_outputs_and_summary() {
     assert_eq!(output(&run, "requests").as_deref(), Some("5"));
     assert!(
         run.summary
-            .contains("| check | source | required by | state | conclusion | link |")
+            .contains("| check | source | required by | state | conclusion | details |")
     );
     assert!(
         run.summary

@@ -57,7 +57,7 @@ fn a_missing_variable_is_named_and_no_value_is_ever_printed() {
     assert!(!run.stdout.contains("DATABASE_URL is not set"));
     assert!(
         run.summary
-            .contains("| required-env | blocked | missing: SENTRY_DSN, API_KEY |"),
+            .contains("| required-env | ❌ blocked | missing: SENTRY_DSN, API_KEY |"),
         "{}",
         run.summary
     );
@@ -71,7 +71,7 @@ fn all_variables_present_passes() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.summary
-            .contains("| required-env | passed | 2 variable(s) present |"),
+            .contains("| required-env | ✅ passed | 2 variable(s) present |"),
         "{}",
         run.summary
     );
@@ -90,17 +90,17 @@ fn gates_that_need_a_network_or_token_are_skipped_with_the_reason() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.summary
-            .contains("| gate-on-green | skipped | needs a GitHub token"),
+            .contains("| gate-on-green | ⏭️ skipped | needs a GitHub token"),
         "{}",
         run.summary
     );
     assert!(
         run.summary
-            .contains("| smoke | skipped | needs the deployed service (--offline) |")
+            .contains("| smoke | ⏭️ skipped | needs the deployed service (--offline) |")
     );
     assert!(
         run.summary
-            .contains("| error-budget-gate | skipped | needs Prometheus (--offline)")
+            .contains("| error-budget-gate | ⏭️ skipped | needs Prometheus (--offline)")
     );
     assert!(run.output_file.contains("skipped<<"));
 }
@@ -163,27 +163,37 @@ fn demo() -> String {
 fn the_demo_gives_a_real_verdict_offline() {
     let run = predeploy(&["--config", &demo(), "--offline"], &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
+    // The checklist as GitHub shows it: one table, a state icon per item.
+    let checklist: String = run
+        .summary
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("demo_checklist", checklist);
     assert!(
         run.summary
-            .contains("| required-env | blocked | missing: DATABASE_URL, SESSION_SECRET |"),
+            .contains("| required-env | ❌ blocked | missing: DATABASE_URL, SESSION_SECRET |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.contains(
+            "| check-alembic-heads | ✅ passed | 1 head (3c4d5e6f7a8b) over 3 revisions |"
+        ),
         "{}",
         run.summary
     );
     assert!(
         run.summary
-            .contains("| check-alembic-heads | passed | 1 head (3c4d5e6f7a8b) over 3 revisions |"),
+            .contains("| error-budget-gate | ✅ passed | error budget healthy"),
         "{}",
         run.summary
     );
     assert!(
         run.summary
-            .contains("| error-budget-gate | passed | error budget healthy"),
-        "{}",
-        run.summary
-    );
-    assert!(
-        run.summary
-            .contains("| gate-on-green | skipped | needs a GitHub token"),
+            .contains("| gate-on-green | ⏭️ skipped | needs a GitHub token"),
         "{}",
         run.summary
     );
@@ -279,7 +289,7 @@ fn a_checklist_in_a_subdirectory_reads_its_gates_files_beside_it() {
         .run();
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
-        run.summary.contains("| check-alembic-heads | blocked | "),
+        run.summary.contains("| check-alembic-heads | ❌ blocked | "),
         "{}",
         run.summary
     );

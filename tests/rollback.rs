@@ -79,8 +79,32 @@ fn promote_three_times_then_roll_back_twice() {
     assert_eq!(run.output("previous-digest"), d3);
 
     // Rollback, twice: back two steps, not back and forth.
-    let run = support::ready(&["rollback", "--image", &image, "--alias", "prod"], &[]);
+    let run = support::ready(
+        &["rollback", "--image", &image, "--alias", "prod"],
+        &[
+            ("GITHUB_ACTOR", "octocat"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_REPOSITORY", "team/app"),
+            ("GITHUB_RUN_ID", "42"),
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.log());
+    // The summary draws prod's moves as a timeline, this one last, by whom, and links the run.
+    let timeline = run.summary.split("```mermaid\ntimeline\n").nth(1).unwrap();
+    let timeline = timeline.split("```").next().unwrap();
+    assert_eq!(timeline.lines().count(), 1 + 4, "{timeline}");
+    let last = timeline.lines().last().unwrap();
+    assert!(
+        last.contains(&format!(" : rollback {}", &d2[..19].replace(':', "#58;")))
+            && last.ends_with(" : by octocat"),
+        "{timeline}"
+    );
+    assert!(
+        run.summary
+            .contains("Moved by this [run](https://github.com/team/app/actions/runs/42)."),
+        "{}",
+        run.summary
+    );
     assert_eq!(run.output("digest"), d2);
     assert_eq!(run.output("previous-digest"), d3);
     assert_eq!(run.output("image-ref"), format!("{image}@{d2}"));

@@ -619,6 +619,20 @@ fn readiness_turns_green_after_a_few_polls() {
         .find(|l| l.starts_with("| wait |"))
         .unwrap();
     assert!(row.contains(&format!("| {READY_AFTER} |")), "{row}");
+    // The wait is not silent: a line when the answer changed (the same 503 again is no news),
+    // then the line that says it is ready.
+    let progress: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("smoke ["))
+        .collect();
+    assert_eq!(progress.len(), 2, "{}", run.stdout);
+    assert!(
+        progress[0].contains("] wait: not ready: ") && progress[0].contains("503"),
+        "{progress:?}"
+    );
+    assert!(progress[0].ends_with("; next poll in 10ms"), "{progress:?}");
+    assert!(progress[1].ends_with("] wait: ready"), "{progress:?}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod graph;
+pub mod quick;
 pub mod rules;
 pub mod script;
 pub mod workers;
@@ -55,6 +56,16 @@ pub struct Args {
     /// action input: a workflow step sets its own `working-directory`; predeploy sets this one.)
     #[arg(long, value_hint = clap::ValueHint::DirPath)]
     pub working_directory: Option<String>,
+    /// Also write the findings as SARIF 2.1.0 to this file, for code scanning.
+    #[arg(long, env = "INPUT_SARIF")]
+    pub sarif: Option<String>,
+    /// On pull_request events, keep the findings in one sticky PR comment, updated on every run
+    /// and marked resolved once they are gone (needs pull-requests: write).
+    #[arg(long, env = "INPUT_COMMENT", default_value_t = false, action = clap::ArgAction::Set, value_parser = crate::inputs::off_unless_set)]
+    pub comment: bool,
+    /// Token for the PR comment (default: $GITHUB_TOKEN).
+    #[arg(long, env = "INPUT_GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
 }
 
 use crate::inputs::given as set;
@@ -85,20 +96,13 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
     };
     let locations = locate(&args, &cwd)?;
     let files = list_migrations(&locations.version_dirs, locations.recursive);
-    let loaded = workers::map(&files, |path| {
+    let (sources, scripts) = workers::map_unzip(&files, |path| {
         let mut source = load(path, &root)?;
         let script = rules::read_source(&source);
         // Only the parser needs the text: freeing it here spreads that work over the workers.
         source.text = Ok(String::new());
-        Ok::<_, Failure>((source, script))
+        Ok((source, script))
     })?;
-    let mut sources = Vec::with_capacity(loaded.len());
-    let mut scripts = Vec::with_capacity(loaded.len());
-    for file in loaded {
-        let (source, script) = file?;
-        sources.push(source);
-        scripts.push(script);
-    }
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
@@ -131,7 +135,17 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
             .map(|d| display_path(d, &root))
             .collect(),
     };
-    Ok(rules::check_read(&sources, &scripts, &options))
+    let mut report = rules::check_read(&sources, &scripts, &options);
+    if let Some(path) = set(&args.sarif) {
+        crate::render::sarif::write_file(
+            Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
+    }
+    crate::github::comment::apply(&mut report, args.comment, args.github_token.clone());
+    Ok(report)
 }
 
 fn load(path: &Path, root: &Path) -> Result<rules::Source, Failure> {

@@ -198,6 +198,18 @@ fn too_deeply_nested(tokens: &[ruff_python_ast::token::Token]) -> Option<usize> 
 pub fn read(source: &str) -> Script {
     // Python skips a UTF-8 byte order mark; it sits on line 1 and moves no line.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    match super::quick::read(source) {
+        Some(mut script) => {
+            script.ignores = ignores(source);
+            script
+        }
+        None => read_with_parser(source),
+    }
+}
+
+/// `read` through ruff's parser alone (what `quick` must agree with).
+pub fn read_with_parser(source: &str) -> Script {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let lines = Lines::new(source);
     let mut script = Script {
         revision: Attr::Missing,

@@ -42,7 +42,34 @@ pub fn error_ratio(title: &str, points: &[(i64, f64)], objective: f64) -> Chart 
         y_label: "error ratio (%)".into(),
         y_max,
         lines: vec![values, budget_line],
+        bars: Vec::new(),
     }
+}
+
+/// Each burn-rate window's rate (bars) against the threshold its rule fires at (line), in the
+/// order the windows table lists them; `windows` are (label, rate, threshold). A window
+/// without data is drawn as 0 and named in the second value.
+pub fn burn_windows(windows: &[(String, Option<f64>, f64)]) -> (Chart, Vec<String>) {
+    let rates: Vec<f64> = windows
+        .iter()
+        .map(|(_, r, _)| r.filter(|r| r.is_finite()).unwrap_or(0.0))
+        .collect();
+    let thresholds: Vec<f64> = windows.iter().map(|(_, _, t)| *t).collect();
+    let y_max = rates.iter().chain(&thresholds).copied().fold(1.0, f64::max) * 1.2;
+    let no_data = windows
+        .iter()
+        .filter(|(_, r, _)| !r.is_some_and(f64::is_finite))
+        .map(|(w, _, _)| w.clone())
+        .collect();
+    let chart = Chart {
+        title: "Burn rate per window (bars) against its threshold (line)".into(),
+        x_labels: windows.iter().map(|(w, _, _)| w.clone()).collect(),
+        y_label: "burn rate (× budget)".into(),
+        y_max,
+        lines: vec![thresholds],
+        bars: vec![rates],
+    };
+    (chart, no_data)
 }
 
 #[cfg(test)]
@@ -62,6 +89,19 @@ mod tests {
         assert_eq!(
             bar(-1.0),
             "`░░░░░░░░░░░░░░░░░░░░` -100% of the budget left (overspent)"
+        );
+    }
+
+    #[test]
+    fn burn_windows_are_bars_under_their_thresholds() {
+        let (chart, no_data) = burn_windows(&[
+            ("1h (long)".into(), Some(20.0), 14.4),
+            ("5m (short)".into(), None, 14.4),
+        ]);
+        assert_eq!(no_data, ["5m (short)"]);
+        assert_eq!(
+            block_markdown(&Block::Chart(chart)),
+            "```mermaid\nxychart-beta\n    title \"Burn rate per window (bars) against its threshold (line)\"\n    x-axis [\"1h (long)\", \"5m (short)\"]\n    y-axis \"burn rate (× budget)\" 0 --> 24\n    bar [20, 0]\n    line [14.4, 14.4]\n```\n"
         );
     }
 

@@ -149,6 +149,36 @@ pub fn report(
         bar.extend(chart::budget_bar(left));
         report.summary.push(Block::paragraph(bar));
     }
+    // The burn-rate windows against the thresholds their rules fire at.
+    let windows: Vec<(String, Option<f64>, f64)> = d
+        .results
+        .iter()
+        .flat_map(|r| {
+            [
+                (r.pair.long, r.long_rate, "long"),
+                (r.pair.short, r.short_rate, "short"),
+            ]
+            .map(|(w, rate, role)| {
+                (
+                    format!("{} ({role})", duration::format(w)),
+                    rate,
+                    r.pair.factor,
+                )
+            })
+        })
+        .collect();
+    if !windows.is_empty() {
+        let (burn, no_data) = chart::burn_windows(&windows);
+        report.summary.push(Block::Chart(burn));
+        if !no_data.is_empty() {
+            report
+                .summary
+                .push(Block::paragraph([Inline::Emphasis(format!(
+                    "No data (drawn as 0): {}.",
+                    no_data.join(", ")
+                ))]));
+        }
+    }
     let no_chart =
         |why: String| Block::paragraph([Inline::Emphasis(format!("No error-ratio chart: {why}"))]);
     match &measured.chart {

@@ -3,6 +3,7 @@
 
 use super::checks::{self, Evaluation, Expected, ItemState, Rules, State};
 use super::{Config, Ending, Outcome, pace, peers};
+use crate::gha::Progress;
 use crate::github::models::{CheckRun, Status, WorkflowRun};
 use crate::github::{self, ApiError, Client};
 use crate::report::Failure;
@@ -316,8 +317,19 @@ async fn head_of_branch(
 }
 
 /// Runs the gate: reads the requirements, then polls until a verdict or the deadline. `woke` is
-/// called after every pause (tests use it to move their mock's timeline).
+/// called after every pause (tests use it to move their mock's timeline). Progress goes to stderr.
 pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outcome, Failure> {
+    gate_with(client, cfg, woke, &mut Progress::stderr(super::NAME)).await
+}
+
+/// `gate`, with its progress lines (one per poll that changed something, a heartbeat otherwise)
+/// going to `progress`.
+pub async fn gate_with(
+    client: &Client,
+    cfg: &Config,
+    woke: &dyn Fn(),
+    progress: &mut Progress,
+) -> Result<Outcome, Failure> {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     let discovery_end = start + cfg.discovery_timeout.min(cfg.timeout);
@@ -448,6 +460,10 @@ pub async fn gate(client: &Client, cfg: &Config, woke: &dyn Fn()) -> Result<Outc
         {
             wake = wake.min(discovery_end);
         }
+        progress.poll(
+            &super::present::progress_line(&evaluation),
+            Some(wake.saturating_duration_since(now)),
+        );
         tokio::time::sleep_until(wake).await;
         woke();
     }

@@ -14,8 +14,8 @@ use crate::report::{Failure, Report};
 use checks::{Evaluation, ItemState, State};
 use std::time::Duration;
 
-pub use engine::gate;
-pub use present::{human, report};
+pub use engine::{gate, gate_with};
+pub use present::{human, progress_line, report};
 
 pub const NAME: &str = "gate-on-green";
 
@@ -78,6 +78,10 @@ pub struct Args {
     /// [default: false].
     #[arg(long, env = "INPUT_ALLOW_NO_CHECKS")]
     pub allow_no_checks: Option<String>,
+    /// On pull_request events, keep the verdict in one sticky PR comment, updated on every run
+    /// and marked resolved once green (needs pull-requests: write) [default: false].
+    #[arg(long, env = "INPUT_COMMENT")]
+    pub comment: Option<String>,
 }
 
 /// Where this job runs, to find its own check run when its id is not given.
@@ -299,6 +303,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let lookup = |name: &str| std::env::var(name).ok();
     let runner = Runner::read(&lookup)?;
     let cfg = Config::resolve_in(&args, &runner)?;
+    let comment = crate::inputs::flag(&args.comment, "comment", false)?;
     let token = args
         .github_token
         .clone()
@@ -319,5 +324,6 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         }
     };
     report.findings.extend(runner.warnings);
+    crate::github::comment::apply(&mut report, comment, args.github_token.clone());
     Ok(report)
 }

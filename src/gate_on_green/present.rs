@@ -3,8 +3,8 @@
 
 use super::checks::{self, ItemState};
 use super::{Config, Ending, NAME, Outcome};
+pub use crate::inputs::human;
 use crate::report::{Block, Finding, Inline, Report, Table, Verdict};
-use std::time::Duration;
 
 /// The report of an outcome: verdict, table of every check considered, findings for what blocked.
 pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
@@ -121,8 +121,9 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
         "required by",
         "state",
         "conclusion",
-        "link",
-    ]);
+        "details",
+    ])
+    .links_in(5);
     for item in &outcome.evaluation.items {
         let state = match item.state {
             ItemState::Passed => "passed",
@@ -164,19 +165,37 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
     report
 }
 
-/// `1m30s`, `45s`, `2h`.
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
+/// The most check names one progress line lists per state.
+const PROGRESS_NAMES: usize = 5;
+
+/// One progress line of a poll that did not decide: how many passed, and each check the verdict
+/// still waits for (every one of them blocks it) with its state.
+pub fn progress_line(evaluation: &checks::Evaluation) -> String {
+    let items = &evaluation.items;
+    let passed = items
+        .iter()
+        .filter(|i| i.state == ItemState::Passed)
+        .count();
+    let waiting: Vec<String> = items
+        .iter()
+        .filter(|i| matches!(i.state, ItemState::Pending | ItemState::Missing))
+        .map(|i| match i.state {
+            ItemState::Missing => format!("{} (not yet seen)", i.name),
+            _ => format!("{} ({})", i.name, i.status),
+        })
+        .collect();
+    let mut shown = waiting
+        .iter()
+        .take(PROGRESS_NAMES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if waiting.len() > PROGRESS_NAMES {
+        shown.push_str(&format!(", and {} more", waiting.len() - PROGRESS_NAMES));
     }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if sec > 0 || out.is_empty() {
-        out.push_str(&format!("{sec}s"));
-    }
-    out
+    format!(
+        "{passed} of {} check(s) passed; waiting for {} (each blocks the verdict): {shown}",
+        items.len(),
+        waiting.len()
+    )
 }

@@ -6,6 +6,7 @@
 //! The models are our own (`models`): octocrab's checks API lacks the filters and fields we need,
 //! and it brings a second HTTP stack (hyper-rustls) next to reqwest.
 
+pub mod comment;
 pub mod models;
 
 use crate::http::{Policy, Unreachable};
@@ -454,6 +455,64 @@ impl Client {
             path.push_str(&format!("&head={}", encode_query(head)));
         }
         self.linked_pages(&path, deadline).await
+    }
+
+    /// Every comment of an issue or pull request, oldest first (every page, by `Link` headers as
+    /// GitHub pages them).
+    pub async fn issue_comments(
+        &self,
+        repo: &Repo,
+        number: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Fetched<Vec<models::IssueComment>>, ApiError> {
+        let path = format!(
+            "/repos/{}/{}/issues/{number}/comments?per_page={PER_PAGE}",
+            repo.owner, repo.name
+        );
+        self.linked_pages(&path, deadline).await
+    }
+
+    /// Sends `body` as JSON with `method` (POST, PATCH) to `path` and decodes the answer.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+        deadline: Option<Instant>,
+    ) -> Result<T, ApiError> {
+        let url = format!("{}{}", self.base, path);
+        let response = crate::http::send(&self.policy, deadline, || {
+            self.stats.lock().unwrap_or_else(|e| e.into_inner()).sent += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .header("accept", "application/vnd.github+json")
+                .header("x-github-api-version", API_VERSION)
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            request
+        })
+        .await?;
+        let shown = redacted(&url);
+        self.note_rate_limit(response.headers());
+        let status = response.status().as_u16();
+        let answer = crate::http::read_capped(response, MAX_BODY)
+            .await
+            .map_err(|e| ApiError::Decode {
+                url: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Status {
+                url: shown,
+                status,
+                message: error_message(&answer),
+            });
+        }
+        decode(&shown, &answer)
     }
 
     /// Follows `page=2, 3, …` until `total` items are read (or, where the answer has no total,

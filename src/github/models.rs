@@ -243,3 +243,14 @@ mod tests {
         assert_eq!(list[0].merged, None);
     }
 }
+
+/// `GET /repos/{owner}/{repo}/issues/{issue_number}/comments` (an array of these), and the
+/// answer to creating or updating one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}

@@ -213,6 +213,7 @@ fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
     let failed = items.len() - passed - skipped;
     let headline = format!("{passed} passed, {failed} not passed, {skipped} skipped");
     let mut report = Report::new(NAME, verdict, headline);
+    // One table, a state icon per item: the checklist reads at a glance.
     let mut table = Table::new(["Item", "Result", "Why"]);
     let mut json = Vec::new();
     for item in &items {
@@ -220,7 +221,15 @@ fn checklist(items: Vec<Item>, findings: Vec<Finding>) -> Report {
             Outcome::Ran(v) => v.as_str(),
             Outcome::Skipped => "skipped",
         };
-        table.row([item.name.clone(), result.to_string(), item.why.clone()]);
+        let icon = match item.outcome {
+            Outcome::Ran(v) => v.icon(),
+            Outcome::Skipped => "⏭️",
+        };
+        table.row([
+            item.name.clone(),
+            format!("{icon} {result}"),
+            item.why.clone(),
+        ]);
         let outputs: serde_json::Map<String, serde_json::Value> = item
             .outputs
             .iter()

@@ -48,6 +48,9 @@ impl RegistryFlags {
 
 pub const NAME: &str = "promote";
 
+/// The most aliases whose timeline the summary draws (the first ones named).
+const MAX_TIMELINES: usize = 3;
+
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
     gate: None,
@@ -80,6 +83,7 @@ async fn promote(
     };
     let run = run_url();
     let at = history::now();
+    let revision = client.revision(&source).await?.unwrap_or_default();
     let mut changes = Vec::new();
     let mut table = Table::new(["alias", "before", "after"]);
     let mut previous_of_first = None;
@@ -106,6 +110,8 @@ async fn promote(
                 previous: current,
                 at: at.clone(),
                 run: run.clone(),
+                sha: Some(revision.clone()).filter(|r| !r.is_empty()),
+                by: history::actor(),
             },
         );
         changes.push(Change {
@@ -128,7 +134,6 @@ async fn promote(
             short(&source.digest)
         )
     };
-    let revision = client.revision(&source).await?.unwrap_or_default();
     let mut report = Report::new(NAME, Verdict::Passed, headline);
     report.output("revision", revision);
     report.output("digest", source.digest.clone());
@@ -145,5 +150,17 @@ async fn promote(
         )),
         Inline::Text(".".into()),
     ]));
+    for change in changes.iter().take(MAX_TIMELINES) {
+        report
+            .summary
+            .push(Block::Mermaid(history::timeline(&change.history)));
+    }
+    if let Some(run) = run {
+        report.summary.push(Block::paragraph([
+            Inline::Text("Moved by this ".into()),
+            Inline::link("run", run),
+            Inline::Text(".".into()),
+        ]));
+    }
     Ok(Ok(report))
 }

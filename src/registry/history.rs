@@ -6,6 +6,7 @@
 
 use super::manifest::{self, EMPTY_JSON, OCI_EMPTY, OCI_MANIFEST};
 use super::{Client, Manifest, RegistryError};
+use crate::report::{Diagram, Event, Picture};
 use serde::{Deserialize, Serialize};
 
 /// The tag that holds an alias's history.
@@ -47,6 +48,12 @@ pub struct Move {
     /// The workflow run that made the move, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+    /// The commit the image was built from (its revision label), where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
+    /// Who made the move (the workflow's actor), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// Rollback found nothing to go back to.
@@ -260,12 +267,61 @@ pub fn rfc3339(unix_seconds: u64) -> String {
 }
 
 /// Now, in RFC 3339.
+/// Who makes a move: the workflow's actor, where known.
+pub fn actor() -> Option<String> {
+    std::env::var("GITHUB_ACTOR")
+        .ok()
+        .filter(|a| !a.trim().is_empty())
+}
+
 pub fn now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
     rfc3339(secs)
+}
+
+/// The most moves the timeline draws: the newest.
+pub const TIMELINE_MOVES: usize = 10;
+
+/// The alias's last moves as a timeline for the summary: when, what it pointed at, from which
+/// commit, by whom.
+pub fn timeline(history: &History) -> Diagram {
+    let skipped = history.log.len().saturating_sub(TIMELINE_MOVES);
+    let events = history.log[skipped..]
+        .iter()
+        .map(|m| {
+            // `2026-12-01T10:00:00Z` → `2026-12-01 10:00 UTC`.
+            let time = match (m.at.get(..10), m.at.get(11..16)) {
+                (Some(day), Some(hm)) => format!("{day} {hm} UTC"),
+                _ => m.at.clone(),
+            };
+            let mut lines = vec![format!("{} {}", m.action, crate::inputs::short(&m.digest))];
+            if let Some(sha) = &m.sha {
+                // A label from the image: cut by characters, never inside one.
+                lines.push(format!(
+                    "commit {}",
+                    sha.chars().take(12).collect::<String>()
+                ));
+            }
+            if let Some(by) = &m.by {
+                lines.push(format!("by {by}"));
+            }
+            Event { time, lines }
+        })
+        .collect();
+    let left_out = (skipped > 0).then(|| {
+        format!(
+            "{skipped} older move(s) are not drawn; {} keeps the last {MAX_LOG}.",
+            tag_for(&history.alias)
+        )
+    });
+    Diagram {
+        title: format!("{}: where it pointed", history.alias),
+        picture: Picture::Timeline { events },
+        left_out,
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +336,8 @@ mod tests {
             previous: previous.map(str::to_string),
             at: "2024-01-01T00:00:00Z".into(),
             run: None,
+            sha: None,
+            by: None,
         }
     }
 
@@ -366,5 +424,20 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn the_timeline_draws_the_newest_moves_with_commit_and_actor() {
+        let mut h = History::new("prod");
+        for i in 0..12 {
+            let mut m = mv("promote", &format!("sha256:{i:064}"), None);
+            m.at = format!("2026-12-01T10:{i:02}:00Z");
+            m.sha = Some("1a2b3c4d5e6f7a8b9c0d".into());
+            m.by = Some("octocat".into());
+            h.promote(None, m);
+        }
+        insta::assert_snapshot!(crate::render::block_markdown(
+            &crate::report::Block::Mermaid(timeline(&h))
+        ));
     }
 }

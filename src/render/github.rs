@@ -3,7 +3,7 @@
 
 use super::markdown;
 use crate::gha::{Annotation, AnnotationLevel};
-use crate::report::{Finding, Report, Severity, Verdict};
+use crate::report::{Finding, Report, Severity};
 use std::io::Write;
 
 /// GitHub displays at most this many annotations of each type per step.
@@ -78,13 +78,8 @@ pub fn summary(report: &Report) -> String {
 /// The job summary in at most `budget` bytes (and the notes of what was cut): verdict first,
 /// then the table, the findings, the unannotated ones and the extra sections, each as far as
 /// the budget goes.
-fn summary_within(report: &Report, budget: usize) -> String {
-    let icon = match report.verdict {
-        Verdict::Passed => "✅",
-        Verdict::Blocked => "❌",
-        Verdict::Invalid => "⚠️",
-        Verdict::Error => "⛔",
-    };
+pub(super) fn summary_within(report: &Report, budget: usize) -> String {
+    let icon = report.verdict.icon();
     let mut headline: String = report.headline.chars().take(MAX_HEADLINE_CHARS).collect();
     if headline.len() < report.headline.len() {
         headline.push('…');
@@ -217,7 +212,7 @@ fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> crate::rep
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Location;
+    use crate::report::{Location, Verdict};
 
     fn report_with(errors: usize, warnings: usize) -> Report {
         let mut r = Report::new("demo", Verdict::Blocked, "found problems");

@@ -1,7 +1,7 @@
 //! Markdown for the job summary. Cell text comes from users' files and services, so it is escaped:
 //! it must not break the table or inject HTML into the summary.
 
-use crate::report::{Block, Chart, Inline, Table};
+use crate::report::{Block, Chart, Diagram, Edge, Event, Inline, Link, Mark, Node, Picture, Table};
 
 pub fn escape_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -42,8 +42,33 @@ fn fence(text: &str, min: usize) -> String {
     "`".repeat((longest + 1).max(min))
 }
 
+/// A markdown link, where the target is an http(s) URL; anything else is shown as text, so a
+/// value from outside cannot become a `javascript:` link. The text cannot close the brackets,
+/// and the URL is percent-encoded where markdown would end it.
+pub fn link(link: &Link) -> String {
+    let text = escape_cell(&link.text)
+        .replace('[', "\\[")
+        .replace(']', "\\]");
+    let url = link.url.trim();
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.chars().any(char::is_control) {
+        return format!("{text} ({})", escape_cell(url));
+    }
+    let mut target = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' | '(' | ')' | '<' | '>' | '"' | '\'' | '|' | '[' | ']' | '`' | '\\' => {
+                target.push_str(&format!("%{:02X}", c as u32))
+            }
+            c => target.push(c),
+        }
+    }
+    format!("[{text}]({target})")
+}
+
 fn inline(part: &Inline) -> String {
     match part {
+        Inline::Link(l) => link(l),
         Inline::Text(t) => escape_cell(t),
         Inline::Strong(t) => format!("**{}**", escape_cell(t)),
         Inline::Emphasis(t) => format!("_{}_", escape_cell(t)),
@@ -77,6 +102,128 @@ pub fn block(block: &Block) -> String {
             )
         }
         Block::Chart(chart) => mermaid(chart),
+        Block::Mermaid(diagram) => picture(diagram),
+    }
+}
+
+/// Text inside a Mermaid label or timeline line. Mermaid reads `#name;` as an entity, so every
+/// character that could end the label, start a comment or leave the code fence is one.
+fn mermaid_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            ':' => out.push_str("#58;"),
+            ';' => out.push_str("#59;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            '%' => out.push_str("#37;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A diagram's title: one line in which Mermaid reads no entity, comment or quote (a title is
+/// not decoded as labels are, so those characters are dropped).
+fn mermaid_title(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !matches!(c, '"' | '#' | ';' | '`' | '<' | '>' | '%'))
+        .collect()
+}
+
+/// A Mermaid flowchart or timeline in a fence, and under it what it leaves out.
+fn picture(diagram: &Diagram) -> String {
+    let max = Diagram::MAX_NODES;
+    let mut md = String::from("```mermaid\n");
+    let cut = match &diagram.picture {
+        Picture::Flowchart { nodes, edges } => {
+            md.push_str(&format!(
+                "---\ntitle: \"{}\"\n---\nflowchart TD\n",
+                mermaid_title(&diagram.title)
+            ));
+            flowchart(&mut md, &nodes[..nodes.len().min(max)], edges);
+            nodes.len().saturating_sub(max)
+        }
+        Picture::Timeline { events } => {
+            md.push_str(&format!(
+                "timeline\n    title {}\n",
+                mermaid_title(&diagram.title)
+            ));
+            // The newest are the ones that matter: the oldest are cut.
+            let cut = events.len().saturating_sub(max);
+            for Event { time, lines } in &events[cut..] {
+                md.push_str(&format!("    {}", mermaid_text(time)));
+                for line in lines {
+                    md.push_str(&format!(" : {}", mermaid_text(line)));
+                }
+                md.push('\n');
+            }
+            cut
+        }
+    };
+    md.push_str("```\n");
+    let mut notes: Vec<String> = diagram.left_out.iter().cloned().collect();
+    if cut > 0 {
+        notes.push(format!("{cut} more not drawn (at most {max})."));
+    }
+    if !notes.is_empty() {
+        md.push_str(&format!("\n_{}_\n", escape_cell(&notes.join(" "))));
+    }
+    md
+}
+
+fn flowchart(md: &mut String, nodes: &[Node], edges: &[Edge]) {
+    for (i, node) in nodes.iter().enumerate() {
+        let label = mermaid_text(&node.label);
+        let shape = match node.mark {
+            Mark::Fork => format!("{{{{\"{label}\"}}}}"),
+            Mark::Elided => format!("[/\"{label}\"/]"),
+            Mark::Focus => format!("([\"{label}\"])"),
+            _ => format!("[\"{label}\"]"),
+        };
+        md.push_str(&format!("    n{i}{shape}\n"));
+    }
+    for edge in edges
+        .iter()
+        .filter(|e| e.from < nodes.len() && e.to < nodes.len())
+    {
+        match &edge.label {
+            Some(label) => md.push_str(&format!(
+                "    n{} -->|\"{}\"| n{}\n",
+                edge.from,
+                mermaid_text(label),
+                edge.to
+            )),
+            None => md.push_str(&format!("    n{} --> n{}\n", edge.from, edge.to)),
+        }
+    }
+    for (mark, name, style) in [
+        (Mark::Focus, "focus", "fill:#dafbe1,stroke:#1a7f37"),
+        (Mark::Fork, "fork", "fill:#ddf4ff,stroke:#0969da"),
+        (Mark::Problem, "problem", "fill:#ffebe9,stroke:#cf222e"),
+        (
+            Mark::Elided,
+            "elided",
+            "fill:#f6f8fa,stroke:#8c959f,stroke-dasharray:4",
+        ),
+    ] {
+        let ids: Vec<String> = (0..nodes.len())
+            .filter(|&i| nodes[i].mark == mark)
+            .map(|i| format!("n{i}"))
+            .collect();
+        if !ids.is_empty() {
+            md.push_str(&format!(
+                "    classDef {name} {style}\n    class {} {name}\n",
+                ids.join(",")
+            ));
+        }
     }
 }
 
@@ -103,6 +250,10 @@ fn mermaid(chart: &Chart) -> String {
         quoted(&chart.y_label),
         num(chart.y_max)
     );
+    for bar in &chart.bars {
+        let values: Vec<String> = bar.iter().map(|v| num(*v)).collect();
+        md.push_str(&format!("    bar [{}]\n", values.join(", ")));
+    }
     for line in &chart.lines {
         let values: Vec<String> = line.iter().map(|v| num(*v)).collect();
         md.push_str(&format!("    line [{}]\n", values.join(", ")));
@@ -122,13 +273,40 @@ pub fn table_within(table: &Table, budget: usize) -> (String, usize) {
     }
     md.push('\n');
     for (shown, cells) in table.rows.iter().enumerate() {
-        let line = row(cells);
+        let line = linked_row(table, cells);
         if md.len() + line.len() > budget {
             return (md, table.rows.len() - shown);
         }
         md.push_str(&line);
     }
     (md, 0)
+}
+
+/// A row whose link columns show their URL as a link named by the column's header.
+fn linked_row(table: &Table, cells: &[String]) -> String {
+    if table.link_columns.is_empty() {
+        return row(cells);
+    }
+    let mut line = String::from("|");
+    for (i, cell) in cells.iter().enumerate() {
+        line.push(' ');
+        if table.link_columns.contains(&i) && !cell.trim().is_empty() {
+            let name = table
+                .headers
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| "link".into());
+            line.push_str(&link(&Link {
+                text: name,
+                url: cell.clone(),
+            }));
+        } else {
+            line.push_str(&escape_cell(cell));
+        }
+        line.push_str(" |");
+    }
+    line.push('\n');
+    line
 }
 
 fn row(cells: &[String]) -> String {
@@ -192,5 +370,77 @@ mod tests {
             table_within(&t, usize::MAX).0,
             "| name | state |\n| --- | --- |\n| lint | success |\n"
         );
+    }
+
+    #[test]
+    fn links_are_markdown_links_and_only_to_the_web() {
+        assert_eq!(
+            block(&Block::paragraph([Inline::link(
+                "run [1]",
+                "https://github.com/o/r/actions/runs/1?a=(b) c"
+            )])),
+            "[run \\[1\\]](https://github.com/o/r/actions/runs/1?a=%28b%29%20c)"
+        );
+        assert_eq!(
+            block(&Block::paragraph([Inline::link(
+                "x",
+                "javascript:alert(1)"
+            )])),
+            "x (javascript:alert(1))"
+        );
+        let mut t = Table::new(["check", "details"]).links_in(1);
+        t.row(["lint", "https://example.com/1"]);
+        t.row(["test", ""]);
+        assert_eq!(
+            table_within(&t, usize::MAX).0,
+            "| check | details |\n| --- | --- |\n| lint | [details](https://example.com/1) |\n| test |  |\n"
+        );
+    }
+
+    #[test]
+    fn outside_text_cannot_leave_a_mermaid_label_or_its_fence() {
+        let diagram = Diagram {
+            title: "t".into(),
+            picture: Picture::Flowchart {
+                nodes: vec![
+                    Node {
+                        label: "a\"]; click n0 \"javascript:x\"".into(),
+                        mark: Mark::Focus,
+                    },
+                    Node {
+                        label: "```\n<b>".into(),
+                        mark: Mark::Plain,
+                    },
+                ],
+                edges: vec![Edge {
+                    from: 0,
+                    to: 1,
+                    label: Some("|x|".into()),
+                }],
+            },
+            left_out: Some("3 more".into()),
+        };
+        let md = block(&Block::Mermaid(diagram));
+        assert_eq!(
+            md,
+            "```mermaid\n---\ntitle: \"t\"\n---\nflowchart TD\n    n0([\"a#quot;]#59; click n0 #quot;javascript#58;x#quot;\"])\n    n1[\"#96;#96;#96; #lt;b#gt;\"]\n    n0 -->|\"|x|\"| n1\n    classDef focus fill:#dafbe1,stroke:#1a7f37\n    class n0 focus\n```\n\n_3 more_\n"
+        );
+    }
+
+    #[test]
+    fn a_long_timeline_keeps_its_newest_events_and_counts_the_rest() {
+        let events = (0..45)
+            .map(|i| Event {
+                time: format!("12:{i:02}"),
+                lines: vec![format!("move {i}")],
+            })
+            .collect();
+        let md = block(&Block::Mermaid(Diagram {
+            title: "prod".into(),
+            picture: Picture::Timeline { events },
+            left_out: None,
+        }));
+        assert!(md.starts_with("```mermaid\ntimeline\n    title prod\n    12#58;05 : move 5\n"));
+        assert!(md.ends_with("    12#58;44 : move 44\n```\n\n_5 more not drawn (at most 40)._\n"));
     }
 }

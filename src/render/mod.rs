@@ -5,6 +5,7 @@ mod github;
 mod json;
 mod markdown;
 mod redact;
+pub mod sarif;
 mod text;
 
 pub use markdown::block as block_markdown;
@@ -48,6 +49,11 @@ impl Sinks {
                 != anstream::ColorChoice::Never,
         }
     }
+}
+
+/// The job summary as a pull request comment carries it: redacted, within `budget` bytes.
+pub fn pr_comment(report: &Report, budget: usize) -> String {
+    github::summary_within(&redact::report(report), budget)
 }
 
 /// Prints the report and, where the runner provides them, writes outputs and the job summary.

@@ -1,7 +1,10 @@
 //! A copy of a report with every registered secret replaced by `***`.
 
 use crate::gha::secrets::redact as r;
-use crate::report::{Block, Chart, Finding, Inline, Location, Report, Table};
+use crate::report::{
+    Block, Chart, Diagram, Edge, Event, Finding, Inline, Link, Location, Node, Picture, Report,
+    Table,
+};
 
 pub fn report(report: &Report) -> Report {
     Report {
@@ -21,6 +24,7 @@ pub fn report(report: &Report) -> Report {
                 .iter()
                 .map(|row| row.iter().map(|c| r(c)).collect())
                 .collect(),
+            link_columns: t.link_columns.clone(),
         }),
         summary: report.summary.iter().map(block).collect(),
     }
@@ -36,6 +40,10 @@ fn block(b: &Block) -> Block {
                     Inline::Code(t) => Inline::Code(r(t)),
                     Inline::Strong(t) => Inline::Strong(r(t)),
                     Inline::Emphasis(t) => Inline::Emphasis(r(t)),
+                    Inline::Link(l) => Inline::Link(Link {
+                        text: r(&l.text),
+                        url: r(&l.url),
+                    }),
                 })
                 .collect(),
         },
@@ -51,6 +59,37 @@ fn block(b: &Block) -> Block {
             x_labels: chart.x_labels.iter().map(|l| r(l)).collect(),
             y_label: r(&chart.y_label),
             ..chart.clone()
+        }),
+        Block::Mermaid(d) => Block::Mermaid(Diagram {
+            title: r(&d.title),
+            picture: match &d.picture {
+                Picture::Flowchart { nodes, edges } => Picture::Flowchart {
+                    nodes: nodes
+                        .iter()
+                        .map(|n| Node {
+                            label: r(&n.label),
+                            mark: n.mark,
+                        })
+                        .collect(),
+                    edges: edges
+                        .iter()
+                        .map(|e| Edge {
+                            label: e.label.as_deref().map(r),
+                            ..e.clone()
+                        })
+                        .collect(),
+                },
+                Picture::Timeline { events } => Picture::Timeline {
+                    events: events
+                        .iter()
+                        .map(|e| Event {
+                            time: r(&e.time),
+                            lines: e.lines.iter().map(|l| r(l)).collect(),
+                        })
+                        .collect(),
+                },
+            },
+            left_out: d.left_out.as_deref().map(r),
         }),
     }
 }

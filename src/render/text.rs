@@ -57,6 +57,7 @@ fn write_styled(report: &Report, mut out: &mut dyn Write) -> std::io::Result<()>
         write_table(table, &mut out)?;
     }
     let dim = Style::new().dimmed();
+    writeln!(out, "{dim}  outputs:{dim:#}")?;
     for (name, value) in report.all_outputs() {
         let value = value.replace('\n', "\n      ");
         writeln!(out, "{dim}  {name} = {value}{dim:#}")?;
@@ -103,8 +104,11 @@ fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
             .trim_end()
             .to_string()
     };
+    // The headers, and a rule under each: they read as headers without colour too.
     let bold = Style::new().bold();
     writeln!(out, "  {bold}{}{bold:#}", line(&headers))?;
+    let rules: Vec<String> = widths.iter().map(|w| "-".repeat((*w).max(1))).collect();
+    writeln!(out, "  {}", line(&rules))?;
     for row in &rows {
         writeln!(out, "  {}", line(row))?;
     }
@@ -122,7 +126,7 @@ mod tests {
         let mut out = Vec::new();
         write_table(&table, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let row = text.lines().nth(1).unwrap();
+        let row = text.lines().nth(2).unwrap();
         assert_eq!(
             row,
             format!("  {}…  success", "x".repeat(MAX_CELL_CHARS - 1))

@@ -97,6 +97,7 @@ async fn rollback(
         ))));
     };
 
+    let revision = client.revision(&manifest).await?.unwrap_or_default();
     let mut table = Table::new(["alias", "before", "after"]);
     table.row([alias.to_string(), current.clone(), target.clone()]);
     let headline = if target == current {
@@ -114,11 +115,13 @@ async fn rollback(
                 previous: Some(current.clone()),
                 at: history::now(),
                 run: run_url(),
+                sha: Some(revision.clone()).filter(|r| !r.is_empty()),
+                by: history::actor(),
             },
         );
         let change = Change {
             alias: alias.to_string(),
-            history,
+            history: history.clone(),
             old_history,
         };
         history::commit(client, std::slice::from_ref(&change), &manifest).await?;
@@ -128,7 +131,6 @@ async fn rollback(
             short(&target)
         )
     };
-    let revision = client.revision(&manifest).await?.unwrap_or_default();
     let mut report = Report::new(NAME, Verdict::Passed, headline);
     report.output("revision", revision);
     report.output("digest", target.clone());
@@ -140,5 +142,15 @@ async fn rollback(
         Inline::Code(format!("{image}@{target}")),
         Inline::Text(".".into()),
     ]));
+    report
+        .summary
+        .push(Block::Mermaid(history::timeline(&history)));
+    if let Some(run) = run_url() {
+        report.summary.push(Block::paragraph([
+            Inline::Text("Moved by this ".into()),
+            Inline::link("run", run),
+            Inline::Text(".".into()),
+        ]));
+    }
     Ok(Ok(report))
 }

@@ -242,9 +242,12 @@ async fn poll(
     // The last answer the service gave: when the window ends during a request, the verdict is
     // what the service said (e.g. 503, not ready), not that the cut-off request went unanswered.
     let mut answered: Option<(Outcome, Option<u16>)> = None;
+    let mut progress = crate::gha::Progress::stderr(super::NAME);
     loop {
         attempts += 1;
         let (mut outcome, mut status, _) = attempt_http(ctx, &step, until, version.clone()).await;
+        let next = (outcome != Outcome::Passed && Instant::now() + every < until).then_some(every);
+        progress.poll(&waiting_line(&planned.name, &outcome), next);
         if matches!(outcome, Outcome::Failed(_)) {
             answered = Some((outcome.clone(), status));
         } else if matches!(outcome, Outcome::Unreachable(_))
@@ -263,6 +266,16 @@ async fn poll(
             };
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// A progress line of the readiness wait: the step and what its last poll found.
+pub fn waiting_line(step: &str, outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Passed => format!("{step}: ready"),
+        Outcome::Failed(why) => format!("{step}: not ready: {}", why.join("; ")),
+        Outcome::Unreachable(why) => format!("{step}: not ready: {why}"),
+        Outcome::Skipped(why) => format!("{step}: skipped: {why}"),
     }
 }
 

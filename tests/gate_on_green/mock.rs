@@ -1,4 +1,4 @@
-//! A loopback mock of GitHub's REST API for the gate-on-green tests: wiremock answering with the
+//! A loopback mock of GitHub's REST API for the gate-on-green and PR comment tests: wiremock answering with the
 //! documented shapes (tests/data/gate_on_green/, from GitHub's OpenAPI description), a timeline
 //! of check runs and statuses over virtual time, ETags and 304s, scripted faults, and a check of
 //! every request against spec-subset.json (the Rust port of validate_request.py).
@@ -186,6 +186,8 @@ pub struct Seen {
 #[derive(Default)]
 pub struct World {
     pub now: Duration,
+    /// The pull request's comments (`issues/{n}/comments`), oldest first, as the API has them.
+    pub comments: Vec<Value>,
     pub runs: Vec<RunSpec>,
     pub statuses: Vec<StatusSpec>,
     /// `rules/branches/{branch}` answer (an array).
@@ -577,6 +579,33 @@ fn answer(
             list["total_count"] = json!(total);
             list["jobs"] = json!(page_items);
             list
+        }
+        "issues/list-comments" => {
+            let (_, page_items) = slice(world.comments.clone());
+            json!(page_items)
+        }
+        "issues/create-comment" | "issues/update-comment" => {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let Some(text) = body["body"].as_str() else {
+                world.violations.push(format!("{operation} without a body"));
+                return (422, ResponseTemplate::new(422));
+            };
+            if operation == "issues/create-comment" {
+                let mut comment = fixture("issues.comments.create.json");
+                comment["id"] = json!(1000 + world.comments.len() as u64);
+                comment["body"] = json!(text);
+                world.comments.push(comment.clone());
+                return (201, ResponseTemplate::new(201).set_body_json(comment));
+            }
+            let id: u64 = params["comment_id"].parse().unwrap_or(0);
+            let Some(comment) = world.comments.iter_mut().find(|c| c["id"] == json!(id)) else {
+                return (
+                    404,
+                    ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+                );
+            };
+            comment["body"] = json!(text);
+            comment.clone()
         }
         other => {
             world

@@ -212,6 +212,8 @@ proptest! {
             previous: Some(current.into()),
             at: history::rfc3339(0),
             run: None,
+            sha: None,
+            by: None,
         };
         h.promote(Some(current), m);
         prop_assert!(h.stack.len() <= history::MAX_STACK && h.log.len() <= history::MAX_LOG);

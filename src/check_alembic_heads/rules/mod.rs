@@ -16,6 +16,7 @@ mod missing_downgrade;
 mod missing_revision_attribute;
 mod multiple_heads;
 mod non_literal_revision_attribute;
+mod picture;
 mod revision_cycle;
 mod syntax_error;
 mod tree;
@@ -120,6 +121,32 @@ impl Rule {
             env!("CARGO_PKG_REPOSITORY"),
             self.id()
         )
+    }
+
+    /// What the rule finds and where, as its section in docs/check-alembic-heads.md says it:
+    /// the same words in the docs, SARIF and code scanning.
+    pub fn help(self) -> String {
+        const DOCS: &str = include_str!("../../../docs/check-alembic-heads.md");
+        let heading = format!("### `{}`\n", self.id());
+        let Some(start) = DOCS.find(&heading) else {
+            return self.title().to_string();
+        };
+        let section = &DOCS[start + heading.len()..];
+        let end = section.find("\n#").unwrap_or(section.len());
+        section[..end].trim().to_string()
+    }
+
+    /// The rule table as SARIF lists it.
+    pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        Rule::ALL
+            .iter()
+            .map(|r| crate::render::sarif::Rule {
+                id: r.id().into(),
+                title: r.title().into(),
+                help: r.help(),
+                help_uri: Some(r.doc_link()),
+            })
+            .collect()
     }
 
     fn check(self, tree: &Tree, out: &mut Findings) {
@@ -373,6 +400,9 @@ fn report(tree: &Tree, findings: Vec<Finding>) -> Report {
         Inline::Code(command.into()),
         Inline::Text(" prints them).".into()),
     ]));
+    if let Some(diagram) = picture::revision_graph(tree) {
+        report.summary.push(Block::Mermaid(diagram));
+    }
     report
 }
 
@@ -494,6 +524,18 @@ mod tests {
             r.outputs
                 .contains(&("requires-maintenance-window".into(), "true".into()))
         );
+    }
+
+    #[test]
+    fn every_rule_has_its_help_from_the_docs() {
+        for rule in Rule::ALL {
+            let help = rule.help();
+            assert!(
+                help.len() > rule.title().len() && help.contains("Where:"),
+                "{}: {help}",
+                rule.id()
+            );
+        }
     }
 
     /// The findings of one file stay in the order the file is read, whichever rule found them.
