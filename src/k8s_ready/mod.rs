@@ -4,13 +4,13 @@
 //! ingress. Each finding on the file and line of the offending field.
 //!
 //! collect (files, stdin, kustomize; YAML with positions) → objects (kinds, pod templates) →
-//! rules (one unit per rule, pure) → present (report, table by object) and sarif.
+//! rules (one unit per rule, pure) → present (report, table by object); SARIF by the shared
+//! writer (render::sarif).
 
 pub mod collect;
 pub mod objects;
 pub mod present;
 pub mod rules;
-pub mod sarif;
 
 use crate::inputs::given;
 use crate::report::{Failure, Report};
@@ -130,9 +130,12 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let found = rules::check(&sources, &objects.checked, &options);
     let mut report = present::report(&sources, &objects, found);
     if let Some(path) = given(&args.sarif) {
-        let text = serde_json::to_string_pretty(&sarif::document(&report)).unwrap_or_default();
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Failure::invalid(format!("`sarif`: cannot write {path}: {e}")))?;
+        crate::render::sarif::write_file(
+            std::path::Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
         report.output("sarif", path);
     }
     Ok(report)

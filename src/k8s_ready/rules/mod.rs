@@ -154,6 +154,23 @@ impl Rule {
         )
     }
 
+    /// The rule table as the shared SARIF writer lists it; the help is the rule's doc section.
+    pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        Rule::ALL
+            .iter()
+            .map(|r| crate::render::sarif::Rule {
+                id: r.id().into(),
+                title: r.title().into(),
+                help: format!(
+                    "{}: why it matters and how to fix it are in [its section of the docs]({}).",
+                    r.title(),
+                    r.doc_link()
+                ),
+                help_uri: Some(r.doc_link()),
+            })
+            .collect()
+    }
+
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL.into_iter().find(|r| r.id() == id)
     }
