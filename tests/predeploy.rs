@@ -289,7 +289,8 @@ fn a_checklist_in_a_subdirectory_reads_its_gates_files_beside_it() {
         .run();
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
-        run.summary.contains("| check-alembic-heads | ❌ blocked | "),
+        run.summary
+            .contains("| check-alembic-heads | ❌ blocked | "),
         "{}",
         run.summary
     );
