@@ -167,6 +167,14 @@ fn directories_and_globs_read_every_document() {
         "{}",
         run.log()
     );
+    // A directory that cannot be read is no part to skip.
+    let run = step("gone/**/*.yaml").current_dir(dir.path()).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout.contains("cannot read the directory gone"),
+        "{}",
+        run.log()
+    );
 }
 
 #[test]
@@ -239,6 +247,12 @@ fn bad_inputs_are_refused_with_what_was_expected() {
         assert_eq!(run.code, 2, "{input}: {}", run.log());
         assert!(run.stdout.contains(says), "{input}: {}", run.log());
     }
+    let run = step(data("good.yaml"))
+        .input("rules", "privileged, host-path")
+        .input("ignore", "host-path\nprivileged")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.stdout.contains("leave no rule to run"), "{}", run.log());
 }
 
 #[test]
@@ -408,4 +422,165 @@ fn kubectl() -> Option<PathBuf> {
             "kubectl not found: run scripts/test.sh (scripts/provision/k8s_ready.sh installs Debian's kubernetes-client), or set READY_ALLOW_MISSING_TOOLS=1 to skip"
         ),
     }
+}
+
+/// An ignore annotation with a typo silences nothing: a warning names the id, on the
+/// annotation's line, and the rule it meant to silence still blocks. A warning alone passes.
+#[test]
+fn an_unknown_id_in_an_ignore_annotation_is_a_warning_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("annotated.yaml");
+    let annotate = |ids: &str| {
+        let text = std::fs::read_to_string(data("bad/host-path.yaml"))
+            .unwrap()
+            .replacen(
+                "  labels: {app: web}\n",
+                &format!(
+                    "  labels: {{app: web}}\n  annotations:\n    ready-actions/ignore: {ids}\n"
+                ),
+                1,
+            );
+        std::fs::write(&file, &text).unwrap();
+        1 + text
+            .lines()
+            .position(|l| l.contains("ready-actions/ignore"))
+            .unwrap()
+    };
+    let line = annotate("host-paht");
+    let run = step(&file).run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(rules_found(&run), ["host-path"], "{}", run.log());
+    let warnings: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.log());
+    assert!(
+        warnings[0].starts_with(&format!(
+            "::warning title=unknown-rule-id%3A Ignore annotation names no rule,file={},line={line},",
+            file.display()
+        )),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].contains("names \"host-paht\""),
+        "{}",
+        warnings[0]
+    );
+
+    annotate("host-path, host-paths");
+    let run = step(&file).run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("result"), "passed");
+    assert!(
+        run.stdout.contains("no finding, 1 warning"),
+        "{}",
+        run.log()
+    );
+    assert!(run.stdout.contains("\"host-paths\""), "{}", run.log());
+}
+
+/// `allowPrivilegeEscalation: false` then `: true`: the rules would read one, a tool that keeps
+/// the other would run it. Refused at the second key's line.
+#[test]
+fn a_key_given_twice_is_invalid_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.yaml");
+    let text = std::fs::read_to_string(data("good.yaml")).unwrap().replacen(
+        "            allowPrivilegeEscalation: false\n",
+        "            allowPrivilegeEscalation: false\n            allowPrivilegeEscalation: true\n",
+        1,
+    );
+    assert!(text.contains("allowPrivilegeEscalation: true"));
+    std::fs::write(&file, &text).unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|l| l.contains("allowPrivilegeEscalation: true"))
+        .unwrap();
+    let run = step(&file).run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    let a = annotations(&run);
+    assert_eq!(a.len(), 1, "{}", run.log());
+    assert!(a[0].contains(&format!(",line={line},")), "{}", a[0]);
+    assert!(a[0].contains("a mapping repeats a key"), "{}", a[0]);
+}
+
+/// Custom resources only: nothing was checked, which is no pass.
+#[test]
+fn an_input_of_custom_resources_only_is_invalid_not_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crs.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: apps/v1\nkind: Rollout\nmetadata: {name: r}\n",
+    )
+    .unwrap();
+    let run = step(&file).input("expect-image", "").run();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert_eq!(run.output("result"), "invalid");
+    assert!(
+        run.stdout
+            .contains("no object of a kind this check knows in")
+            && run.stdout.contains("2 skipped"),
+        "{}",
+        run.log()
+    );
+}
+
+/// A directory holding a link to its parent is read once, not walked forever.
+#[cfg(unix)]
+#[test]
+fn a_directory_link_loop_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::copy(data("good.yaml"), base.join("app.yaml")).unwrap();
+    std::os::unix::fs::symlink("..", base.join("up")).unwrap();
+    for manifests in ["base", "base/**/*.yaml"] {
+        let run = step(manifests)
+            .current_dir(dir.path())
+            .timeout(std::time::Duration::from_secs(60))
+            .run();
+        assert_eq!(run.code, 0, "{manifests}: {}", run.log());
+        assert_eq!(run.output("objects"), "4", "{manifests}");
+    }
+}
+
+/// Values from a manifest (names, images, annotation ids) and its file name carry workflow
+/// commands, an escaped newline and a mention: none runs, and the literal secret is in no
+/// log, summary or SARIF.
+#[test]
+fn hostile_manifest_values_forge_nothing_and_the_secret_stays_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "tok-9f8e7d6c5b4a";
+    let text = std::fs::read_to_string(data("bad/secret-in-env.yaml"))
+        .unwrap()
+        .replacen(
+            "  name: web\n",
+            "  name: \"web\\e[31m\\n::error::FORGED%0A::stop-commands::x @octocat\"\n  annotations:\n    ready-actions/ignore: \"x\\n::warning::FORGED\"\n",
+            1,
+        )
+        .replace(
+            "image: ghcr.io/org/web@sha256",
+            "image: \"evil:latest\\n::set-output name=result::passed\\n##[error]FORGED\"\n          #",
+        );
+    let file = dir.path().join("x%0A::error::FORGED.yaml");
+    std::fs::write(&file, text).unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let run = step(&file).input("sarif", &sarif).run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("result"), "blocked");
+    let forged = support::hostile::forged_commands(&run.log(), &[secret]);
+    assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
+    assert_eq!(run.log().matches(secret).count(), 1, "{}", run.log());
+    assert!(!run.summary.contains(secret), "{}", run.summary);
+    let sarif = std::fs::read_to_string(&sarif).unwrap();
+    assert!(!sarif.contains(secret), "{sarif}");
+    assert!(sarif.contains("secret-in-env"), "{sarif}");
+    // No ANSI escape of the manifest's recolours the log or the summary.
+    assert!(!run.log().contains('\u{1b}'), "{}", run.log());
+    assert!(!run.summary.contains('\u{1b}'), "{}", run.summary);
+    assert!(run.log().contains("web\\u{1b}[31m"), "{}", run.log());
 }

@@ -509,7 +509,8 @@ async fn predeploy_runs_the_order_as_a_gate_and_skips_it_offline() {
 
 #[tokio::test]
 async fn titles_and_bodies_cannot_forge_workflow_commands_or_leak_the_token() {
-    let forged = "CI\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed";
+    let forged =
+        "CI\u{1b}[8m\n::add-mask::passed\n::error::FORGED\n::set-output name=result::passed";
     let gh = GitHub::start(vec![
         Pr::open(15, &format!("Depends on #14\n::warning::FORGED {TOKEN}")),
         Pr::open(14, "").title(forged),
@@ -521,4 +522,48 @@ async fn titles_and_bodies_cannot_forge_workflow_commands_or_leak_the_token() {
     let forged = support::hostile::forged_commands(&run.log(), &[TOKEN]);
     assert!(forged.is_empty(), "forged: {forged:?}\n{}", run.log());
     assert_eq!(run.log().matches(TOKEN).count(), 1, "{}", run.log());
+    // An ANSI escape in a title (here: hide what follows) reaches neither log nor summary.
+    assert!(!run.log().contains('\u{1b}'), "{}", run.log());
+    assert!(!run.summary.contains('\u{1b}'), "{}", run.summary);
+}
+
+/// An order of nothing passes (every release pull request may be merged before a deploy), but
+/// says so in a warning, which a label with a typo would otherwise hide.
+#[tokio::test]
+async fn an_order_of_nothing_passes_with_a_warning_naming_the_label() {
+    let gh = GitHub::start(vec![Pr::open(12, "Docs.").label("release")]).await;
+    let run = step(&gh, None, &[("order", "true"), ("label", "relase")]).await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("order"), "");
+    let warning = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=nothing-to-order"))
+        .unwrap_or_else(|| panic!("no warning: {}", run.log()));
+    assert!(
+        warning.contains("no open pull request of octo-org/octo-repo has the label \"relase\""),
+        "{warning}"
+    );
+}
+
+/// A body naming more dependencies than the check reads is refused before it sends a request
+/// for each: no verdict on part of the list, and no rate limit spent.
+#[tokio::test]
+async fn a_body_naming_too_many_dependencies_is_refused_unread() {
+    let list: Vec<String> = (1..=150).map(|n| format!("#{n}")).collect();
+    let gh = GitHub::start(vec![Pr::open(
+        500,
+        &format!("Depends on {}", list.join(", ")),
+    )])
+    .await;
+    let run = step(&gh, pull_request_event(500), &[]).await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert_eq!(run.output("result"), "invalid");
+    assert!(
+        run.log()
+            .contains("body names 150 dependencies, more than the 100 this check reads"),
+        "{}",
+        run.log()
+    );
+    assert!(gh.seen().len() <= 2, "{:?}", gh.seen());
 }

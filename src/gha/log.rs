@@ -10,6 +10,24 @@ pub fn could_be_command(line: &str) -> bool {
     line.trim_start().starts_with("::") || line.contains("##[")
 }
 
+/// `text` from outside (a YAML value, a pull request's title) for one line of a message: control
+/// characters shown as `\u{1b}`, so that no ANSI escape recolours or hides the log and no line
+/// break starts a line of its own.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Writes `text` as plain log lines. Where a line could be read as a command, the whole text is
 /// fenced with `::stop-commands::TOKEN` … `::TOKEN::`, as the runner documents: between them it
 /// runs no command. The token is random and not in the text, so the text cannot end the fence.
@@ -58,6 +76,15 @@ mod tests {
         let mut out = Vec::new();
         write_text(&mut out, t).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn printable_shows_control_characters_as_escapes() {
+        assert_eq!(printable("web @octocat"), "web @octocat");
+        assert_eq!(
+            printable("a\u{1b}[31mred\nb\r"),
+            "a\\u{1b}[31mred\\u{a}b\\u{d}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod secrets;
 
 pub use command::{Annotation, AnnotationLevel, escape_data};
 pub use files::{append_summary, read_outputs, write_outputs};
-pub use log::{could_be_command, print_error, write_text};
+pub use log::{could_be_command, print_error, printable, write_text};
 pub use progress::Progress;
 
 use std::io::Write;

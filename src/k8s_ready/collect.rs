@@ -62,10 +62,10 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
             if is_yaml(p) {
                 files.push(p.to_path_buf());
             }
-        });
+        })?;
     } else if entry.contains(['*', '?']) {
         // Walk from the longest prefix without a wildcard.
-        let pattern: Vec<&str> = entry.split('/').collect();
+        let pattern = glob_parts(entry);
         let fixed = pattern
             .iter()
             .take_while(|c| !c.contains(['*', '?']))
@@ -83,7 +83,7 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
             if matches_components(&pattern[fixed..], &parts) {
                 files.push(p.to_path_buf());
             }
-        });
+        })?;
     } else {
         return Err(Failure::invalid(format!(
             "`manifests`: {entry} is no file, directory or glob that exists"
@@ -96,6 +96,14 @@ fn expand(entry: &str) -> Result<Vec<PathBuf>, Failure> {
         )));
     }
     Ok(files)
+}
+
+/// A glob's components. `**/**` is `**`: a run of them is collapsed, so that it does not
+/// multiply the ways a path can match.
+fn glob_parts(glob: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = glob.split('/').collect();
+    parts.dedup_by(|a, b| *a == "**" && *b == "**");
+    parts
 }
 
 /// Does a path (its components) match a glob's components, `**` standing for any number?
@@ -111,25 +119,35 @@ fn matches_components(pattern: &[&str], parts: &[String]) -> bool {
     }
 }
 
-/// Every file below `dir`, depth first in name order; hidden directories are not entered.
-fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every file below `dir`, depth first in name order; hidden directories are not entered, nor
+/// are links to directories (a link to its parent would walk forever). A directory that cannot
+/// be read is invalid input: checking the rest would pass on part of the manifests.
+fn walk(dir: &Path, found: &mut dyn FnMut(&Path)) -> Result<(), Failure> {
+    let unreadable = |e: std::io::Error| {
+        Failure::invalid(format!(
+            "`manifests`: cannot read the directory {}: {e}",
+            crate::gha::printable(&slashed(dir))
+        ))
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        paths.push(entry.map_err(unreadable)?.path());
+    }
     paths.sort();
     for path in paths {
         let hidden = path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if path.is_dir() {
+        let real_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if real_dir {
             if !hidden {
-                walk(&path, found);
+                walk(&path, found)?;
             }
-        } else {
+        } else if path.is_file() {
             found(&path);
         }
     }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Source, Failure> {
@@ -166,7 +184,7 @@ fn render_kustomization(dir: &str) -> Result<Source, Failure> {
         return Err(Failure::invalid(format!(
             "`kustomize`: kubectl kustomize {dir} failed ({}): {}",
             output.status,
-            why.join(" / ")
+            crate::gha::printable(&why.join(" / "))
         )));
     }
     let text = String::from_utf8(output.stdout).map_err(|_| {
@@ -219,5 +237,15 @@ mod tests {
         assert!(m("**/*.yaml", "d/e/a.yaml"));
         assert!(m("d/**/k?.yml", "d/x/k8.yml"));
         assert!(!m("d/**/k?.yml", "d/x/k88.yml"));
+    }
+
+    /// Twenty `**` in a row over a path forty deep: collapsed, it is one and answers at once.
+    #[test]
+    fn a_run_of_double_stars_is_one() {
+        let glob = format!("{}*.yaml", "**/".repeat(20));
+        let pattern = glob_parts(&glob);
+        assert_eq!(pattern, ["**", "*.yaml"]);
+        let deep = vec!["d".to_string(); 40];
+        assert!(!matches_components(&pattern, &deep));
     }
 }

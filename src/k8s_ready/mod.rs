@@ -4,13 +4,13 @@
 //! ingress. Each finding on the file and line of the offending field.
 //!
 //! collect (files, stdin, kustomize; YAML with positions) → objects (kinds, pod templates) →
-//! rules (one unit per rule, pure) → present (report, table by object) and sarif.
+//! rules (one unit per rule, pure) → present (report, table by object); SARIF by the shared
+//! writer (render::sarif).
 
 pub mod collect;
 pub mod objects;
 pub mod present;
 pub mod rules;
-pub mod sarif;
 
 use crate::inputs::given;
 use crate::report::{Failure, Report};
@@ -58,6 +58,12 @@ fn options(args: &Args) -> Result<rules::Options, Failure> {
     let list = |v: &Option<String>| crate::inputs::list(given(v).unwrap_or_default());
     let selected =
         rules::select(&list(&args.rules), &list(&args.ignore)).map_err(Failure::invalid)?;
+    if selected.is_empty() {
+        // Running no rule would pass anything.
+        return Err(Failure::invalid(
+            "`rules` and `ignore` leave no rule to run: a check of nothing is not a passing one",
+        ));
+    }
     let min_replicas = match given(&args.min_replicas) {
         None => MIN_REPLICAS,
         Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
@@ -85,6 +91,16 @@ fn options(args: &Args) -> Result<rules::Options, Failure> {
     })
 }
 
+/// The sources' names, for messages about the whole input.
+fn shown(sources: &[objects::Source]) -> String {
+    let names: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
+    if names.is_empty() {
+        "the input".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
 pub fn run(args: Args) -> Result<Report, Failure> {
     let options = options(&args)?;
     let manifests = crate::inputs::list(given(&args.manifests).unwrap_or_default());
@@ -98,22 +114,28 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     let documents = collect::parse(&sources)?;
     let objects = objects::read(&sources, documents)?;
     if objects.checked.is_empty() && objects.skipped.is_empty() {
-        let names: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
         return Err(Failure::invalid(format!(
             "no Kubernetes object in {}: an empty input is not a passing one",
-            if names.is_empty() {
-                "the input".to_string()
-            } else {
-                names.join(", ")
-            }
+            shown(&sources)
+        )));
+    }
+    if objects.checked.is_empty() {
+        // Only custom resources: nothing this check knows was checked, which is no pass.
+        return Err(Failure::invalid(format!(
+            "no object of a kind this check knows in {}: {} skipped as unknown kinds (custom resources, CRDs); name the manifests of the workloads",
+            shown(&sources),
+            objects.skipped.len()
         )));
     }
     let found = rules::check(&sources, &objects.checked, &options);
     let mut report = present::report(&sources, &objects, found);
     if let Some(path) = given(&args.sarif) {
-        let text = serde_json::to_string_pretty(&sarif::document(&report)).unwrap_or_default();
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Failure::invalid(format!("`sarif`: cannot write {path}: {e}")))?;
+        crate::render::sarif::write_file(
+            std::path::Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
         report.output("sarif", path);
     }
     Ok(report)

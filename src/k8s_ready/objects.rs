@@ -101,12 +101,13 @@ pub fn read(sources: &[Source], documents: Vec<Vec<Node>>) -> Result<Objects, Fa
         skipped: Vec::new(),
     };
     for (source, nodes) in documents.into_iter().enumerate() {
+        let origins = Origins::of(&sources[source].text);
         let mut queue: Vec<Node> = nodes.into_iter().rev().collect();
         while let Some(node) = queue.pop() {
             if node.is_null() {
                 continue;
             }
-            let object = object(source, node, &sources[source])?;
+            let object = object(source, node, &sources[source], &origins)?;
             if object.kind == "List" || object.kind.ends_with("List") && object.api_version == "v1"
             {
                 if let Some(items) = object.node.get("items").and_then(Node::as_seq) {
@@ -124,7 +125,7 @@ pub fn read(sources: &[Source], documents: Vec<Vec<Node>>) -> Result<Objects, Fa
     Ok(objects)
 }
 
-fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
+fn object(source: usize, node: Node, from: &Source, origins: &Origins) -> Result<Object, Failure> {
     let at = |node: &Node| Location {
         line: Some(node.line as u32),
         column: Some(node.column as u32),
@@ -166,7 +167,7 @@ fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
         .unwrap_or_default();
     Ok(Object {
         source,
-        origin: rendered_from(&from.text, node.line),
+        origin: origins.above(node.line),
         kind,
         api_version,
         name: meta("name"),
@@ -176,16 +177,32 @@ fn object(source: usize, node: Node, from: &Source) -> Result<Object, Failure> {
     })
 }
 
-/// The `# Source: <template>` comment `helm template` writes above a document starting at
-/// `line`, if there is one between it and the document before.
-fn rendered_from(text: &str, line: usize) -> Option<String> {
-    let above: Vec<&str> = text.lines().take(line.saturating_sub(1)).collect();
-    above
-        .iter()
-        .rev()
-        .take_while(|l| l.trim() != "---")
-        .find_map(|l| l.trim().strip_prefix("# Source: "))
-        .map(|s| s.trim().to_string())
+/// The `# Source: <template>` comments `helm template` writes above each document: for every
+/// line, the nearest one above it since the last `---`. Read once per source, so that a long
+/// stream costs one pass, not one per object.
+struct Origins(Vec<Option<std::rc::Rc<str>>>);
+
+impl Origins {
+    fn of(text: &str) -> Origins {
+        let mut current: Option<std::rc::Rc<str>> = None;
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line == "---" {
+                current = None;
+            } else if let Some(template) = line.strip_prefix("# Source: ") {
+                current = Some(template.trim().into());
+            }
+            lines.push(current.clone());
+        }
+        Origins(lines)
+    }
+
+    /// The template named above a document starting at `line` (1-based).
+    fn above(&self, line: usize) -> Option<String> {
+        let index = line.checked_sub(2)?;
+        self.0.get(index)?.as_deref().map(str::to_string)
+    }
 }
 
 impl Object {

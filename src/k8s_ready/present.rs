@@ -3,14 +3,23 @@
 use super::NAME;
 use super::objects::{Objects, Source};
 use super::rules::Found;
-use crate::report::{Block, Inline, Report, Table, Verdict};
+use crate::report::{Block, Inline, Report, Severity, Table, Verdict};
 
 pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Report {
     let checked = objects.checked.len();
     let skipped = objects.skipped.len();
-    let findings = found.len();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let findings = found.len();
+    // Warnings (an ignore annotation naming no rule) are shown, but only errors block.
+    let warnings = found
+        .iter()
+        .filter(|f| f.finding.severity != Severity::Error)
+        .count();
+    let warnings_note = match warnings {
+        0 => String::new(),
+        n => format!(", {}", plural(n, "warning", "warnings")),
+    };
     let affected = {
         let mut seen: Vec<usize> = found.iter().filter_map(|f| f.object).collect();
         seen.dedup();
@@ -23,11 +32,11 @@ pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Repor
             plural(n, "object of an unknown kind", "objects of unknown kinds")
         ),
     };
-    let (verdict, headline) = if findings == 0 {
+    let (verdict, headline) = if findings == warnings {
         (
             Verdict::Passed,
             format!(
-                "{} checked, no finding{skipped_note}",
+                "{} checked, no finding{warnings_note}{skipped_note}",
                 plural(checked, "object", "objects")
             ),
         )
@@ -57,8 +66,11 @@ pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Repor
         let mut rules = mine.clone();
         rules.dedup();
         table.row([
-            object.reference(),
-            format!("{}:{}", sources[object.source].display, object.node.line),
+            crate::gha::printable(&object.reference()),
+            crate::gha::printable(&format!(
+                "{}:{}",
+                sources[object.source].display, object.node.line
+            )),
             mine.len().to_string(),
             rules.join(", "),
         ]);
@@ -68,7 +80,7 @@ pub fn report(sources: &[Source], objects: &Objects, found: Vec<Found>) -> Repor
         let mut kinds: Vec<String> = objects
             .skipped
             .iter()
-            .map(|o| format!("{} ({})", o.kind, o.api_version))
+            .map(|o| crate::gha::printable(&format!("{} ({})", o.kind, o.api_version)))
             .collect();
         kinds.sort();
         kinds.dedup();

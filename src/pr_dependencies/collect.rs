@@ -12,6 +12,11 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// loops); more is noted, not fatal: the verdict rests on the direct ones.
 pub const MAX_FOLLOWED: usize = 200;
 
+/// The most dependencies one body may name. Each is a request to GitHub; a body naming
+/// thousands (a pasted list, or a hostile one) would spend the token's rate limit, so it is
+/// refused, not read in part.
+pub const MAX_NAMED: usize = 100;
+
 /// How one pull request came to depend on another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -113,16 +118,24 @@ impl Reader<'_> {
             .map_err(|e| Failure::undecided(format!("{what}: {e}")))
     }
 
-    /// The pull requests `pull` names in its body.
-    fn named(&self, pull: &Pull) -> Vec<Edge> {
-        refs::mentions(&pull.body, self.server_host)
+    /// The pull requests `pull` names in its body; more than `MAX_NAMED` is invalid.
+    fn named(&self, pull: &Pull) -> Result<Vec<Edge>, Failure> {
+        let mentions = refs::mentions(&pull.body, self.server_host);
+        if mentions.len() > MAX_NAMED {
+            return Err(Failure::invalid(format!(
+                "{}'s body names {} dependencies, more than the {MAX_NAMED} this check reads; split the pull request or trim the list",
+                pull.id,
+                mentions.len()
+            )));
+        }
+        Ok(mentions
             .into_iter()
             .map(|m| Edge {
                 from: pull.id.clone(),
                 to: PrId::new(m.repo.as_deref().unwrap_or(&pull.id.repo), m.number),
                 via: Via::Body { line: m.line },
             })
-            .collect()
+            .collect())
     }
 
     /// The open pull requests `pull` is stacked on: those whose branch it merges into. None
@@ -157,7 +170,14 @@ impl Reader<'_> {
             }
             let direct = id == root;
             let pull = graph.pulls[&id].clone();
-            let mut edges = self.named(&pull);
+            let mut edges = match self.named(&pull) {
+                Ok(edges) => edges,
+                Err(failure) if direct => return Err(failure),
+                Err(failure) => {
+                    graph.notes.push(failure.to_string());
+                    Vec::new()
+                }
+            };
             match self.stacked_on(&pull).await {
                 Ok(parents) => {
                     for parent in parents {
@@ -220,7 +240,7 @@ impl Reader<'_> {
         let mut edges = Vec::new();
         for id in &set {
             let pull = &graph.pulls[id];
-            edges.extend(self.named(pull));
+            edges.extend(self.named(pull)?);
             for parent in open.iter().filter(|p| p.carries(pull)) {
                 edges.push(Edge {
                     from: id.clone(),

@@ -207,6 +207,18 @@ pub fn order(
         Verdict::Blocked
     };
     let mut report = Report::new(NAME, verdict, headline);
+    if count == 0 {
+        // Nothing to order passes (before a deploy every release pull request may be merged),
+        // but a label with a typo would pass the same way: say so where it shows.
+        report.findings.push(Finding::warning(
+            "nothing-to-order",
+            "No open pull request to order",
+            match label {
+                Some(label) => format!("no open pull request of {repo} has the label {label:?}; if one should, check the label's spelling"),
+                None => format!("{repo} has no open pull request"),
+            },
+        ));
+    }
     for cycle in &order.cycles {
         report.findings.push(cycle_finding(cycle, repo));
     }

@@ -91,13 +91,16 @@ impl Pull {
         if answer.merged == Some(false) && answer.merged_at.is_some() {
             return Err(format!("{id} says merged: false with a merged_at"));
         }
-        let url = answer
-            .html_url
-            .unwrap_or_else(|| format!("https://github.com/{repo}/pull/{}", answer.number));
+        // Title and link are shown in findings and tables: no control character of theirs
+        // (an ANSI escape, a line break) reaches the log.
+        let url = answer.html_url.as_deref().map_or_else(
+            || format!("https://github.com/{repo}/pull/{}", answer.number),
+            crate::gha::printable,
+        );
         Ok(Pull {
             id,
             state,
-            title: answer.title.unwrap_or_default(),
+            title: crate::gha::printable(answer.title.as_deref().unwrap_or_default()),
             url,
             body: answer.body.unwrap_or_default(),
             base_branch: answer.base.branch,

@@ -41,6 +41,8 @@ static SEPARATOR: LazyLock<Regex> =
 /// whose pull request URLs count (`github.com`, or a GitHub Enterprise Server's).
 pub fn mentions(body: &str, server_host: &str) -> Vec<Mention> {
     let mut found: Vec<Mention> = Vec::new();
+    // What is already in `found`, so that a long list is not searched once per reference.
+    let mut seen = std::collections::HashSet::new();
     for (index, line) in visible_lines(body).iter().enumerate() {
         let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
         for keyword in KEYWORD.find_iter(line) {
@@ -67,10 +69,7 @@ pub fn mentions(body: &str, server_host: &str) -> Vec<Mention> {
                     number,
                     line: line_no,
                 };
-                if !found
-                    .iter()
-                    .any(|m| m.repo == mention.repo && m.number == mention.number)
-                {
+                if seen.insert((mention.repo.clone(), mention.number)) {
                     found.push(mention);
                 }
                 rest = &rest[whole..];
@@ -225,6 +224,20 @@ mod tests {
                 proptest::prop_assert!(m.line >= 1 && m.line <= lines, "{m:?}");
             }
         }
+    }
+
+    /// A body as long as GitHub allows (65,536 characters), all references, is read at once.
+    #[test]
+    fn a_longest_body_of_references_is_read_in_one_pass() {
+        let mut body = String::from("Depends on ");
+        let mut n = 0;
+        while body.len() < 65_000 {
+            n += 1;
+            body.push_str(&format!("#{n}, acme/x#{n} & "));
+        }
+        let start = std::time::Instant::now();
+        assert_eq!(mentions(&body, "github.com").len(), 2 * n);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

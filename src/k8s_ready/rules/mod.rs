@@ -18,7 +18,7 @@ mod security;
 pub use image::ExpectedImage;
 pub use ingress::parse_size;
 
-use super::objects::{Object, Source};
+use super::objects::{IGNORE_ANNOTATION, Object, Source};
 use crate::report::{Finding, Location, Severity};
 use crate::yaml::Node;
 
@@ -154,6 +154,23 @@ impl Rule {
         )
     }
 
+    /// The rule table as the shared SARIF writer lists it; the help is the rule's doc section.
+    pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        Rule::ALL
+            .iter()
+            .map(|r| crate::render::sarif::Rule {
+                id: r.id().into(),
+                title: r.title().into(),
+                help: format!(
+                    "{}: why it matters and how to fix it are in [its section of the docs]({}).",
+                    r.title(),
+                    r.doc_link()
+                ),
+                help_uri: Some(r.doc_link()),
+            })
+            .collect()
+    }
+
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL.into_iter().find(|r| r.id() == id)
     }
@@ -207,14 +224,23 @@ pub struct Context<'a> {
 
 /// Findings of one object, in the order its rules found them.
 pub struct Findings {
-    pending: Vec<(Rule, usize, usize, String)>,
+    pending: Vec<(Cause, usize, usize, String)>,
 }
 
 impl Findings {
     /// A finding of `rule` at `node` (its line and column).
     pub fn push(&mut self, rule: Rule, node: &Node, message: String) {
-        self.pending.push((rule, node.line, node.column, message));
+        self.pending
+            .push((Cause::Rule(rule), node.line, node.column, message));
     }
+}
+
+/// What a pending finding comes from: a rule, or the object's ignore annotation naming an id
+/// no rule has (a typo there would silence nothing, unseen).
+#[derive(Clone, Copy)]
+enum Cause {
+    Rule(Rule),
+    UnknownIgnored,
 }
 
 /// A finding and the object it is about (`None`: about the whole input).
@@ -237,20 +263,24 @@ pub fn check(sources: &[Source], objects: &[Object], options: &Options) -> Vec<F
                 rule.check(&cx, object, &mut out);
             }
         }
+        unknown_ignored(object, &mut out);
         let display = &sources[object.source].display;
         let mut pending = out.pending;
-        pending.sort_by_key(|&(_, line, column, _)| (line, column));
+        pending.sort_by_key(|(_, line, column, _)| (*line, *column));
         // A stream from `helm template` names each document's template: say which.
-        let from = |message: String| match &object.origin {
-            Some(template) => format!("{message} (rendered from {template})"),
-            None => message,
+        // Messages quote the manifest's values: no control character of theirs reaches a log.
+        let from = |message: String| {
+            crate::gha::printable(&match &object.origin {
+                Some(template) => format!("{message} (rendered from {template})"),
+                None => message,
+            })
         };
         found.extend(
             pending
                 .into_iter()
-                .map(|(rule, line, column, message)| Found {
+                .map(|(cause, line, column, message)| Found {
                     object: Some(index),
-                    finding: finding(rule, from(message)).at(Location {
+                    finding: cause.finding(from(message)).at(Location {
                         line: Some(line as u32),
                         column: Some(column as u32),
                         ..Location::file(display.clone())
@@ -277,6 +307,59 @@ pub fn check(sources: &[Source], objects: &[Object], options: &Options) -> Vec<F
 
 fn finding(rule: Rule, message: String) -> Finding {
     Finding::new(rule.default_severity(), rule.id(), rule.title(), message)
+}
+
+/// The id of the warning about an ignore annotation that names no rule.
+pub const UNKNOWN_IGNORED: &str = "unknown-rule-id";
+
+impl Cause {
+    fn finding(self, message: String) -> Finding {
+        match self {
+            Cause::Rule(rule) => finding(rule, message),
+            Cause::UnknownIgnored => {
+                Finding::warning(UNKNOWN_IGNORED, "Ignore annotation names no rule", message)
+            }
+        }
+    }
+}
+
+/// A warning for each id of the object's `ready-actions/ignore` annotation that no rule has,
+/// at the annotation's value.
+fn unknown_ignored(object: &Object, out: &mut Findings) {
+    let Some(node) = object.node.at(&[
+        "metadata".into(),
+        "annotations".into(),
+        IGNORE_ANNOTATION.into(),
+    ]) else {
+        return;
+    };
+    if node.as_str().is_none() {
+        out.pending.push((
+            Cause::UnknownIgnored,
+            node.line,
+            node.column,
+            format!(
+                "{}: the {IGNORE_ANNOTATION} annotation is not a string of rule ids (comma-separated), so it silences nothing",
+                object.reference()
+            ),
+        ));
+    }
+    for id in object
+        .ignored
+        .iter()
+        .filter(|id| Rule::from_id(id).is_none())
+    {
+        out.pending.push((
+            Cause::UnknownIgnored,
+            node.line,
+            node.column,
+            format!(
+                "{}: the {IGNORE_ANNOTATION} annotation names {id:?}, which is no rule id, so it silences nothing; known ids: {}",
+                object.reference(),
+                Rule::ALL.map(Rule::id).join(", ")
+            ),
+        ));
+    }
 }
 
 /// The rules that run: `rules` (all when empty) minus `ignore`. An unknown id is refused.
