@@ -5,6 +5,7 @@ mod github;
 mod json;
 mod markdown;
 mod redact;
+pub mod rule_docs;
 pub mod sarif;
 mod text;
 

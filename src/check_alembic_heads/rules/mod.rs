@@ -127,13 +127,9 @@ impl Rule {
     /// the same words in the docs, SARIF and code scanning.
     pub fn help(self) -> String {
         const DOCS: &str = include_str!("../../../docs/check-alembic-heads.md");
-        let heading = format!("### `{}`\n", self.id());
-        let Some(start) = DOCS.find(&heading) else {
-            return self.title().to_string();
-        };
-        let section = &DOCS[start + heading.len()..];
-        let end = section.find("\n#").unwrap_or(section.len());
-        section[..end].trim().to_string()
+        crate::render::rule_docs::section(DOCS, self.id())
+            .unwrap_or(self.title())
+            .to_string()
     }
 
     /// The rule table as SARIF lists it.
@@ -622,16 +618,7 @@ mod tests {
     #[test]
     fn docs_document_exactly_the_rules() {
         let docs = include_str!("../../../docs/check-alembic-heads.md");
-        let rules_part = docs
-            .split_once("\n## Rules\n")
-            .expect("docs have a ## Rules section")
-            .1;
-        let rules_part = rules_part.split("\n## ").next().unwrap_or_default();
-        let documented: Vec<&str> = rules_part
-            .lines()
-            .filter_map(|l| l.strip_prefix("### "))
-            .map(|h| h.trim().trim_matches('`'))
-            .collect();
+        let documented = crate::render::rule_docs::ids(docs);
         let code: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
         let undocumented: Vec<&&str> = code.iter().filter(|id| !documented.contains(id)).collect();
         let unknown: Vec<&&str> = documented.iter().filter(|id| !code.contains(id)).collect();

@@ -156,16 +156,15 @@ impl Rule {
 
     /// The rule table as the shared SARIF writer lists it; the help is the rule's doc section.
     pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        const DOCS: &str = include_str!("../../../docs/k8s-ready.md");
         Rule::ALL
             .iter()
             .map(|r| crate::render::sarif::Rule {
                 id: r.id().into(),
                 title: r.title().into(),
-                help: format!(
-                    "{}: why it matters and how to fix it are in [its section of the docs]({}).",
-                    r.title(),
-                    r.doc_link()
-                ),
+                help: crate::render::rule_docs::section(DOCS, r.id())
+                    .unwrap_or(r.title())
+                    .to_string(),
                 help_uri: Some(r.doc_link()),
             })
             .collect()
@@ -463,16 +462,7 @@ mod tests {
     #[test]
     fn docs_document_exactly_the_rules() {
         let docs = include_str!("../../../docs/k8s-ready.md");
-        let rules_part = docs
-            .split_once("\n## Rules\n")
-            .expect("docs have a ## Rules section")
-            .1;
-        let rules_part = rules_part.split("\n## ").next().unwrap_or_default();
-        let documented: Vec<&str> = rules_part
-            .lines()
-            .filter_map(|l| l.strip_prefix("### "))
-            .map(|h| h.trim().trim_matches('`'))
-            .collect();
+        let documented = crate::render::rule_docs::ids(docs);
         let code: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
         assert_eq!(documented, code, "docs and code list different rules");
     }
