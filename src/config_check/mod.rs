@@ -68,6 +68,9 @@ pub struct Args {
     /// owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, env = "INPUT_REPOSITORY")]
     pub repository: Option<String>,
+    /// Where to write SARIF 2.1.0 for code scanning.
+    #[arg(long, env = "INPUT_SARIF")]
+    pub sarif: Option<String>,
     /// Where relative paths are read from, and named from in findings. Default: the current
     /// directory. (A flag, not an action input: a workflow step sets its own
     /// `working-directory`; predeploy sets this one.)
@@ -99,6 +102,7 @@ fn rebase(args: &mut Args) {
         &mut args.schema,
         &mut args.env_example,
         &mut args.compose_file,
+        &mut args.sarif,
     ] {
         if let Some(path) = crate::inputs::given(input).map(join) {
             *input = Some(path);
@@ -126,5 +130,15 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         }
     }
     let findings = rules::check(&collected);
-    Ok(present::report(&collected, findings))
+    let mut report = present::report(&collected, findings);
+    if let Some(path) = crate::inputs::given(&args.sarif) {
+        crate::render::sarif::write_file(
+            std::path::Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
+        report.output("sarif", path);
+    }
+    Ok(report)
 }
