@@ -27,7 +27,12 @@ pub const NAME: &str = "config-check";
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
     gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
-    needs: crate::actions::Needs::NOTHING,
+    // GitHub is read only when a token is given to list the environment's names.
+    needs: crate::actions::Needs {
+        network: Some("GitHub's API"),
+        network_when: Some("github-token"),
+        ..crate::actions::Needs::NOTHING
+    },
 };
 
 #[derive(Debug, Default, Clone, clap::Args)]
