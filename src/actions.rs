@@ -263,5 +263,21 @@ mod tests {
         assert_eq!(ebg.cannot_run_here(&here(true, false, &metrics_file)), None);
         let heads = find("check-alembic-heads").unwrap();
         assert_eq!(heads.cannot_run_here(&here(true, false, &none)), None);
+        // config-check reads GitHub only with a github-token, token or no job token.
+        fn github_token(input: &str) -> bool {
+            input == "github-token"
+        }
+        let config = find("config-check").unwrap();
+        assert_eq!(config.cannot_run_here(&here(true, true, &none)), None);
+        assert_eq!(
+            config
+                .cannot_run_here(&here(true, false, &github_token))
+                .as_deref(),
+            Some("needs GitHub's API for its github-token (--offline)")
+        );
+        assert_eq!(
+            config.cannot_run_here(&here(false, false, &github_token)),
+            None
+        );
     }
 }

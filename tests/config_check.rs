@@ -371,7 +371,10 @@ DATABSE_URL=typo-value-x
     }
     let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
     let run_log = &sarif["runs"][0];
-    assert_eq!(run_log["automationDetails"]["id"], "ready-actions/config-check/");
+    assert_eq!(
+        run_log["automationDetails"]["id"],
+        "ready-actions/config-check/"
+    );
     let rule_ids: Vec<&str> = run_log["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
