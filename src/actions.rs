@@ -26,6 +26,10 @@ pub type GateRunner = fn(&[(String, String)], &Path) -> Result<Result<Report, Fa
 pub struct Needs {
     /// The network service it talks to, as the skip reason names it ("GitHub's API").
     pub network: Option<&'static str>,
+    /// The input without which it talks to no network service: the service is then needed
+    /// only when the gate sets it (config-check reads GitHub only with a `github-token`).
+    /// `None`: always needed.
+    pub network_when: Option<&'static str>,
     /// An input that, when given, replaces that service with a local file.
     pub offline_with: Option<&'static str>,
     /// The input that takes a GitHub token, when it cannot run without one.
@@ -35,6 +39,7 @@ pub struct Needs {
 impl Needs {
     pub const NOTHING: Needs = Needs {
         network: None,
+        network_when: None,
         offline_with: None,
         github_token: None,
     };
@@ -59,7 +64,13 @@ impl ActionMeta {
                 "needs a GitHub token: set GITHUB_TOKEN or the gate's {input}"
             ));
         }
-        let service = self.needs.network?;
+        let mut service = self.needs.network?.to_string();
+        if let Some(input) = self.needs.network_when {
+            if !(here.has_input)(input) {
+                return None;
+            }
+            service = format!("{service} for its {input}");
+        }
         match self.needs.offline_with {
             _ if !here.offline => None,
             Some(input) if (here.has_input)(input) => None,
@@ -252,5 +263,21 @@ mod tests {
         assert_eq!(ebg.cannot_run_here(&here(true, false, &metrics_file)), None);
         let heads = find("check-alembic-heads").unwrap();
         assert_eq!(heads.cannot_run_here(&here(true, false, &none)), None);
+        // config-check reads GitHub only with a github-token, token or no job token.
+        fn github_token(input: &str) -> bool {
+            input == "github-token"
+        }
+        let config = find("config-check").unwrap();
+        assert_eq!(config.cannot_run_here(&here(true, true, &none)), None);
+        assert_eq!(
+            config
+                .cannot_run_here(&here(true, false, &github_token))
+                .as_deref(),
+            Some("needs GitHub's API for its github-token (--offline)")
+        );
+        assert_eq!(
+            config.cannot_run_here(&here(false, false, &github_token)),
+            None
+        );
     }
 }

@@ -448,33 +448,11 @@ fn snapshot_annotations_and_summary_of_a_broken_tree() {
     insta::assert_snapshot!("broken_summary", run.summary);
 }
 
-/// check-jsonschema from the tools venv; a missing tool fails the test (in CI always), unless
-/// READY_ALLOW_MISSING_TOOLS=1 outside CI.
-fn check_jsonschema() -> Option<PathBuf> {
-    let venv = std::env::var_os("READY_TEST_VENV")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
-    let bin = venv.join("bin/check-jsonschema");
-    let may_skip = std::env::var("READY_ALLOW_MISSING_TOOLS").as_deref() == Ok("1")
-        && std::env::var_os("CI").is_none();
-    match bin.exists() {
-        true => Some(bin),
-        false if may_skip => {
-            eprintln!("note: check-jsonschema not found; skipped (run scripts/test.sh)");
-            None
-        }
-        false => panic!(
-            "check-jsonschema not found in the tools venv: run scripts/test.sh (or set READY_TEST_VENV)"
-        ),
-    }
-}
-
 /// The findings as SARIF 2.1.0 for code scanning: valid against the vendored schema, every
 /// rule of the table with its help from the docs, each result at its file and line.
 #[test]
 fn sarif_of_a_broken_tree_is_valid_and_points_at_each_file() {
-    let Some(validator) = check_jsonschema() else {
+    let Some(validator) = support::sarif::check_jsonschema() else {
         return;
     };
     let dir = copy_fixture("broken");
@@ -503,16 +481,7 @@ fn sarif_of_a_broken_tree_is_valid_and_points_at_each_file() {
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
     let path = dir.path().join("out/ready.sarif");
-    // The OASIS schema's `run.language` pattern has a stray `]` that ECMAScript regexes refuse
-    // and Python's accept: the schema is read with Python's dialect.
-    let validate = |file: &Path| {
-        std::process::Command::new(&validator)
-            .args(["--regex-variant", "python", "--schemafile"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"))
-            .arg(file)
-            .output()
-            .unwrap()
-    };
+    let validate = |file: &Path| support::sarif::validate(&validator, file);
     let check = validate(&path);
     assert!(
         check.status.success(),

@@ -313,6 +313,106 @@ fn parity_between_example_compose_and_schema() {
     assert_eq!(run.output("problems"), "4");
 }
 
+/// The findings as SARIF 2.1.0 for code scanning: valid against the vendored schema, the rule
+/// table's ids, each result on its env file's or the schema's line, and no value in it.
+#[test]
+fn sarif_names_each_rule_on_its_line_and_holds_no_value() {
+    let Some(validator) = support::sarif::check_jsonschema() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        demo().join("config.schema.yml"),
+        dir.path().join("config.schema.yml"),
+    )
+    .unwrap();
+    let password = "changeme";
+    write(
+        dir.path(),
+        ".env.production",
+        &format!(
+            "DATABASE_URL=postgres://app:{password}@db/drafts
+DATABSE_URL=typo-value-x
+"
+        ),
+    );
+    let step = || {
+        Step::new()
+            .current_dir(dir.path())
+            .arg("config-check")
+            .input("schema", "config.schema.yml")
+            .input("environment", "production")
+            .input("env-files", ".env.production")
+            .input("sarif", "out/config-check.sarif")
+    };
+    let run = step().run();
+    assert_eq!(run.code, 2, "the directory does not exist: {}", run.log());
+    assert!(
+        run.stdout
+            .contains("sarif: cannot write out/config-check.sarif"),
+        "{}",
+        run.stdout
+    );
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let run = step().run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("sarif"), "out/config-check.sarif");
+    let path = dir.path().join("out/config-check.sarif");
+    let check = support::sarif::validate(&validator, &path);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    for value in [password, "typo-value-x", "postgres://app"] {
+        assert!(!text.contains(value), "{value} in the SARIF:\n{text}");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let run_log = &sarif["runs"][0];
+    assert_eq!(
+        run_log["automationDetails"]["id"],
+        "ready-actions/config-check/"
+    );
+    let rule_ids: Vec<&str> = run_log["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids.len(), 13, "{rule_ids:?}");
+    assert!(rule_ids.contains(&"default-credentials") && rule_ids.contains(&"parity"));
+    let results: Vec<String> = run_log["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let at = &r["locations"][0]["physicalLocation"];
+            format!(
+                "{} {}:{}",
+                r["ruleId"].as_str().unwrap(),
+                at["artifactLocation"]["uri"].as_str().unwrap(),
+                at["region"]["startLine"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        results.len(),
+        run.output("problems").parse::<usize>().unwrap()
+    );
+    for wanted in [
+        "default-credentials .env.production:1",
+        "unknown-variable .env.production:2",
+        "missing-required config.schema.yml:12",
+    ] {
+        assert!(
+            results.iter().any(|r| r == wanted),
+            "no {wanted}: {results:?}"
+        );
+    }
+}
+
 // ---- The GitHub environment's names, through the API mock. ----
 
 fn github_step(gh: &GitHub, dir: &Path) -> Step {

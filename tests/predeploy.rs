@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "gate_on_green/mock.rs"]
+mod mock;
+
 use std::path::Path;
 
 use support::Run;
@@ -116,6 +119,74 @@ fn gates_that_need_a_network_or_token_are_skipped_with_the_reason() {
             .contains("| error-budget-gate | ⏭️ skipped | needs Prometheus (--offline)")
     );
     assert!(run.output_file.contains("skipped<<"));
+}
+
+/// config-check reads GitHub only for its github-token: with one it is skipped under --offline
+/// and runs (against the API mock) without; without one it runs offline too.
+#[tokio::test]
+async fn config_check_needs_the_network_only_with_its_github_token() {
+    let gh = mock::GitHub::start().await;
+    gh.with(|w| {
+        w.environment_secrets
+            .insert("production".into(), vec!["JWT_SECRET".into()]);
+        w.environment_variables
+            .insert("production".into(), Vec::new());
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "schema.yml",
+        "variables:\n  JWT_SECRET: {required: true, secret: true}\n",
+    );
+    let with_token = write(
+        dir.path(),
+        "ready.yml",
+        &format!(
+            "gates:\n  config-check:\n    schema: schema.yml\n    environment: production\n    step-env: false\n    github-token: {}\n",
+            mock::TOKEN
+        ),
+    );
+    let env = [
+        ("GITHUB_API_URL", gh.base()),
+        ("GITHUB_REPOSITORY", "octo-org/octo-repo".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run = predeploy(&["--config", &with_token, "--offline"], &env);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary.contains(
+            "| config-check | ⏭️ skipped | needs GitHub's API for its github-token (--offline) |"
+        ),
+        "{}",
+        run.summary
+    );
+    assert_eq!(gh.seen().len(), 0, "GitHub was called under --offline");
+
+    let run = predeploy(&["--config", &with_token], &env);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary.contains("| config-check | ✅ passed |"),
+        "{}",
+        run.summary
+    );
+    assert_eq!(gh.count("actions/list-environment-secrets"), 1);
+    gh.assert_valid_requests();
+
+    let without_token = write(
+        dir.path(),
+        "ready.yml",
+        "gates:\n  config-check:\n    required: APP_MODE\n",
+    );
+    let run = predeploy(
+        &["--config", &without_token, "--offline"],
+        &[("APP_MODE", "on")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.summary.contains("| config-check | ✅ passed |"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]

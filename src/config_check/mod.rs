@@ -27,7 +27,12 @@ pub const NAME: &str = "config-check";
 pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     name: NAME,
     gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
-    needs: crate::actions::Needs::NOTHING,
+    // GitHub is read only when a token is given to list the environment's names.
+    needs: crate::actions::Needs {
+        network: Some("GitHub's API"),
+        network_when: Some("github-token"),
+        ..crate::actions::Needs::NOTHING
+    },
 };
 
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -68,6 +73,9 @@ pub struct Args {
     /// owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, env = "INPUT_REPOSITORY")]
     pub repository: Option<String>,
+    /// Where to write SARIF 2.1.0 for code scanning.
+    #[arg(long, env = "INPUT_SARIF")]
+    pub sarif: Option<String>,
     /// Where relative paths are read from, and named from in findings. Default: the current
     /// directory. (A flag, not an action input: a workflow step sets its own
     /// `working-directory`; predeploy sets this one.)
@@ -99,6 +107,7 @@ fn rebase(args: &mut Args) {
         &mut args.schema,
         &mut args.env_example,
         &mut args.compose_file,
+        &mut args.sarif,
     ] {
         if let Some(path) = crate::inputs::given(input).map(join) {
             *input = Some(path);
@@ -126,5 +135,15 @@ pub fn run(mut args: Args) -> Result<Report, Failure> {
         }
     }
     let findings = rules::check(&collected);
-    Ok(present::report(&collected, findings))
+    let mut report = present::report(&collected, findings);
+    if let Some(path) = crate::inputs::given(&args.sarif) {
+        crate::render::sarif::write_file(
+            std::path::Path::new(path),
+            NAME,
+            &rules::Rule::sarif_rules(),
+            &report.findings,
+        )?;
+        report.output("sarif", path);
+    }
+    Ok(report)
 }

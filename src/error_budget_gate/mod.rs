@@ -28,6 +28,7 @@ pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("Prometheus"),
+        network_when: None,
         offline_with: Some("metrics-file"),
         github_token: None,
     },

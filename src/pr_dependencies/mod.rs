@@ -23,6 +23,7 @@ pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("GitHub's API"),
+        network_when: None,
         offline_with: None,
         github_token: Some("github-token"),
     },

@@ -32,6 +32,7 @@ pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     gate: Some(|inputs, base| crate::actions::run_as_gate(NAME, inputs, base, run)),
     needs: crate::actions::Needs {
         network: Some("the deployed service"),
+        network_when: None,
         offline_with: None,
         github_token: None,
     },

@@ -28,6 +28,7 @@ pub const META: crate::actions::ActionMeta = crate::actions::ActionMeta {
     gate: None,
     needs: crate::actions::Needs {
         network: Some("Prometheus"),
+        network_when: None,
         offline_with: None,
         github_token: None,
     },

@@ -2,7 +2,7 @@
 //! it; [`registry`], a real OCI registry; [`prometheus`], a real Prometheus serving data the
 //! test backfilled; [`hostile`], a loopback server that misbehaves; [`github_spec`], the check of
 //! mocked GitHub requests against the API's spec subset; [`tls`], a test CA and a TLS server;
-//! [`proxy`], a loopback HTTP proxy.
+//! [`proxy`], a loopback HTTP proxy; [`sarif`], SARIF logs checked against the schema.
 #![allow(dead_code)]
 
 pub mod github_spec;
@@ -10,6 +10,7 @@ pub mod hostile;
 pub mod prometheus;
 pub mod proxy;
 pub mod registry;
+pub mod sarif;
 pub mod tls;
 
 // The pipeline e2e reaches the registry by these older paths.

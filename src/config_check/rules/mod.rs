@@ -98,6 +98,32 @@ impl Rule {
         }
     }
 
+    /// Where the rule is documented: its section in docs/config-check.md.
+    pub fn doc_link(self) -> String {
+        format!(
+            "{}/blob/main/docs/config-check.md#{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.id()
+        )
+    }
+
+    /// The rule table as the shared SARIF writer lists it; the help is the rule's doc section.
+    pub fn sarif_rules() -> Vec<crate::render::sarif::Rule> {
+        Rule::ALL
+            .iter()
+            .map(|r| crate::render::sarif::Rule {
+                id: r.id().into(),
+                title: r.title().into(),
+                help: format!(
+                    "{}: what it finds and how to fix it are in [its section of the docs]({}).",
+                    r.title(),
+                    r.doc_link()
+                ),
+                help_uri: Some(r.doc_link()),
+            })
+            .collect()
+    }
+
     fn check(self, c: &Collected, out: &mut Vec<Finding>) {
         match self {
             Rule::InvalidLine => invalid_line::check(c, out),
