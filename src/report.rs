@@ -94,6 +94,10 @@ pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// A page with the details (a failed check's run): the summary shows it as a
+    /// `[details](…)` link, never as a raw URL inside the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Finding {
@@ -109,6 +113,7 @@ impl Finding {
             title: title.into(),
             message: message.into(),
             location: None,
+            url: None,
         }
     }
 
@@ -130,6 +135,12 @@ impl Finding {
 
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
+        self
+    }
+
+    /// Links the finding to `url` (blank: no link).
+    pub fn linked(mut self, url: &str) -> Self {
+        self.url = Some(url.to_string()).filter(|u| !u.trim().is_empty());
         self
     }
 }

@@ -132,8 +132,9 @@ async fn one_red_while_others_run_fails_fast() {
     assert!(report.findings.iter().any(|f| {
         f.rule == "check-failed"
             && f.message.contains("concluded failure")
-            && f.message
-                .contains("https://github.com/octo-org/octo-repo/runs/1")
+            // The run's page is a link of its own, not a raw URL inside the message.
+            && !f.message.contains("https://")
+            && f.url.as_deref() == Some("https://github.com/octo-org/octo-repo/runs/1")
     }));
 }
 

@@ -159,6 +159,34 @@ fn a_sound_tree_goes_up_down_and_up_again_and_passes() {
         .filter(|l| l.starts_with("| s") && l.ends_with("| passed |"));
     assert_eq!(rows.count(), 5, "{}", run.summary);
     assert!(annotations(&run).is_empty(), "{}", run.stdout);
+    // The log shows every step as it ends: which of how many, revision, direction, outcome.
+    let steps: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("migration-smoke ["))
+        .filter_map(|l| l.split_once("] [").map(|(_, rest)| rest))
+        .collect();
+    assert!(steps.len() >= 15, "{}", run.stderr);
+    let first = regex_free_ms(steps[0]);
+    assert!(
+        first.starts_with(&format!("1/{}] s1_", steps.len()))
+            && first.ends_with(" upgrade: passed in Nms"),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| regex_free_ms(s).ends_with(" upgrade after its downgrade: passed in Nms")),
+        "{steps:?}"
+    );
+}
+
+/// A step line with its time replaced by `N`, the one part that differs run to run.
+fn regex_free_ms(line: &str) -> String {
+    match line.rsplit_once(" in ") {
+        Some((head, tail)) if tail.ends_with("ms") => format!("{head} in Nms"),
+        _ => line.to_string(),
+    }
 }
 
 #[test]
@@ -180,6 +208,18 @@ fn an_upgrade_that_fails_on_its_third_revision_stops_the_run_there() {
     assert!(
         errors[0].contains("relation \"order\" does not exist"),
         "{errors:?}"
+    );
+    // The last step line says which failed and why; nothing runs after it.
+    let last = run
+        .stderr
+        .lines()
+        .rfind(|l| l.starts_with("migration-smoke ["))
+        .unwrap_or_default();
+    assert!(
+        last.contains(" f3_typo upgrade: failed in ")
+            && last.contains("relation \"order\" does not exist"),
+        "{}",
+        run.stderr
     );
     assert!(
         run.summary.contains("f3_typo failed at upgrade"),

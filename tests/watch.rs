@@ -336,6 +336,15 @@ fn errors_that_rise_after_three_minutes_fail_at_the_sixth_measurement_not_at_the
         ["passed", "passed", "passed", "failed", "failed", "failed"]
     );
     assert_eq!(r.output("verdict-at"), at_minute(6));
+    // The log shows each measurement as it is taken (stored data: no waiting between them).
+    let progress: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once("] measurement ").map(|(_, rest)| rest))
+        .collect();
+    assert_eq!(progress.len(), 6, "{}", r.stderr);
+    // Stable but for the elapsed time before `]`, which is cut off above.
+    insta::assert_snapshot!("watch_errors_progress", progress.join("\n"));
     assert!(
         r.stdout.contains("::error title=failed-measurement%3A Failed measurement::+4m (2024-06-07T12:04:00Z): error-ratio is 5%25, above 1%25"),
         "{}",

@@ -60,17 +60,11 @@ pub fn report(cfg: &Config, outcome: &Outcome) -> Report {
                 "check-failed",
                 format!("{} failed", item.name),
                 format!(
-                    "{} concluded {} ({}){}",
-                    item.name,
-                    item.conclusion,
-                    item.source,
-                    if item.url.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", item.url)
-                    }
+                    "{} concluded {} ({})",
+                    item.name, item.conclusion, item.source
                 ),
-            ),
+            )
+            .linked(&item.url),
             (ItemState::Missing, Ending::Missing | Ending::StillPending { .. })
                 if item.name == checks::ANY_CHECK =>
             {

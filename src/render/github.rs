@@ -53,7 +53,12 @@ fn annotation(finding: &Finding) -> Annotation {
         Severity::Warning => AnnotationLevel::Warning,
         Severity::Notice => AnnotationLevel::Notice,
     };
-    let mut a = Annotation::new(level, finding.message.clone());
+    // Annotations are plain text: the link goes after the message.
+    let message = match &finding.url {
+        Some(url) => format!("{}: {url}", finding.message),
+        None => finding.message.clone(),
+    };
+    let mut a = Annotation::new(level, message);
     a.title = Some(format!("{}: {}", finding.rule, finding.title));
     if let Some(loc) = &finding.location {
         a.file = Some(loc.file.clone());
@@ -184,7 +189,17 @@ impl Budgeted {
 }
 
 fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> crate::report::Table {
-    let mut table = crate::report::Table::new(["Severity", "Rule", "Where", "Message"]);
+    let findings: Vec<&Finding> = findings.collect();
+    // A details column only when a finding links somewhere, shown as `[details](…)`.
+    let linked = findings.iter().any(|f| f.url.is_some());
+    let mut headers = vec!["Severity", "Rule", "Where", "Message"];
+    if linked {
+        headers.push("details");
+    }
+    let mut table = crate::report::Table::new(headers);
+    if linked {
+        table = table.links_in(4);
+    }
     for f in findings {
         let place = f
             .location
@@ -199,12 +214,16 @@ fn findings_table<'a>(findings: impl Iterator<Item = &'a Finding>) -> crate::rep
             Severity::Warning => "warning",
             Severity::Notice => "notice",
         };
-        table.row([
+        let mut cells = vec![
             severity.to_string(),
             format!("`{}`", f.rule),
             place,
             f.message.clone(),
-        ]);
+        ];
+        if linked {
+            cells.push(f.url.clone().unwrap_or_default());
+        }
+        table.row(cells);
     }
     table
 }
@@ -239,6 +258,44 @@ mod tests {
         assert_eq!(count("::warning title="), 10);
         assert!(log.contains("::error title=rule-e%3A E,file=f.py,line=10::error 9"));
         assert!(!log.contains("error 10"));
+    }
+
+    #[test]
+    fn a_findings_link_is_a_markdown_link_in_the_summary_and_text_in_the_annotation() {
+        let mut r = report_with(1, 1);
+        r.findings[0] = Finding::error("check-failed", "test failed", "test concluded failure")
+            .linked("https://github.com/o/r/runs/2");
+        let md = summary(&r);
+        assert!(
+            md.contains("| Severity | Rule | Where | Message | details |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| test concluded failure | [details](https://github.com/o/r/runs/2) |"),
+            "{md}"
+        );
+        assert!(!md.contains("failure: https://"), "{md}");
+        // The finding without a link has an empty cell, not a link.
+        assert!(md.contains("| warning 0 |  |"), "{md}");
+        let mut out = Vec::new();
+        write_log(&r, &mut out).unwrap();
+        let log = String::from_utf8(out).unwrap();
+        assert!(
+            log.contains("::test concluded failure: https://github.com/o/r/runs/2"),
+            "{log}"
+        );
+        // No finding links anywhere: no details column.
+        assert!(!summary(&report_with(1, 0)).contains("details |"));
+        // A secret inside the URL is redacted like every other text.
+        crate::gha::secrets::register_to("finding-url-secret-1", &mut Vec::new(), false);
+        let mut r = report_with(0, 0);
+        r.findings
+            .push(Finding::error("e", "E", "m").linked("https://h/?t=finding-url-secret-1"));
+        let md = summary(&crate::render::redact::report(&r));
+        assert!(
+            !md.contains("finding-url-secret-1") && md.contains("t=***"),
+            "{md}"
+        );
     }
 
     #[test]

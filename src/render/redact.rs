@@ -104,5 +104,6 @@ fn finding(f: &Finding) -> Finding {
             file: r(&l.file),
             ..l.clone()
         }),
+        url: f.url.as_deref().map(r),
     }
 }

@@ -45,7 +45,10 @@ fn write_styled(report: &Report, mut out: &mut dyn Write) -> std::io::Result<()>
                 _ => format!("{}: ", l.file),
             })
             .unwrap_or_default();
-        let message = finding.message.replace('\n', "\n    ");
+        let mut message = finding.message.replace('\n', "\n    ");
+        if let Some(url) = &finding.url {
+            message.push_str(&format!(": {url}"));
+        }
         writeln!(
             out,
             "  {location}{style}{label}[{}]{style:#} {message}",

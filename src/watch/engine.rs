@@ -3,7 +3,8 @@
 //! measuring are handed in, so tests drive it with a paused clock and canned measurements.
 
 use super::clock::Clock;
-use super::decide::{Judgement, Policy, Status};
+use super::decide::{self, Judgement, Policy, Status};
+use crate::gha::Progress;
 use crate::report::Failure;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
@@ -85,6 +86,7 @@ pub async fn watch(
     clock: &Clock,
     measure: &mut impl Measure,
     ratio: impl Fn(&str) -> bool,
+    progress: &mut Progress,
 ) -> Watched {
     let mut record = Watched {
         measured: Vec::new(),
@@ -98,22 +100,89 @@ pub async fn watch(
         let sample = match measure.measure(at, deadline).await {
             Ok(sample) => sample,
             Err(failure) => {
+                progress.step(&format!(
+                    "{}: no usable answer ({failure}); the watch stops",
+                    which(plan, k)
+                ));
                 record.stopped = Some((at, failure));
                 break;
             }
         };
         let earlier: Vec<&Sample> = record.measured.iter().map(|m| &m.sample).collect();
         let judgement = policy.judge(&earlier, &sample, &ratio);
+        let mut line = measurement_line(plan, k, &sample, &judgement, &ratio);
         record.measured.push(Measured {
             sample,
             judgement,
             took: began.elapsed(),
         });
         if record.failures() >= policy.failure_limit as usize {
+            line.push_str(&format!(
+                "; {} failed measurement(s), the failure limit: the watch stops",
+                record.failures()
+            ));
+            progress.step(&line);
             break;
         }
+        if k < plan.count {
+            match clock.until(plan.at(k + 1)) {
+                next if next.is_zero() => line.push_str("; next now (its time has passed)"),
+                next => line.push_str(&format!("; next in {}", crate::inputs::human(next))),
+            }
+        }
+        progress.step(&line);
     }
     record
+}
+
+/// `measurement 3/10 (+3m)`: which one, and how long after the start it measures.
+fn which(plan: &Plan, k: u32) -> String {
+    format!(
+        "measurement {k}/{} (+{})",
+        plan.count,
+        crate::inputs::human(plan.interval * k)
+    )
+}
+
+/// One progress line per measurement: the values of each version and the judgement
+/// (`measurement 3/10 (+3m): error-ratio 0.2% (baseline 0.1%); passed`); the caller adds
+/// when the next one is.
+fn measurement_line(
+    plan: &Plan,
+    k: u32,
+    sample: &Sample,
+    judgement: &Judgement,
+    ratio: &impl Fn(&str) -> bool,
+) -> String {
+    let values: Vec<String> = sample
+        .new
+        .values
+        .iter()
+        .map(|(metric, value)| {
+            let ratio = ratio(metric);
+            let baseline = sample
+                .baseline
+                .as_ref()
+                .and_then(|b| b.values.get(metric))
+                .map(|b| format!(" (baseline {})", decide::show(*b, ratio)))
+                .unwrap_or_default();
+            format!("{metric} {}{baseline}", decide::show(*value, ratio))
+        })
+        .collect();
+    let values = if values.is_empty() {
+        "no data".to_string()
+    } else {
+        values.join(", ")
+    };
+    let mut line = format!(
+        "{}: {values}; {}",
+        which(plan, k),
+        judgement.status.as_str()
+    );
+    if judgement.status != Status::Passed && !judgement.reasons.is_empty() {
+        line.push_str(&format!(" ({})", judgement.reasons.join("; ")));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -169,6 +238,11 @@ mod tests {
         }
     }
 
+    /// Progress into a buffer nobody reads.
+    fn quiet() -> Progress {
+        Progress::shared("watch", Default::default())
+    }
+
     fn plan(start: Timestamp) -> Plan {
         Plan {
             start,
@@ -188,12 +262,30 @@ mod tests {
             asked: Vec::new(),
             down_from: None,
         };
-        let w = watch(&plan(start), &policy(), &clock, &mut canned, |_| true).await;
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut progress = Progress::shared("watch", lines.clone());
+        let w = watch(
+            &plan(start),
+            &policy(),
+            &clock,
+            &mut canned,
+            |_| true,
+            &mut progress,
+        )
+        .await;
         assert_eq!(
             w.measured.len(),
             9,
             "stops at the third failure, not at the end"
         );
+        // One line per measurement, as the log shows it while the watch runs.
+        let printed = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        let printed: Vec<&str> = printed
+            .lines()
+            .filter(|l| l.starts_with("watch ["))
+            .collect();
+        assert_eq!(printed.len(), 9, "{printed:?}");
+        insta::assert_snapshot!("watch_progress_lines", printed.join("\n"));
         assert_eq!(canned.asked[0], start + SignedDuration::from_secs(30));
         assert_eq!(clock.now(), start + SignedDuration::from_secs(270));
         assert!(real.elapsed() < Duration::from_secs(1));
@@ -204,7 +296,15 @@ mod tests {
             asked: Vec::new(),
             down_from: None,
         };
-        let w = watch(&plan(start), &policy(), &clock, &mut healthy, |_| true).await;
+        let w = watch(
+            &plan(start),
+            &policy(),
+            &clock,
+            &mut healthy,
+            |_| true,
+            &mut quiet(),
+        )
+        .await;
         assert_eq!(w.measured.len(), 20);
         assert_eq!(clock.now(), start + SignedDuration::from_mins(10));
         assert!(real.elapsed() < Duration::from_secs(1));
@@ -219,10 +319,25 @@ mod tests {
             asked: Vec::new(),
             down_from: Some(4),
         };
-        let w = watch(&plan(start), &policy(), &clock, &mut canned, |_| true).await;
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut progress = Progress::shared("watch", lines.clone());
+        let w = watch(
+            &plan(start),
+            &policy(),
+            &clock,
+            &mut canned,
+            |_| true,
+            &mut progress,
+        )
+        .await;
         assert_eq!(w.measured.len(), 4);
         let (at, _) = w.stopped.unwrap();
         assert_eq!(at, start + SignedDuration::from_secs(150));
+        let printed = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert!(
+            printed.contains("watch [2m30s] measurement 5/20 (+2m30s): no usable answer (Prometheus unreachable); the watch stops"),
+            "{printed}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -236,7 +351,15 @@ mod tests {
             asked: Vec::new(),
             down_from: None,
         };
-        watch(&plan(start), &policy(), &clock, &mut canned, |_| true).await;
+        watch(
+            &plan(start),
+            &policy(),
+            &clock,
+            &mut canned,
+            |_| true,
+            &mut quiet(),
+        )
+        .await;
         assert_eq!(before.elapsed(), Duration::ZERO);
         assert_eq!(canned.asked.len(), 20);
     }

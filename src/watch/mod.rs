@@ -286,7 +286,16 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             ask: &setup.ask,
             query,
         };
-        engine::watch(&setup.plan, &setup.policy, &clock, &mut prometheus, ratio).await
+        let mut progress = crate::gha::Progress::stderr(NAME);
+        engine::watch(
+            &setup.plan,
+            &setup.policy,
+            &clock,
+            &mut prometheus,
+            ratio,
+            &mut progress,
+        )
+        .await
     });
     Ok(present::report(&setup, &watched, ratio))
 }
