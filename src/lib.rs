@@ -13,6 +13,15 @@
 //! presentation into a `report::Report` (`present.rs`). Summary sections are typed
 //! `report::Block`s; only `render/` turns them into markdown, escaping what came from outside.
 //!
+//! Rule-based actions (check-alembic-heads, k8s-ready, config-check) keep their rules as units in
+//! `rules/`: a `Rule` enum (id, title, severity, doc link) and one file per rule or family; their
+//! docs' `## Rules` sections are read by `render::rule_docs` (the docs-ids tests, SARIF help).
+//! Services several actions talk to have one client each: `github`, `prometheus` (with `slo`, the
+//! Sloth and OpenSLO files error-budget-gate and watch share), `registry`, `http` below them all.
+//! predeploy runs gates in-process with the checklist's directory as their base for paths: no
+//! action changes the process's directory, except migration-smoke, which runs Alembic and squawk in
+//! the project's `working-directory` and is never run inside another action.
+//!
 //! YAML is read through `yaml`: `from_str` into typed structs, `documents` into spanned `Node`s
 //! (line and column of every key and value) where an error or a finding must name its line.
 //!
