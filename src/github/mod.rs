@@ -400,18 +400,11 @@ impl Client {
         environment: &str,
         deadline: Option<Instant>,
     ) -> Result<Vec<String>, ApiError> {
-        let path = format!(
-            "/repos/{}/{}/environments/{}/secrets?per_page={PER_PAGE}",
-            repo.owner,
-            repo.name,
-            encode_query(environment)
-        );
-        let list = self
-            .pages(&path, deadline, |l: models::EnvironmentSecretList| {
-                (l.secrets, Some(l.total_count))
-            })
-            .await?;
-        Ok(list.value.into_iter().map(|n| n.name).collect())
+        self.environment_names(repo, environment, "secrets", PER_PAGE, deadline, |l| {
+            let l: models::EnvironmentSecretList = l;
+            (l.secrets, Some(l.total_count))
+        })
+        .await
     }
 
     /// The names of a deployment environment's variables, every page (of at most 30).
@@ -421,21 +414,32 @@ impl Client {
         environment: &str,
         deadline: Option<Instant>,
     ) -> Result<Vec<String>, ApiError> {
+        let per_page = VARIABLES_PER_PAGE;
+        self.environment_names(repo, environment, "variables", per_page, deadline, |l| {
+            let l: models::EnvironmentVariableList = l;
+            (l.variables, Some(l.total_count))
+        })
+        .await
+    }
+
+    /// The names of one of a deployment environment's lists (`secrets`, `variables`).
+    async fn environment_names<P: DeserializeOwned>(
+        &self,
+        repo: &Repo,
+        environment: &str,
+        list: &str,
+        per_page: u32,
+        deadline: Option<Instant>,
+        split: impl Fn(P) -> (Vec<models::Named>, Option<u64>),
+    ) -> Result<Vec<String>, ApiError> {
         let path = format!(
-            "/repos/{}/{}/environments/{}/variables?per_page={VARIABLES_PER_PAGE}",
+            "/repos/{}/{}/environments/{}/{list}?per_page={per_page}",
             repo.owner,
             repo.name,
             encode_query(environment)
         );
-        let list = self
-            .pages_of(
-                VARIABLES_PER_PAGE,
-                &path,
-                deadline,
-                |l: models::EnvironmentVariableList| (l.variables, Some(l.total_count)),
-            )
-            .await?;
-        Ok(list.value.into_iter().map(|n| n.name).collect())
+        let names = self.pages_of(per_page, &path, deadline, split).await?;
+        Ok(names.value.into_iter().map(|n| n.name).collect())
     }
 
     /// Every page of a list that GitHub pages with `Link: <…>; rel="next"` headers (pulls,
