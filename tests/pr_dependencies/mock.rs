@@ -91,31 +91,7 @@ impl Pr {
     }
 }
 
-/// A scripted answer that replaces the next normal one for a path.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Value,
-}
-
-impl Fault {
-    pub fn status(status: u16) -> Self {
-        Fault {
-            status,
-            headers: vec![],
-            body: json!({"message": "Server Error"}),
-        }
-    }
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-    pub fn body(mut self, body: Value) -> Self {
-        self.body = body;
-        self
-    }
-}
+pub use crate::support::github_spec::Fault;
 
 #[derive(Default)]
 pub struct World {

@@ -2,7 +2,7 @@
 //! check of the requests a loopback mock receives: path templates, declared query parameters,
 //! enums and integer types (the Rust port of validate_request.py). Shared by the mocks.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// The spec subset: path templates, declared query parameters, enums, integer types.
@@ -116,5 +116,35 @@ fn match_segments(template: &[&str], path: &[&str], params: &mut HashMap<String,
                 t == p && match_segments(&template[1..], &path[1..], params)
             }
         }
+    }
+}
+
+/// A scripted answer that replaces the next normal one, in the GitHub mocks.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Fault {
+    pub fn status(status: u16) -> Self {
+        Fault {
+            status,
+            headers: vec![],
+            body: json!({"message": "Server Error"}),
+        }
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = body;
+        self
+    }
+    pub fn message(mut self, message: &str) -> Self {
+        self.body = json!({"message": message});
+        self
     }
 }
