@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const BASE_IMAGE: &str = "ready-e2e/python:bookworm";
+/// The image of the migration-smoke job's service container, built from the same base root.
+const POSTGRES_IMAGE: &str = "ready-e2e/postgres:15";
 
 struct Tools {
     act: PathBuf,
@@ -91,10 +93,12 @@ impl World {
         format!("127.0.0.1:{}/acme/drafts", self.registry.port)
     }
 
+    /// act's options of a run: the demo's variables, secrets and environment, then `extra`
+    /// (`("--env" | "--var", "NAME=value")`).
     fn options(
         &self,
         prometheus: &Prometheus,
-        extra_env: &[(&str, String)],
+        extra: &[(&'static str, String)],
     ) -> Vec<(&'static str, String)> {
         let mut options = vec![
             (
@@ -133,9 +137,7 @@ impl World {
                 format!("DEMO_DEPLOY_LOG={}", self.deploy_log.display()),
             ),
         ];
-        for (k, v) in extra_env {
-            options.push(("--env", format!("{k}={v}")));
-        }
+        options.extend(extra.iter().cloned());
         options
     }
 
@@ -246,6 +248,15 @@ fn set_up(tools: &Tools) -> World {
     let docker = Dockerd::start(&tools.dockerd);
     let base = tools.base.display().to_string();
     docker.must(&["import", &base, BASE_IMAGE]);
+    let postgres = root.join("tests/pipeline_run/postgres");
+    docker.must(&[
+        "build",
+        "--quiet",
+        "--network=host",
+        &format!("--build-arg=BASE_IMAGE={BASE_IMAGE}"),
+        &format!("--tag={POSTGRES_IMAGE}"),
+        &postgres.display().to_string(),
+    ]);
     let registry = support::start(true).expect("the registry");
     let release = ReleaseServer::start(Path::new(env!("CARGO_BIN_EXE_ready")));
     let github = start_github();
@@ -459,6 +470,89 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     assert_eq!(world.running_version(), sha_a);
     world.ci_says("success");
 
+    // (m1) A new index declared safe_online: the migration-smoke job runs every migration on a
+    // Postgres service container, sees that its SQL builds the index under lock, and blocks.
+    let service = migration_service(&world);
+    let t = Instant::now();
+    let (_, run) = world.push(
+        "Index segments by draft",
+        |repo| {
+            std::fs::write(
+                repo.join("migrations/versions/3d4e5f6a7b8c_index_segments.py"),
+                INDEX_MIGRATION,
+            )
+            .unwrap();
+            edit("app/models.py", SEGMENTS_BODY, SEGMENTS_INDEXED)(repo);
+        },
+        &world.healthy,
+        migration_smoke_on,
+    );
+    drop(service);
+    timings.push(("m1: index under lock, blocked", t.elapsed()));
+    assert!(
+        !run.success,
+        "(m1) must be red\n{}",
+        explain(&run, &["migration-smoke"])
+    );
+    expect_job(&run, "migrations", "success");
+    expect_job(&run, "migration-smoke", "failure");
+    assert_eq!(run.job("deploy"), "did not run");
+    let smoke = run.lines_of("migration-smoke");
+    for expected in [
+        // The stairway ran on the service container, every revision up, down and up again.
+        "3d4e5f6a7b8c upgrade: passed",
+        "3d4e5f6a7b8c upgrade after its downgrade: passed",
+        "BLOCKED migration-smoke",
+        "error[contract-under-declared] 3d4e5f6a7b8c declares safe_online but its SQL needs requires_maintenance_window",
+        "require-concurrent-index-creation",
+    ] {
+        assert!(smoke.contains(expected), "(m1) {expected:?}\n{smoke}");
+    }
+    for job in run.jobs.keys() {
+        let lines = run.lines_of(job);
+        assert!(
+            !lines.contains(MIGRATION_SMOKE_PASSWORD),
+            "(m1) the database password is masked in {job}\n{lines}"
+        );
+    }
+    assert_eq!(world.digest_of("production"), Some(digest_a.clone()));
+    assert_eq!(world.running_version(), sha_a, "(m1) nothing deployed");
+
+    // (m2) The same index, declared requires_maintenance_window: the migrations run, and what
+    // their SQL needs routes the deploy through the approval environment.
+    let service = migration_service(&world);
+    let t = Instant::now();
+    let (sha_m, run) = world.push(
+        "The index needs a window",
+        edit(
+            "migrations/versions/3d4e5f6a7b8c_index_segments.py",
+            "migration_contract = \"safe_online\"",
+            "migration_contract = \"requires_maintenance_window\"",
+        ),
+        &world.healthy,
+        migration_smoke_on,
+    );
+    drop(service);
+    timings.push(("m2: index in a window, approval", t.elapsed()));
+    assert!(
+        run.success,
+        "(m2)\n{}",
+        explain(&run, &["migration-smoke", "deploy"])
+    );
+    let smoke = run.lines_of("migration-smoke");
+    assert!(smoke.contains("PASSED migration-smoke"), "(m2)\n{smoke}");
+    assert!(
+        smoke.contains(r#""3d4e5f6a7b8c":{"declared":"requires_maintenance_window","observed":"requires_maintenance_window"}"#),
+        "(m2) the observed contract\n{smoke}"
+    );
+    let digest_m = world.digest_of(&sha_tag(&sha_m)).unwrap();
+    assert_eq!(
+        world.deploys().last().unwrap(),
+        &format!("production-approval {image}@{digest_m}"),
+        "(m2) deployed through the approval environment"
+    );
+    assert_eq!(world.running_version(), sha_m);
+
     // (d) A destructive migration: the deploy goes through the approval environment.
     let t = Instant::now();
     let (sha_d, run) = world.push(
@@ -560,7 +654,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "A deploy that breaks",
         |_| {},
         &world.healthy,
-        |sha| vec![("DEMO_FAIL_REVISION", sha.to_string())],
+        |sha| vec![("--env", format!("DEMO_FAIL_REVISION={sha}"))],
     );
     timings.push(("g: deploy fails, previous restored", t.elapsed()));
     assert!(!run.success);
@@ -593,7 +687,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "(g) the previous version runs"
     );
 
-    // (h) The rollback drill: production back one step (to (a), the image before (d)) and
+    // (h) The rollback drill: production back one step (to (m2), the image before (d)) and
     // forward again, each deployed and smoke-checked; it leaves production as it found it.
     let t = Instant::now();
     let payload = json!({"repository": repository(), "inputs": {}});
@@ -618,10 +712,10 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     assert_eq!(
         deploys[deploys.len() - 2..],
         [
-            format!("production {image}@{digest_a}"),
+            format!("production {image}@{digest_m}"),
             format!("production {image}@{digest_d}")
         ],
-        "(h) back to (a), then forward to (d)"
+        "(h) back to (m2), then forward to (d)"
     );
     assert!(drill.contains("result=passed"), "{drill}");
     assert_eq!(
@@ -641,10 +735,84 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     );
 }
 
+/// The password of the migration-smoke job's service container, as the pipeline sets it.
+const MIGRATION_SMOKE_PASSWORD: &str = "ready-migration-smoke";
+
+/// A fresh Postgres service container for one run of the migration-smoke job, as the pipeline
+/// defines it (its image is the caller's input: the e2e's POSTGRES_IMAGE).
+fn migration_service(world: &World) -> infra::Service<'_> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(".github/workflows/ready-pipeline.yml")).unwrap();
+    let pipeline: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
+    let spec = &pipeline["jobs"]["migration-smoke"]["services"]["postgres"];
+    assert_eq!(
+        spec["image"].as_str(),
+        Some("${{ inputs.migration-smoke-postgres }}"),
+        "the service's image is the caller's input"
+    );
+    assert_eq!(
+        spec["env"]["POSTGRES_PASSWORD"].as_str(),
+        Some(MIGRATION_SMOKE_PASSWORD)
+    );
+    let port_free = std::net::TcpListener::bind("127.0.0.1:5432").is_ok();
+    assert!(
+        port_free,
+        "port 5432 is taken: the service container publishes 5432 as on GitHub's runners"
+    );
+    world
+        .docker
+        .start_service("migration-smoke-postgres", spec, POSTGRES_IMAGE)
+}
+
+/// The demo's variables that turn the migration-smoke job on, its Postgres image, and its
+/// Python environment: the runner's own (the tools' venv, on PATH), checked offline.
+fn migration_smoke_on(_sha: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("--var", "MIGRATION_SMOKE=on".to_string()),
+        ("--var", format!("POSTGRES_IMAGE={POSTGRES_IMAGE}")),
+        (
+            "--var",
+            "MIGRATION_SMOKE_SETUP=python3 -m pip install --no-index --quiet -r requirements-migrations.txt"
+                .to_string(),
+        ),
+        ("--var", "MIGRATION_SMOKE_ALEMBIC=alembic".to_string()),
+    ]
+}
+
+const SEGMENTS_BODY: &str = r#"    sa.Column("body", sa.Text, nullable=False),
+)"#;
+const SEGMENTS_INDEXED: &str = r#"    sa.Column("body", sa.Text, nullable=False),
+    sa.Index("ix_segments_draft_id", "draft_id"),
+)"#;
+
+const INDEX_MIGRATION: &str = r#""""index segments by draft
+
+Revision ID: 3d4e5f6a7b8c
+Revises: 3c4d5e6f7a8b
+Create Date: 2026-11-18 09:00:00
+"""
+from alembic import op
+
+revision: str = "3d4e5f6a7b8c"
+down_revision: str | None = "3c4d5e6f7a8b"
+branch_labels = None
+depends_on = None
+
+migration_contract = "safe_online"
+
+
+def upgrade() -> None:
+    op.create_index("ix_segments_draft_id", "segments", ["draft_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_segments_draft_id", table_name="segments")
+"#;
+
 const DESTRUCTIVE_MIGRATION: &str = r#""""drop the legacy column
 
 Revision ID: 4d5e6f7a8b9c
-Revises: 3c4d5e6f7a8b
+Revises: 3d4e5f6a7b8c
 Create Date: 2026-11-20 09:00:00
 """
 from alembic import op

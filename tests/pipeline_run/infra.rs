@@ -1,7 +1,7 @@
 //! The real parts the pipeline e2e runs against, each started on loopback and stopped by PID on
-//! Drop: a Docker daemon (no bridge, no iptables: builds and containers use the host network), a
-//! static release server for `ready` (install.sh downloads it as users do), two Prometheus
-//! servers with backfilled traffic, and act itself.
+//! Drop: a Docker daemon (no bridge, no iptables: builds and containers use the host network) and
+//! the jobs' service containers on it, a static release server for `ready` (install.sh downloads
+//! it as users do), two Prometheus servers with backfilled traffic, and act itself.
 
 #![allow(dead_code)]
 
@@ -193,6 +193,103 @@ impl Drop for Dockerd {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+// ---------------------------------------------------------------- service containers
+
+/// A job's service container, started as GitHub's runner starts one before the job's steps:
+/// act starts none for jobs that run on the host, so the e2e does it from the workflow's own
+/// definition. The image, `env` and `options` are the workflow's (`image` is the caller's input,
+/// passed in as `image`); the container runs on the host network, where `ports` has nothing left
+/// to publish, and the job waits, as on GitHub, until its health check says healthy.
+pub struct Service<'d> {
+    docker: &'d Dockerd,
+    pub id: String,
+}
+
+impl Dockerd {
+    pub fn start_service(&self, name: &str, spec: &yaml_serde::Value, image: &str) -> Service<'_> {
+        let mut args = vec![
+            "run".to_string(),
+            "--detach".into(),
+            "--network=host".into(),
+            format!("--name={name}"),
+        ];
+        if let Some(env) = spec["env"].as_mapping() {
+            for (key, value) in env {
+                let (Some(key), Some(value)) = (key.as_str(), value.as_str()) else {
+                    panic!("service {name}: env must be plain strings: {key:?}: {value:?}");
+                };
+                assert!(
+                    !value.contains("${{"),
+                    "service {name}: the e2e reads literal env only ({key})"
+                );
+                args.push(format!("--env={key}={value}"));
+            }
+        }
+        // The runner hands `options` to `docker create` as one string, split as a shell would.
+        let options = spec["options"].as_str().unwrap_or_default();
+        args.extend(shell_words(options));
+        assert!(
+            args.iter().any(|a| a == "--health-cmd"),
+            "service {name}: the e2e waits on the service's health check, and it has none"
+        );
+        args.push(image.to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let id = self.must(&args).trim().to_string();
+        let service = Service { docker: self, id };
+        wait_until(
+            &format!("service {name} ({image}) healthy"),
+            Duration::from_secs(90),
+            || service.health() == "healthy",
+        );
+        service
+    }
+}
+
+impl Service<'_> {
+    /// What Docker's health check says: starting, healthy or unhealthy.
+    pub fn health(&self) -> String {
+        let (_, text) =
+            self.docker
+                .docker(&["inspect", "--format", "{{.State.Health.Status}}", &self.id]);
+        let status = text.trim().to_string();
+        assert!(
+            status != "unhealthy",
+            "the service container is unhealthy:\n{}",
+            self.docker.docker(&["logs", &self.id]).1
+        );
+        status
+    }
+}
+
+impl Drop for Service<'_> {
+    fn drop(&mut self) {
+        let _ = self.docker.docker(&["rm", "--force", &self.id]);
+    }
+}
+
+/// Words of `text` as a POSIX shell splits them, for double- and single-quoted words (what
+/// service `options` use); no expansions.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    assert!(quote.is_none(), "an unclosed quote in {text:?}");
+    words.extend(word);
+    words
 }
 
 // ---------------------------------------------------------------- the release server
