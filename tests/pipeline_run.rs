@@ -115,6 +115,8 @@ impl World {
             ("--var", "SMOKE_TIMEOUT=15s".to_string()),
             ("--var", "SUPPLY_CHAIN=off".to_string()),
             ("--secret", format!("GITHUB_TOKEN={}", mock::TOKEN)),
+            // config-check lists the production environment's secret and variable names.
+            ("--secret", format!("CONFIG_CHECK_TOKEN={}", mock::TOKEN)),
             (
                 "--secret",
                 format!("REGISTRY_PASSWORD={}", support::PASSWORD),
@@ -260,6 +262,14 @@ fn set_up(tools: &Tools) -> World {
     let registry = support::start(true).expect("the registry");
     let release = ReleaseServer::start(Path::new(env!("CARGO_BIN_EXE_ready")));
     let github = start_github();
+    // The production environment holds the two secrets the demo's schema requires.
+    github.with(|w| {
+        w.environment_secrets.insert(
+            "production".into(),
+            vec!["DATABASE_URL".into(), "SESSION_SECRET".into()],
+        );
+        w.environment_variables.insert("production".into(), Vec::new());
+    });
     let healthy = Prometheus::start(&tools.prometheus, &tools.promtool, 0, 0);
     let burning = Prometheus::start(&tools.prometheus, &tools.promtool, 48, 10);
 
@@ -348,6 +358,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "gate-on-green",
         "migrations",
         "error-budget",
+        "config-check",
         "deploy",
         "smoke",
         "rollback",
@@ -360,6 +371,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "gate-on-green",
         "migrations",
         "error-budget",
+        "config-check",
         "deploy",
         "smoke",
     ] {
@@ -470,6 +482,30 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     assert_eq!(world.running_version(), sha_a);
     world.ci_says("success");
 
+    // (n) A production setting the schema forbids: config-check blocks, on the line of the file.
+    let t = Instant::now();
+    let (_, run) = world.push(
+        "Open the rooms to every origin",
+        edit(
+            ".env.production",
+            "WS_ALLOWED_ORIGINS=https://drafts.example.com,https://www.drafts.example.com",
+            "WS_ALLOWED_ORIGINS=*",
+        ),
+        &world.healthy,
+        no_env,
+    );
+    timings.push(("n: forbidden setting, blocked", t.elapsed()));
+    assert!(!run.success, "(n) must be red");
+    expect_job(&run, "config-check", "failure");
+    assert_eq!(run.job("deploy"), "did not run");
+    let check = run.lines_of("config-check");
+    assert!(
+        check.contains("file=.env.production,line=2") && check.contains("WS_ALLOWED_ORIGINS"),
+        "(n) annotated on the setting's line\n{check}"
+    );
+    assert_eq!(world.digest_of("production"), Some(digest_a.clone()));
+    assert_eq!(world.running_version(), sha_a, "(n) nothing deployed");
+
     // (m1) A new index declared safe_online: the migration-smoke job runs every migration on a
     // Postgres service container, sees that its SQL builds the index under lock, and blocks.
     let service = migration_service(&world);
@@ -483,6 +519,12 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
             )
             .unwrap();
             edit("app/models.py", SEGMENTS_BODY, SEGMENTS_INDEXED)(repo);
+            // And (n)'s setting back as it was.
+            edit(
+                ".env.production",
+                "WS_ALLOWED_ORIGINS=*",
+                "WS_ALLOWED_ORIGINS=https://drafts.example.com,https://www.drafts.example.com",
+            )(repo);
         },
         &world.healthy,
         migration_smoke_on,
@@ -495,6 +537,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         explain(&run, &["migration-smoke"])
     );
     expect_job(&run, "migrations", "success");
+    expect_job(&run, "config-check", "success");
     expect_job(&run, "migration-smoke", "failure");
     assert_eq!(run.job("deploy"), "did not run");
     let smoke = run.lines_of("migration-smoke");
@@ -632,6 +675,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "publish-image",
         "gate-on-green",
         "error-budget",
+        "config-check",
         "deploy",
         "smoke",
     ] {
