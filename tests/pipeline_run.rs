@@ -268,7 +268,8 @@ fn set_up(tools: &Tools) -> World {
             "production".into(),
             vec!["DATABASE_URL".into(), "SESSION_SECRET".into()],
         );
-        w.environment_variables.insert("production".into(), Vec::new());
+        w.environment_variables
+            .insert("production".into(), Vec::new());
     });
     let healthy = Prometheus::start(&tools.prometheus, &tools.promtool, 0, 0);
     let burning = Prometheus::start(&tools.prometheus, &tools.promtool, 48, 10);
@@ -359,6 +360,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "migrations",
         "error-budget",
         "config-check",
+        "k8s-ready",
         "deploy",
         "smoke",
         "rollback",
@@ -372,6 +374,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "migrations",
         "error-budget",
         "config-check",
+        "k8s-ready",
         "deploy",
         "smoke",
     ] {
@@ -482,26 +485,36 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     assert_eq!(world.running_version(), sha_a);
     world.ci_says("success");
 
-    // (n) A production setting the schema forbids: config-check blocks, on the line of the file.
+    // (n) A production setting the schema forbids, and a Deployment that no longer says when it
+    // is ready: config-check and k8s-ready block, each on the line of its file.
     let t = Instant::now();
     let (_, run) = world.push(
-        "Open the rooms to every origin",
-        edit(
-            ".env.production",
-            "WS_ALLOWED_ORIGINS=https://drafts.example.com,https://www.drafts.example.com",
-            "WS_ALLOWED_ORIGINS=*",
-        ),
+        "Open the rooms to every origin, drop the readiness probe",
+        |repo| {
+            edit(
+                ".env.production",
+                "WS_ALLOWED_ORIGINS=https://drafts.example.com,https://www.drafts.example.com",
+                "WS_ALLOWED_ORIGINS=*",
+            )(repo);
+            edit("k8s/drafts.yml", READINESS_PROBE, "")(repo);
+        },
         &world.healthy,
         no_env,
     );
-    timings.push(("n: forbidden setting, blocked", t.elapsed()));
+    timings.push(("n: forbidden setting, no probe, blocked", t.elapsed()));
     assert!(!run.success, "(n) must be red");
     expect_job(&run, "config-check", "failure");
+    expect_job(&run, "k8s-ready", "failure");
     assert_eq!(run.job("deploy"), "did not run");
     let check = run.lines_of("config-check");
     assert!(
         check.contains("file=.env.production,line=2") && check.contains("WS_ALLOWED_ORIGINS"),
         "(n) annotated on the setting's line\n{check}"
+    );
+    let manifests = run.lines_of("k8s-ready");
+    assert!(
+        manifests.contains("readiness-probe") && manifests.contains("file=k8s/drafts.yml,line=31"),
+        "(n) annotated on the container's line\n{manifests}"
     );
     assert_eq!(world.digest_of("production"), Some(digest_a.clone()));
     assert_eq!(world.running_version(), sha_a, "(n) nothing deployed");
@@ -519,12 +532,17 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
             )
             .unwrap();
             edit("app/models.py", SEGMENTS_BODY, SEGMENTS_INDEXED)(repo);
-            // And (n)'s setting back as it was.
-            edit(
-                ".env.production",
-                "WS_ALLOWED_ORIGINS=*",
-                "WS_ALLOWED_ORIGINS=https://drafts.example.com,https://www.drafts.example.com",
-            )(repo);
+            // And (n)'s two files back as they were.
+            git(
+                repo,
+                &[
+                    "checkout",
+                    "HEAD~1",
+                    "--",
+                    ".env.production",
+                    "k8s/drafts.yml",
+                ],
+            );
         },
         &world.healthy,
         migration_smoke_on,
@@ -676,6 +694,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         "gate-on-green",
         "error-budget",
         "config-check",
+        "k8s-ready",
         "deploy",
         "smoke",
     ] {
@@ -822,6 +841,11 @@ fn migration_smoke_on(_sha: &str) -> Vec<(&'static str, String)> {
         ("--var", "MIGRATION_SMOKE_ALEMBIC=alembic".to_string()),
     ]
 }
+
+const READINESS_PROBE: &str = "          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            periodSeconds: 5
+";
 
 const SEGMENTS_BODY: &str = r#"    sa.Column("body", sa.Text, nullable=False),
 )"#;
