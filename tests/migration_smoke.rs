@@ -381,6 +381,39 @@ fn a_revision_that_declares_no_downgrade_is_upgraded_never_downgraded() {
     );
 }
 
+/// k2 (no_downgrade) and k3 grow from k1, k4 merges them: k3's downgrades stay on its branch
+/// (`downgrade k1_sessions` would run k2's no-op downgrade too, and k4's upgrade would then fail)
+/// and k4's go to one parent (`k4_merge-1` is an ambiguous walk to Alembic).
+#[test]
+fn on_a_branch_a_declared_no_downgrade_is_not_taken_down_by_its_sibling() {
+    let Some(url) = database("declared_away_branch") else {
+        return;
+    };
+    let run = smoke(
+        "declared_away_branch",
+        &url,
+        &[("contracts", "false"), ("model-check", "false")],
+    );
+    assert_eq!(run.code, 0, "{}", run.log());
+    let steps = step_lines(&run);
+    let expected = [
+        "k3_accounts downgrade: passed",
+        "k4_merge downgrade: passed",
+        "k4_merge downgrade on the way back to base: passed",
+        "k3_accounts downgrade on the way back to base: passed",
+        "k2_drop_sessions downgrade on the way back to base: skipped",
+    ];
+    for part in expected {
+        assert!(steps.iter().any(|s| s.contains(part)), "{part}: {steps:?}");
+    }
+    let notes = annotations(&run);
+    assert_eq!(notes.len(), 1, "{}", run.stdout);
+    assert!(
+        notes[0].contains("file=versions/k2_drop_sessions.py,line=7::"),
+        "{notes:?}"
+    );
+}
+
 #[test]
 fn models_that_drift_from_the_schema_block() {
     let Some(url) = database("drift") else { return };

@@ -124,12 +124,26 @@ fn step(revision: Option<usize>, kind: Kind, argv: &[&str]) -> Step {
 }
 
 /// Where a revision's downgrade goes: its one parent, else one step down from it (a base goes
-/// to `base`, a merge to its parents).
+/// to `base`). A merge goes to its first parent, which leaves the others as heads: `<merge>-1`
+/// is an "Ambiguous walk" to Alembic. Where a sibling branch grows from the same parent (or
+/// another base), `downgrade <parent>` would take that branch down too, through a revision
+/// that may declare `no_downgrade`: `<rev>@-1` keeps the downgrade on the revision's own branch.
 fn below(revisions: &[Revision], i: usize) -> String {
     let r = &revisions[i];
+    let siblings = revisions
+        .iter()
+        .filter(
+            |other| match (r.parents.as_slice(), other.parents.as_slice()) {
+                ([p], theirs) => theirs.contains(p),
+                ([], []) => true,
+                _ => false,
+            },
+        )
+        .count();
     match r.parents.as_slice() {
-        [p] => revisions[*p].id.clone(),
-        _ => format!("{}-1", r.id),
+        [] | [_] if siblings > 1 => format!("{}@-1", r.id),
+        [] => format!("{}-1", r.id),
+        [p, ..] => revisions[*p].id.clone(),
     }
 }
 
@@ -311,6 +325,43 @@ mod tests {
         assert_eq!(argv(&plan), ["upgrade a", "upgrade b", "upgrade c", ""]);
         assert_eq!(plan[3].kind, Kind::WalkStopped);
         assert_eq!(plan[3].revision, Some(2));
+    }
+
+    /// b declares no_downgrade, c is its sibling: c's downgrades stay on c's branch, or
+    /// `downgrade a` would take b down too.
+    #[test]
+    fn on_a_branch_the_downgrade_stays_on_its_own_branch() {
+        let revs = [
+            rev("a", &[]),
+            no_downgrade(rev("b", &[0])),
+            rev("c", &[0]),
+            rev("m", &[1, 2]),
+        ];
+        let plan = online_plan(&revs, true, false);
+        assert_eq!(
+            argv(&plan),
+            [
+                "upgrade a",
+                "downgrade a-1",
+                "upgrade a",
+                "upgrade b",
+                "",
+                "upgrade c",
+                "downgrade c@-1",
+                "upgrade c",
+                "upgrade m",
+                "downgrade b",
+                "upgrade m",
+                "downgrade b",
+                "downgrade c@-1",
+                ""
+            ]
+        );
+        assert_eq!(plan[13].kind, Kind::WalkStopped);
+        assert_eq!(plan[13].revision, Some(1));
+        // Two bases: each one's downgrade leaves the other alone.
+        let bases = online_plan(&[rev("x", &[]), rev("y", &[])], true, false);
+        assert_eq!(bases[1].argv.join(" "), "downgrade x@-1");
     }
 
     #[test]
