@@ -69,9 +69,9 @@ fn declared_away(revisions: &[Revision], collected: &Collected) -> String {
     }
     match ids.as_slice() {
         [] => String::new(),
-        [id] => format!(" but {id}, which declares no_downgrade"),
+        [id] => format!("; {id} declares no_downgrade: not taken down"),
         ids => format!(
-            " but {} revisions that declare no_downgrade ({})",
+            "; {} revisions declare no_downgrade ({}): not taken down",
             ids.len(),
             ids.join(", ")
         ),
@@ -117,20 +117,20 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
                 .count()
         ),
         (None, _) => format!(
-            "{} revisions ran base → head{}{}{} in {:.1} s",
+            "{} revisions ran base → head{}{} in {:.1} s{}",
             revisions.len(),
             if collected.settings_stairway {
                 ", each down and up again"
             } else {
                 " and back down"
             },
-            declared_away(revisions, collected),
             if collected.contracts_checked {
                 ", contracts match their SQL"
             } else {
                 ""
             },
-            total_ms / 1000.0
+            total_ms / 1000.0,
+            declared_away(revisions, collected),
         ),
     };
     let mut report = Report::new(super::NAME, decided.verdict, headline);
