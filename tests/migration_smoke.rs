@@ -371,7 +371,7 @@ fn a_revision_that_declares_no_downgrade_is_upgraded_never_downgraded() {
     let last = step_lines(&flat).pop().unwrap_or_default();
     assert_eq!(
         last,
-        "[6/6] n2_drop_sessions downgrade on the way back to base: skipped: n2_drop_sessions declares no_downgrade \"the sessions are gone with their rows; restore from the nightly snapshot\"; the walk stops here: the 1 revision below it is not walked down",
+        "[6/6] n2_drop_sessions downgrade on the way back to base: skipped: n2_drop_sessions declares no_downgrade \"the sessions are gone with their rows; restore from the nightly snapshot\"; the walk stops here: the 1 revision before it is not walked down",
         "{}",
         flat.stderr
     );

@@ -469,7 +469,7 @@ mod tests {
             f.message,
             "r1 declares no_downgrade \"the data\\u{a}is gone\", so its rollback was not exercised: \
              the stairway upgraded it but ran neither its downgrade nor the upgrade after it; \
-             the walk back to base stopped at it (the 1 revision below it is not walked down)"
+             the walk back to base stopped at it (the 1 revision before it is not walked down)"
         );
         assert_eq!(
             d.runs[1].skipped,

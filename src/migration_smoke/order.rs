@@ -101,9 +101,9 @@ pub fn declared_away(revision: &Revision) -> String {
 /// order: every revision before it (a rollback cannot get past it).
 pub fn not_walked(at: usize) -> String {
     match at {
-        0 => "nothing below it to walk".into(),
-        1 => "the 1 revision below it is not walked down".into(),
-        n => format!("the {n} revisions below it are not walked down"),
+        0 => "nothing before it to walk".into(),
+        1 => "the 1 revision before it is not walked down".into(),
+        n => format!("the {n} revisions before it are not walked down"),
     }
 }
 
