@@ -291,6 +291,134 @@ fn the_walk_back_to_base_catches_a_downgrade_that_needs_a_later_one() {
     assert_eq!(passed.count(), 3, "{}", run.summary);
 }
 
+/// The step lines of a run, without the action's name and elapsed time, times as `N`.
+fn step_lines(run: &Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("migration-smoke ["))
+        .filter_map(|l| {
+            l.split_once("] [")
+                .map(|(_, rest)| regex_free_ms(&format!("[{rest}")))
+        })
+        .collect()
+}
+
+/// The middle revision drops a table, declares `no_downgrade` and its downgrade() is `pass`:
+/// running that downgrade and upgrading again would fail ("table does not exist"), and so would
+/// n1's downgrade on the walk back to base. Neither runs; the run passes with a notice.
+#[test]
+fn a_revision_that_declares_no_downgrade_is_upgraded_never_downgraded() {
+    let Some(url) = database("declared_away") else {
+        return;
+    };
+    let run = smoke("declared_away", &url, &[]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("result"), "passed");
+    assert_eq!(run.output("failed-revision"), "");
+    assert_eq!(run.output("destructive"), "true");
+    // What was not run, step by step: n2's stairway stops after its upgrade, n3's goes down to
+    // n2, and the walk back to base stops at n2 (n1 below it is not walked).
+    let steps = step_lines(&run);
+    insta::assert_snapshot!("declared_away_steps", steps.join("\n"));
+    assert!(
+        !steps
+            .iter()
+            .any(|s| s.contains("passed") && s.contains(" n2_drop_sessions downgrade")),
+        "{steps:?}"
+    );
+    assert!(
+        !steps.iter().any(|s| s.contains("n1_accounts downgrade on")),
+        "{steps:?}"
+    );
+    // One notice on the no_downgrade line, for the reviewer: this rollback was not exercised.
+    let notes = annotations(&run);
+    assert_eq!(notes.len(), 1, "{}", run.stdout);
+    insta::assert_snapshot!("declared_away_notice", notes[0]);
+    assert!(notes[0].starts_with("::notice title=downgrade-declared-away"));
+    assert!(notes[0].contains("file=versions/n2_drop_sessions.py,line=7::"));
+    // The summary says it too: the headline, and the row that was not taken down.
+    assert!(
+        run.summary.contains(
+            "3 revisions ran base → head, each down and up again, contracts match their SQL in "
+        ) && run
+            .summary
+            .contains(" s; n2_drop_sessions declares no_downgrade: not taken down"),
+        "{}",
+        run.summary
+    );
+    let row = run
+        .summary
+        .lines()
+        .find(|l| l.starts_with("| n2_drop_sessions |"))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("| n2_drop_sessions | destructive | destructive | ")
+            && row.ends_with(
+                "| skipped: declares no_downgrade \"the sessions are gone with their rows; restore from the nightly snapshot\" | skipped |"
+            ),
+        "{}",
+        run.summary
+    );
+    let passed = run.summary.lines().filter(|l| l.ends_with("| passed |"));
+    assert_eq!(passed.count(), 2, "{}", run.summary);
+
+    // Without the stairway, the walk back to base still stops at it.
+    let Some(url) = database("declared_away_flat") else {
+        return;
+    };
+    let flat = smoke("declared_away", &url, &[("stairway", "false")]);
+    assert_eq!(flat.code, 0, "{}", flat.log());
+    let last = step_lines(&flat).pop().unwrap_or_default();
+    assert_eq!(
+        last,
+        "[6/6] n2_drop_sessions downgrade on the way back to base: skipped: n2_drop_sessions declares no_downgrade \"the sessions are gone with their rows; restore from the nightly snapshot\"; the walk stops here: the 1 revision before it is not walked down",
+        "{}",
+        flat.stderr
+    );
+    assert!(
+        flat.summary
+            .contains("3 revisions ran base → head and back down, contracts match")
+            && flat
+                .summary
+                .contains(" s; n2_drop_sessions declares no_downgrade: not taken down"),
+        "{}",
+        flat.summary
+    );
+}
+
+/// k2 (no_downgrade) and k3 grow from k1, k4 merges them: k3's downgrades stay on its branch
+/// (`downgrade k1_sessions` would run k2's no-op downgrade too, and k4's upgrade would then fail)
+/// and k4's go to one parent (`k4_merge-1` is an ambiguous walk to Alembic).
+#[test]
+fn on_a_branch_a_declared_no_downgrade_is_not_taken_down_by_its_sibling() {
+    let Some(url) = database("declared_away_branch") else {
+        return;
+    };
+    let run = smoke(
+        "declared_away_branch",
+        &url,
+        &[("contracts", "false"), ("model-check", "false")],
+    );
+    assert_eq!(run.code, 0, "{}", run.log());
+    let steps = step_lines(&run);
+    let expected = [
+        "k3_accounts downgrade: passed",
+        "k4_merge downgrade: passed",
+        "k4_merge downgrade on the way back to base: passed",
+        "k3_accounts downgrade on the way back to base: passed",
+        "k2_drop_sessions downgrade on the way back to base: skipped",
+    ];
+    for part in expected {
+        assert!(steps.iter().any(|s| s.contains(part)), "{part}: {steps:?}");
+    }
+    let notes = annotations(&run);
+    assert_eq!(notes.len(), 1, "{}", run.stdout);
+    assert!(
+        notes[0].contains("file=versions/k2_drop_sessions.py,line=7::"),
+        "{notes:?}"
+    );
+}
+
 #[test]
 fn models_that_drift_from_the_schema_block() {
     let Some(url) = database("drift") else { return };

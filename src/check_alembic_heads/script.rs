@@ -72,6 +72,17 @@ pub struct Script {
     pub ignores: BTreeMap<u32, Vec<String>>,
 }
 
+impl Script {
+    /// The reason and line of a `no_downgrade = "<why>"` that says something: a blank one, or
+    /// one that is not a literal string, declares nothing.
+    pub fn declared_no_downgrade(&self) -> Option<(&str, u32)> {
+        match &self.no_downgrade {
+            Attr::Value { value, line } if !value.trim().is_empty() => Some((value, *line)),
+            _ => None,
+        }
+    }
+}
+
 /// Byte offset → 1-based line and column in one source text, counted on demand: a file is
 /// asked for a handful of lines, mostly in increasing order, so no table of line starts is built.
 pub struct Lines<'a> {

@@ -15,6 +15,8 @@ use std::time::Duration;
 pub struct Collected {
     /// The online steps that ran, in order; the last one failed when the run stopped early.
     pub steps: Vec<(Step, Result<Answer, NoAnswer>)>,
+    /// The steps the run reached but did not run: downgrades declared away (`no_downgrade`).
+    pub skipped: Vec<Step>,
     /// Per revision, in upgrade order: its offline SQL's lints (`None`: not checked).
     pub sql: Vec<Option<Result<Vec<Lint>, String>>>,
     /// Per revision: its file, canonical, to find it in a traceback.
@@ -113,10 +115,16 @@ pub fn collect(settings: &Settings, revisions: &[Revision]) -> Result<Collected,
     }
 
     let mut steps = Vec::new();
+    let mut skipped = Vec::new();
     let plan = order::online_plan(revisions, settings.stairway, settings.model_check);
     let total = plan.len();
     let mut progress = crate::gha::Progress::stderr(super::NAME);
     for (n, step) in plan.into_iter().enumerate() {
+        if step.kind.is_skipped() {
+            progress.step(&skipped_line(revisions, &step, n + 1, total));
+            skipped.push(step);
+            continue;
+        }
         let answer = driver.alembic(&step.argv, settings.step_timeout);
         progress.step(&step_line(revisions, &step, &answer, n + 1, total));
         // A failed step stops the run, but for `alembic check`: the schema is as the migrations
@@ -156,6 +164,7 @@ pub fn collect(settings: &Settings, revisions: &[Revision]) -> Result<Collected,
     drop(throwaway);
     Ok(Collected {
         steps,
+        skipped,
         sql,
         files: revisions
             .iter()
@@ -189,6 +198,25 @@ fn step_line(
     format!(
         "[{n}/{total}] {revision} {}: {outcome}",
         step.kind.describe()
+    )
+}
+
+/// The line of a step not run (`[5/11] r2 downgrade and upgrade again: skipped: r2 declares
+/// no_downgrade "…"`), and for the walk down, what it leaves out.
+fn skipped_line(revisions: &[Revision], step: &Step, n: usize, total: usize) -> String {
+    let Some(i) = step.revision else {
+        return format!("[{n}/{total}] {}: skipped", step.kind.describe());
+    };
+    let revision = &revisions[i];
+    let walk = match step.kind {
+        order::Kind::WalkStopped => format!("; the walk stops here: {}", order::not_walked(i)),
+        _ => String::new(),
+    };
+    format!(
+        "[{n}/{total}] {id} {}: skipped: {id} {}{walk}",
+        step.kind.describe(),
+        order::declared_away(revision),
+        id = revision.id,
     )
 }
 

@@ -1,7 +1,8 @@
 //! From what a run saw to findings and a verdict. Pure: every rule here is tested without a
 //! database. The first failed step is one finding on the migration file (on the line of the
 //! frame in that file, where the traceback has one); each contract mismatch is one finding on
-//! the `migration_contract` line.
+//! the `migration_contract` line. A downgrade declared away (`no_downgrade`) is a notice on the
+//! `no_downgrade` line: the run passes, and the reviewer sees that rollback was not exercised.
 
 use super::collect::Collected;
 use super::contracts::{self, Contract};
@@ -20,6 +21,8 @@ pub struct RevisionRun {
     pub stairway: Option<bool>,
     /// The contract its SQL needs, where it was checked.
     pub observed: Option<Contract>,
+    /// Its steps the run reached but did not run, as it declares `no_downgrade`.
+    pub skipped: Vec<Kind>,
 }
 
 pub struct Decided {
@@ -49,7 +52,10 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
                             run.downgrade_ms.get_or_insert(a.ms);
                         }
                         Kind::Reupgrade => run.stairway = Some(true),
-                        Kind::ModelCheck | Kind::Sql => {}
+                        Kind::ModelCheck
+                        | Kind::Sql
+                        | Kind::StairwaySkipped
+                        | Kind::WalkStopped => {}
                     }
                 }
             }
@@ -65,6 +71,16 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
                 findings.push(finding);
                 failure = Some((step.clone(), details));
             }
+        }
+    }
+    for step in &collected.skipped {
+        if let Some(i) = step.revision {
+            runs[i].skipped.push(step.kind);
+        }
+    }
+    for (i, run) in runs.iter().enumerate() {
+        if !run.skipped.is_empty() {
+            findings.push(declared_away_finding(&revisions[i], i, &run.skipped));
         }
     }
     for (i, sql) in collected.sql.iter().enumerate() {
@@ -133,6 +149,37 @@ pub fn decide(revisions: &[Revision], collected: &Collected) -> Decided {
         failure,
         runs,
     }
+}
+
+/// The notice of a revision whose downgrade was not run (`at`: its place in upgrade order).
+fn declared_away_finding(rev: &Revision, at: usize, skipped: &[Kind]) -> Finding {
+    let what: Vec<String> = skipped
+        .iter()
+        .map(|kind| match kind {
+            Kind::WalkStopped => format!(
+                "the walk back to base stopped at it ({})",
+                super::order::not_walked(at)
+            ),
+            _ => "the stairway upgraded it but ran neither its downgrade nor the upgrade after it"
+                .into(),
+        })
+        .collect();
+    let location = match &rev.no_downgrade {
+        Some((_, line)) => Location::line(&rev.file, *line),
+        None => Location::file(&rev.file),
+    };
+    Finding::new(
+        Severity::Notice,
+        "downgrade-declared-away",
+        "Downgrade declared away, not exercised",
+        format!(
+            "{} {}, so its rollback was not exercised: {}",
+            rev.id,
+            super::order::declared_away(rev),
+            what.join("; ")
+        ),
+    )
+    .at(location)
 }
 
 fn first_line(text: &str) -> &str {
@@ -305,6 +352,7 @@ mod tests {
             file: format!("versions/{id}.py"),
             contract: contract.map(|c| (c.to_string(), 7)),
             checked: true,
+            no_downgrade: None,
         }
     }
 
@@ -323,6 +371,7 @@ mod tests {
         let n = sql.len();
         Collected {
             steps,
+            skipped: Vec::new(),
             sql,
             files: (0..n)
                 .map(|i| Some(std::path::PathBuf::from(format!("/p/versions/r{i}.py"))))
@@ -387,6 +436,77 @@ mod tests {
         assert_eq!(d.findings[0].rule, "downgrade-incomplete");
         assert_eq!(d.runs[0].stairway, Some(false));
         assert_eq!(d.runs[0].upgrade_ms, Some(3.0));
+    }
+
+    #[test]
+    fn a_downgrade_declared_away_is_a_notice_on_its_line_and_passes() {
+        let mut revs = [
+            rev("r0", &[], None),
+            rev("r1", &[0], None),
+            rev("r2", &[1], None),
+        ];
+        revs[1].no_downgrade = Some(("the data\nis gone".into(), 9));
+        let steps = vec![
+            (step(0, Kind::Upgrade), ok(3.0)),
+            (step(0, Kind::Downgrade), ok(2.0)),
+            (step(0, Kind::Reupgrade), ok(3.0)),
+            (step(1, Kind::Upgrade), ok(4.0)),
+            (step(2, Kind::Upgrade), ok(5.0)),
+            (step(2, Kind::Downgrade), ok(1.0)),
+            (step(2, Kind::Reupgrade), ok(5.0)),
+            (step(2, Kind::WalkDown), ok(1.0)),
+        ];
+        let mut c = collected(steps, vec![None, None, None]);
+        c.skipped = vec![step(1, Kind::StairwaySkipped), step(1, Kind::WalkStopped)];
+        let d = decide(&revs, &c);
+        assert_eq!(d.verdict, Verdict::Passed);
+        assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+        let f = &d.findings[0];
+        assert_eq!(f.rule, "downgrade-declared-away");
+        assert_eq!(f.severity, Severity::Notice);
+        assert_eq!(f.location, Some(Location::line("versions/r1.py", 9)));
+        assert_eq!(
+            f.message,
+            "r1 declares no_downgrade \"the data\\u{a}is gone\", so its rollback was not exercised: \
+             the stairway upgraded it but ran neither its downgrade nor the upgrade after it; \
+             the walk back to base stopped at it (the 1 revision before it is not walked down)"
+        );
+        assert_eq!(
+            d.runs[1].skipped,
+            [Kind::StairwaySkipped, Kind::WalkStopped]
+        );
+        assert_eq!(d.runs[1].stairway, None);
+        assert_eq!(d.runs[1].downgrade_ms, None);
+        assert_eq!(d.runs[2].stairway, Some(true));
+    }
+
+    /// Every finding id decide gives is in docs/migration-smoke.md's `## Finding ids`.
+    #[test]
+    fn the_docs_list_the_finding_ids() {
+        let docs = include_str!("../../docs/migration-smoke.md");
+        let (_, ids) = docs.split_once("\n## Finding ids\n").unwrap();
+        let ids = ids.split("\n## ").next().unwrap();
+        let source = include_str!("decide.rs");
+        let (code, _) = source.split_once("#[cfg(test)]").unwrap();
+        let mut given: Vec<&str> = code
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| {
+                t.contains('-')
+                    && t.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && !t.starts_with('-')
+            })
+            .collect();
+        given.sort_unstable();
+        given.dedup();
+        assert!(given.contains(&"downgrade-declared-away"), "{given:?}");
+        for id in given {
+            assert!(
+                ids.contains(&format!("`{id}`")),
+                "{id} is not in the docs' finding ids"
+            );
+        }
     }
 
     #[test]

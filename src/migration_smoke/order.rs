@@ -59,6 +59,12 @@ pub enum Kind {
     WalkDown,
     /// The revision's SQL rendered offline (`upgrade <down>:<rev> --sql`).
     Sql,
+    /// Not run: the revision declares `no_downgrade`, so its stairway stops after the upgrade
+    /// (no downgrade, no second upgrade).
+    StairwaySkipped,
+    /// Not run: the walk back to base stops at a revision that declares `no_downgrade`; neither
+    /// it nor any revision before it is walked down (a rollback cannot get past it).
+    WalkStopped,
 }
 
 impl Kind {
@@ -70,7 +76,34 @@ impl Kind {
             Kind::ModelCheck => "alembic check",
             Kind::WalkDown => "downgrade on the way back to base",
             Kind::Sql => "offline SQL",
+            Kind::StairwaySkipped => "downgrade and upgrade again",
+            Kind::WalkStopped => "downgrade on the way back to base",
         }
+    }
+
+    /// A step the plan names to show what was left out, with nothing to run.
+    pub fn is_skipped(self) -> bool {
+        matches!(self, Kind::StairwaySkipped | Kind::WalkStopped)
+    }
+}
+
+/// Why a revision is never downgraded, for a line or a cell: `declares no_downgrade "<why>"`,
+/// the reason (the project's text) as one printable line.
+pub fn declared_away(revision: &Revision) -> String {
+    let why = revision.no_downgrade.as_ref().map_or("", |(why, _)| why);
+    format!(
+        "declares no_downgrade \"{}\"",
+        crate::gha::printable(why.trim())
+    )
+}
+
+/// What the walk down leaves out when it stops at the revision in place `at` of the upgrade
+/// order: every revision before it (a rollback cannot get past it).
+pub fn not_walked(at: usize) -> String {
+    match at {
+        0 => "nothing before it to walk".into(),
+        1 => "the 1 revision before it is not walked down".into(),
+        n => format!("the {n} revisions before it are not walked down"),
     }
 }
 
@@ -91,24 +124,43 @@ fn step(revision: Option<usize>, kind: Kind, argv: &[&str]) -> Step {
 }
 
 /// Where a revision's downgrade goes: its one parent, else one step down from it (a base goes
-/// to `base`, a merge to its parents).
+/// to `base`). A merge goes to its first parent, which leaves the others as heads: `<merge>-1`
+/// is an "Ambiguous walk" to Alembic. Where a sibling branch grows from the same parent (or
+/// another base), `downgrade <parent>` would take that branch down too, through a revision
+/// that may declare `no_downgrade`: `<rev>@-1` keeps the downgrade on the revision's own branch.
 fn below(revisions: &[Revision], i: usize) -> String {
     let r = &revisions[i];
+    let siblings = revisions
+        .iter()
+        .filter(
+            |other| match (r.parents.as_slice(), other.parents.as_slice()) {
+                ([p], theirs) => theirs.contains(p),
+                ([], []) => true,
+                _ => false,
+            },
+        )
+        .count();
     match r.parents.as_slice() {
-        [p] => revisions[*p].id.clone(),
-        _ => format!("{}-1", r.id),
+        [] | [_] if siblings > 1 => format!("{}@-1", r.id),
+        [] => format!("{}-1", r.id),
+        [p, ..] => revisions[*p].id.clone(),
     }
 }
 
 /// The online run over `revisions` (in upgrade order, see `in_order`). With the stairway,
 /// each revision goes up, down one step and up again; without it, each goes up once. Then
 /// `alembic check` at head, when asked for, and all come down again one by one.
+///
+/// A revision that declares `no_downgrade` is upgraded and never downgraded: its stairway is a
+/// skipped step, and the walk down ends at it with one (those above it are still walked).
 pub fn online_plan(revisions: &[Revision], stairway: bool, model_check: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     for (i, r) in revisions.iter().enumerate() {
         let id = r.id.as_str();
         steps.push(step(Some(i), Kind::Upgrade, &["upgrade", id]));
-        if stairway {
+        if stairway && r.no_downgrade.is_some() {
+            steps.push(step(Some(i), Kind::StairwaySkipped, &[]));
+        } else if stairway {
             steps.push(step(
                 Some(i),
                 Kind::Downgrade,
@@ -123,6 +175,10 @@ pub fn online_plan(revisions: &[Revision], stairway: bool, model_check: bool) ->
     // Then back down to base one revision at a time, as a rollback walks: a downgrade can
     // depend on a later one's (the stairway alone runs each right after its own upgrade).
     for i in (0..revisions.len()).rev() {
+        if revisions[i].no_downgrade.is_some() {
+            steps.push(step(Some(i), Kind::WalkStopped, &[]));
+            break;
+        }
         steps.push(step(
             Some(i),
             Kind::WalkDown,
@@ -160,7 +216,13 @@ mod tests {
             file: format!("versions/{id}.py"),
             contract: None,
             checked: true,
+            no_downgrade: None,
         }
+    }
+
+    fn no_downgrade(mut r: Revision) -> Revision {
+        r.no_downgrade = Some(("drops a table".into(), 7));
+        r
     }
 
     fn argv(steps: &[Step]) -> Vec<String> {
@@ -209,6 +271,97 @@ mod tests {
         );
         assert_eq!(plan[2].revision, Some(1));
         assert_eq!(plan[2].kind, Kind::WalkDown);
+    }
+
+    #[test]
+    fn a_declared_no_downgrade_is_never_run_and_ends_the_walk_down() {
+        let revs = [rev("a", &[]), no_downgrade(rev("b", &[0])), rev("c", &[1])];
+        let plan = online_plan(&revs, true, true);
+        let kinds: Vec<(Option<usize>, Kind)> = plan.iter().map(|s| (s.revision, s.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Some(0), Kind::Upgrade),
+                (Some(0), Kind::Downgrade),
+                (Some(0), Kind::Reupgrade),
+                (Some(1), Kind::Upgrade),
+                (Some(1), Kind::StairwaySkipped),
+                (Some(2), Kind::Upgrade),
+                (Some(2), Kind::Downgrade),
+                (Some(2), Kind::Reupgrade),
+                (None, Kind::ModelCheck),
+                (Some(2), Kind::WalkDown),
+                (Some(1), Kind::WalkStopped),
+            ]
+        );
+        // c's stairway goes down to b, not through it; nothing is run for b's downgrade, and
+        // a, below it, is not walked at all.
+        assert_eq!(
+            argv(&plan),
+            [
+                "upgrade a",
+                "downgrade a-1",
+                "upgrade a",
+                "upgrade b",
+                "",
+                "upgrade c",
+                "downgrade b",
+                "upgrade c",
+                "check",
+                "downgrade b",
+                ""
+            ]
+        );
+        assert!(
+            plan.iter()
+                .all(|s| s.kind.is_skipped() == s.argv.is_empty())
+        );
+    }
+
+    #[test]
+    fn without_the_stairway_the_walk_still_stops_at_it() {
+        let revs = [rev("a", &[]), rev("b", &[0]), no_downgrade(rev("c", &[1]))];
+        let plan = online_plan(&revs, false, false);
+        assert_eq!(argv(&plan), ["upgrade a", "upgrade b", "upgrade c", ""]);
+        assert_eq!(plan[3].kind, Kind::WalkStopped);
+        assert_eq!(plan[3].revision, Some(2));
+    }
+
+    /// b declares no_downgrade, c is its sibling: c's downgrades stay on c's branch, or
+    /// `downgrade a` would take b down too.
+    #[test]
+    fn on_a_branch_the_downgrade_stays_on_its_own_branch() {
+        let revs = [
+            rev("a", &[]),
+            no_downgrade(rev("b", &[0])),
+            rev("c", &[0]),
+            rev("m", &[1, 2]),
+        ];
+        let plan = online_plan(&revs, true, false);
+        assert_eq!(
+            argv(&plan),
+            [
+                "upgrade a",
+                "downgrade a-1",
+                "upgrade a",
+                "upgrade b",
+                "",
+                "upgrade c",
+                "downgrade c@-1",
+                "upgrade c",
+                "upgrade m",
+                "downgrade b",
+                "upgrade m",
+                "downgrade b",
+                "downgrade c@-1",
+                ""
+            ]
+        );
+        assert_eq!(plan[13].kind, Kind::WalkStopped);
+        assert_eq!(plan[13].revision, Some(1));
+        // Two bases: each one's downgrade leaves the other alone.
+        let bases = online_plan(&[rev("x", &[]), rev("y", &[])], true, false);
+        assert_eq!(bases[1].argv.join(" "), "downgrade x@-1");
     }
 
     #[test]

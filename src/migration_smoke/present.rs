@@ -59,6 +59,25 @@ fn ms(value: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// For the headline of a run that passed: the downgrades it did not run (`no_downgrade`).
+fn declared_away(revisions: &[Revision], collected: &Collected) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for i in collected.skipped.iter().filter_map(|s| s.revision) {
+        if !ids.contains(&revisions[i].id.as_str()) {
+            ids.push(&revisions[i].id);
+        }
+    }
+    match ids.as_slice() {
+        [] => String::new(),
+        [id] => format!("; {id} declares no_downgrade: not taken down"),
+        ids => format!(
+            "; {} revisions declare no_downgrade ({}): not taken down",
+            ids.len(),
+            ids.join(", ")
+        ),
+    }
+}
+
 pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) -> Report {
     let failed = decided.failed_revision.map(|i| revisions[i].id.as_str());
     let ran = collected.steps.len();
@@ -98,7 +117,7 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
                 .count()
         ),
         (None, _) => format!(
-            "{} revisions ran base → head{}{} in {:.1} s",
+            "{} revisions ran base → head{}{} in {:.1} s{}",
             revisions.len(),
             if collected.settings_stairway {
                 ", each down and up again"
@@ -110,7 +129,8 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
             } else {
                 ""
             },
-            total_ms / 1000.0
+            total_ms / 1000.0,
+            declared_away(revisions, collected),
         ),
     };
     let mut report = Report::new(super::NAME, decided.verdict, headline);
@@ -163,6 +183,7 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
     ]);
     for (i, (rev, run)) in revisions.iter().zip(&decided.runs).enumerate() {
         let stairway = match run.stairway {
+            _ if run.skipped.contains(&Kind::StairwaySkipped) => "skipped".to_string(),
             Some(true) => "passed".to_string(),
             Some(false) => "failed".to_string(),
             None if failed.is_some() && decided.failed_revision.is_some_and(|f| i > f) => {
@@ -175,7 +196,10 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
             rev.contract.as_ref().map_or("–".into(), |(c, _)| c.clone()),
             run.observed.map_or("–", Contract::as_str).to_string(),
             ms(run.upgrade_ms),
-            ms(run.downgrade_ms),
+            match run.skipped.is_empty() {
+                true => ms(run.downgrade_ms),
+                false => format!("skipped: {}", super::order::declared_away(rev)),
+            },
             stairway,
         ]);
     }

@@ -9,11 +9,7 @@ pub fn check(tree: &Tree, out: &mut Findings) {
         return;
     }
     for (i, (source, sc)) in tree.sources.iter().zip(tree.scripts).enumerate() {
-        let declared_none = sc
-            .no_downgrade
-            .value()
-            .is_some_and(|v| !v.trim().is_empty());
-        if !tree.checked(i) || declared_none {
+        if !tree.checked(i) || sc.declared_no_downgrade().is_some() {
             continue;
         }
         let (line, what) = match sc.downgrade {

@@ -325,6 +325,9 @@ pub struct Revision {
     pub contract: Option<(String, u32)>,
     /// Whether the contract rules apply to its file (`changed-since`).
     pub checked: bool,
+    /// Its `no_downgrade = "<why>"`, when it declares one that says something: the reason and
+    /// its line (`missing-downgrade` accepts it; migration-smoke then never downgrades it).
+    pub no_downgrade: Option<(String, u32)>,
 }
 
 /// `check_read`, and the graph's revisions in file order (one per revision id).
@@ -352,6 +355,10 @@ pub fn check_read_revisions(
                 _ => None,
             },
             checked: tree.checked(tree.file_of(n)),
+            no_downgrade: tree
+                .script_of(n)
+                .declared_no_downgrade()
+                .map(|(why, line)| (why.to_string(), line)),
         })
         .collect();
     (report(&tree, findings), revisions)
@@ -558,6 +565,27 @@ mod tests {
             r.outputs
                 .contains(&("requires-maintenance-window".into(), "true".into()))
         );
+    }
+
+    /// What migration-smoke reads of each revision: a `no_downgrade` that says something, with
+    /// its line; a blank one declares nothing, as `missing-downgrade` reads it.
+    #[test]
+    fn revisions_carry_their_declared_no_downgrade() {
+        let sources = [
+            src(
+                "a.py",
+                "revision = 'a'\ndown_revision = None\nno_downgrade = 'drops the table'\n",
+            ),
+            src(
+                "b.py",
+                "revision = 'b'\ndown_revision = 'a'\nno_downgrade = '  '\n",
+            ),
+        ];
+        let scripts: Vec<Script> = sources.iter().map(read_source).collect();
+        let (_, revisions) = check_read_revisions(&sources, &scripts, &opts());
+        let declared: Vec<Option<(String, u32)>> =
+            revisions.into_iter().map(|r| r.no_downgrade).collect();
+        assert_eq!(declared, [Some(("drops the table".into(), 3)), None]);
     }
 
     #[test]
