@@ -19,8 +19,8 @@
 //! Services several actions talk to have one client each: `github`, `prometheus` (with `slo`, the
 //! Sloth and OpenSLO files error-budget-gate and watch share), `registry`, `http` below them all.
 //! predeploy runs gates in-process with the checklist's directory as their base for paths: no
-//! action changes the process's directory, except migration-smoke, which runs Alembic and squawk in
-//! the project's `working-directory` and is never run inside another action.
+//! action changes the process's directory (migration-smoke runs Alembic and squawk as child
+//! processes in its `working-directory`), and findings name files from it, the workspace.
 //!
 //! YAML is read through `yaml`: `from_str` into typed structs, `documents` into spanned `Node`s
 //! (line and column of every key and value) where an error or a finding must name its line.

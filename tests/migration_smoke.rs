@@ -665,3 +665,102 @@ fn bad_input_is_exit_2_with_what_was_expected() {
         );
     }
 }
+
+/// With `working-directory`, the commands run there but findings name files from the workspace
+/// (the process's directory), where GitHub places annotations.
+#[test]
+fn findings_in_a_working_directory_name_files_from_the_workspace() {
+    let Some(url) = database("failing_elsewhere") else {
+        return;
+    };
+    let tools = tools().expect("tools were found before");
+    let bin = tools.venv.join("bin");
+    let workspace = tree("failing").parent().unwrap().to_path_buf();
+    let run = Step::new()
+        .arg("migration-smoke")
+        .current_dir(&workspace)
+        .input("working-directory", "failing")
+        .input("database-url", &url)
+        .input("alembic", bin.join("alembic"))
+        .input("squawk", bin.join("squawk"))
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("failed-revision"), "f3_typo");
+    assert!(
+        run.stdout.contains(
+            "::error title=upgrade-failed%3A Upgrade failed,file=failing/versions/f3_typo.py,line=12::"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// With `changed-since`, only the migrations added or changed since that commit have their
+/// contracts compared and count in the outputs: the ones already deployed do not.
+#[test]
+fn changed_since_compares_only_the_migrations_not_deployed_yet() {
+    let Some(url) = database("contracts_since") else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    let data = tree("contracts").parent().unwrap().to_path_buf();
+    for dir in ["contracts", "contracts/versions", "env"] {
+        std::fs::create_dir_all(repo.path().join(dir)).unwrap();
+        for entry in std::fs::read_dir(data.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, repo.path().join(dir).join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
+    }
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "--all"]);
+    git(&["commit", "--quiet", "--message", "deployed"]);
+    // One migration changed since: the column type change, declared safe_online.
+    let changed = repo.path().join("contracts/versions/c02_name_type.py");
+    let text = std::fs::read_to_string(&changed).unwrap();
+    std::fs::write(&changed, text + "# reviewed\n").unwrap();
+
+    let tools = tools().expect("tools were found before");
+    let bin = tools.venv.join("bin");
+    let run = Step::new()
+        .arg("migration-smoke")
+        .current_dir(repo.path())
+        .input("working-directory", "contracts")
+        .input("changed-since", "HEAD")
+        .input("model-check", "false")
+        .input("database-url", &url)
+        .input("alembic", bin.join("alembic"))
+        .input("squawk", bin.join("squawk"))
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    let under: Vec<&str> = annotations(&run)
+        .into_iter()
+        .filter(|a| a.contains("contract-under-declared"))
+        .collect();
+    assert_eq!(under.len(), 1, "{}", run.stdout);
+    assert!(
+        under[0].contains("file=contracts/versions/c02_name_type.py,line=7"),
+        "{}",
+        under[0]
+    );
+    // What the deploy needs counts the changed migration only (no drop among them).
+    assert_eq!(run.output("requires-maintenance-window"), "true");
+    assert_eq!(run.output("destructive"), "false");
+    let observed: serde_json::Value =
+        serde_json::from_str(run.output("observed-contracts")).unwrap();
+    assert_eq!(
+        observed["c07_drop_plan"]["observed"],
+        serde_json::Value::Null
+    );
+}

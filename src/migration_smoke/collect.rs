@@ -67,12 +67,15 @@ fn describe(url: &str) -> String {
 }
 
 pub fn collect(settings: &Settings, revisions: &[Revision]) -> Result<Collected, Failure> {
-    let squawk = super::python::words(&settings.squawk);
-    if settings.contracts
-        && squawk
-            .first()
-            .is_none_or(|program| super::which(program).is_none())
-    {
+    let mut squawk = super::python::words(&settings.squawk);
+    // Found as a shell in the working directory finds it: on PATH, or a path from there.
+    let found = squawk
+        .first()
+        .and_then(|program| super::which_in(&settings.dir, program));
+    if let (Some(program), Some(found)) = (squawk.first_mut(), &found) {
+        *program = found.display().to_string();
+    }
+    if settings.contracts && found.is_none() {
         return Err(Failure::invalid(format!(
             "contracts needs squawk (`{}` is not on PATH): pip install squawk-cli==2.70.0, or set contracts: false",
             settings.squawk
@@ -99,8 +102,13 @@ pub fn collect(settings: &Settings, revisions: &[Revision]) -> Result<Collected,
         Some(_) => format!("a throwaway Postgres ({})", describe(&url)),
         None => describe(&url),
     };
-    let mut driver = Driver::start(&settings.python, settings.config.as_deref(), &url)
-        .map_err(Failure::invalid)?;
+    let mut driver = Driver::start(
+        &settings.dir,
+        &settings.python,
+        settings.config.as_deref(),
+        &url,
+    )
+    .map_err(Failure::invalid)?;
     let tables = wait_for_database(
         &mut || driver.ping(settings.step_timeout),
         settings.connect_timeout,

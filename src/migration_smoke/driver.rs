@@ -84,17 +84,29 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Starts `python driver.py <config>` in the working directory, the URL in `DATABASE_URL`.
-    pub fn start(python: &[String], config: Option<&str>, url: &str) -> Result<Driver, String> {
+    /// Starts `python driver.py <config>` in `dir`, the project's directory, the URL in
+    /// `DATABASE_URL`.
+    pub fn start(
+        dir: &Path,
+        python: &[String],
+        config: Option<&str>,
+        url: &str,
+    ) -> Result<Driver, String> {
         let (program, args) = python
             .split_first()
             .ok_or("`python` is empty: name the Python that runs the project's Alembic")?;
+        // A path (`.venv/bin/python`) is the project's, from its directory; a name, from PATH.
+        let program = match Path::new(program) {
+            p if p.is_relative() && p.components().count() > 1 => dir.join(p),
+            p => p.to_path_buf(),
+        };
         let scratch = Scratch::new("migration-smoke").map_err(|e| e.to_string())?;
         let script = scratch.path().join("ready_migration_driver.py");
         std::fs::write(&script, SOURCE).map_err(|e| format!("{}: {e}", script.display()))?;
         let stderr_file = scratch.path().join("driver.stderr");
         let stderr = std::fs::File::create(&stderr_file).map_err(|e| e.to_string())?;
         let mut child = Command::new(program)
+            .current_dir(dir)
             .args(args)
             .arg(&script)
             .arg(config.unwrap_or(""))

@@ -18,7 +18,7 @@ pub mod python;
 
 use crate::inputs::given;
 use crate::report::{Failure, Report};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const NAME: &str = "migration-smoke";
@@ -97,6 +97,8 @@ fn command_or(value: &str, default: &str) -> String {
 
 /// What `run` works from, the inputs checked.
 pub struct Settings {
+    /// Where the project is: Alembic, its Python and squawk run there (relative commands too).
+    pub dir: PathBuf,
     pub database_url: Option<String>,
     pub python: Vec<String>,
     pub config: Option<String>,
@@ -109,11 +111,17 @@ pub struct Settings {
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    if let Some(dir) = given(&args.working_directory) {
-        std::env::set_current_dir(dir).map_err(|e| {
-            Failure::invalid(format!("working-directory {dir:?} cannot be entered: {e}"))
-        })?;
-    }
+    // The process stays where it is (the workspace, where GitHub looks for annotated files):
+    // findings name files from here, and only the commands run in the working directory.
+    let dir = match given(&args.working_directory) {
+        Some(dir) if !Path::new(dir).is_dir() => {
+            return Err(Failure::invalid(format!(
+                "working-directory {dir:?} is not a directory"
+            )));
+        }
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from("."),
+    };
     let config = given(&args.config).map(str::to_string);
     let database_url = match given(&args.database_url) {
         Some(url) => Some(collect::check_url(url)?),
@@ -129,8 +137,8 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             resolve_dependencies: false,
             require_contract: false,
             contract_doc: None,
-            changed_since: None,
-            working_directory: None,
+            changed_since: given(&args.changed_since).map(str::to_string),
+            working_directory: given(&args.working_directory).map(str::to_string),
             sarif: None,
             comment: false,
             github_token: None,
@@ -140,10 +148,13 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     }
     let python = match given(&args.python) {
         Some(p) => python::words(p),
-        None => python::of_alembic(&command_or(&args.alembic, "alembic"), &|name| which(name))
-            .map_err(Failure::invalid)?,
+        None => python::of_alembic(&command_or(&args.alembic, "alembic"), &|name| {
+            which_in(&dir, name)
+        })
+        .map_err(Failure::invalid)?,
     };
     let settings = Settings {
+        dir,
         database_url,
         python,
         config,
@@ -162,9 +173,16 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 
 /// An executable on PATH, or the path itself when it names a file.
 pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::path::Path::new(name);
+    which_in(Path::new("."), name)
+}
+
+/// An executable on PATH, or, when `name` is a path (`.venv/bin/alembic`), that file as seen
+/// from `dir`, as a shell in `dir` would run it.
+pub fn which_in(dir: &Path, name: &str) -> Option<PathBuf> {
+    let path = Path::new(name);
     if path.components().count() > 1 {
-        return path.is_file().then(|| path.to_path_buf());
+        let path = dir.join(path);
+        return path.is_file().then_some(path);
     }
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join(name))
