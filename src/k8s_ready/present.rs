@@ -129,8 +129,7 @@ pub fn set_images(
                     SET_IMAGE,
                     "Image set as the deploy sets it",
                     crate::gha::printable(&format!(
-                        "{what}: checked as running {}, as the deploy sets it (`set-image`); the file says {}",
-                        set.to, set.from
+                        "{what}, checked as the deploy sets it (set-image)"
                     )),
                 )
                 .at(Location {

@@ -122,6 +122,10 @@ pub fn apply<'e>(objects: &mut [Object], entries: &'e [Entry]) -> Vec<&'e Entry>
             };
             used[index] = true;
             let to = entries[index].to.reference.clone();
+            if from == to {
+                // Already what the deploy sets: nothing differs from the file.
+                continue;
+            }
             node.value = Value::String(to.clone());
             set.push(SetImage {
                 container: name,
@@ -411,5 +415,10 @@ spec:
                 .collect::<Vec<_>>(),
             [format!("ghcr.io/acme/api@{DIGEST}")]
         );
+        // A container that already runs the image is matched, and not noted as set.
+        let pinned =
+            DEPLOYMENT.replace("image: ghcr.io/acme/app:main", &format!("image: {}", to()));
+        assert_eq!(set_in(&pinned, &[&to()]).len(), 2);
+        assert_eq!(set_in(DEPLOYMENT, &[&to()]).len(), 3);
     }
 }
