@@ -4,8 +4,9 @@
 //! ingress. Each finding on the file and line of the offending field.
 //!
 //! collect (files, stdin, kustomize; YAML with positions) → objects (kinds, pod templates) →
-//! rules (one unit per rule, pure) → present (report, table by object); SARIF by the shared
-//! writer (render::sarif).
+//! set_image (the images the deploy sets, on the file's lines) → rules (one unit per rule,
+//! pure) → present (report, table by object, what set-image set); SARIF by the shared writer
+//! (render::sarif). images: image references and digests, as the rules and set-image read them.
 
 pub mod collect;
 pub mod images;

@@ -3,7 +3,7 @@
 //! containers. Pure.
 
 use crate::report::{Failure, Location};
-use crate::yaml::{Node, PathItem, Value};
+use crate::yaml::{Node, Value};
 
 /// The annotation by which an object silences rules, as kube-score's `kube-score/ignore`.
 pub const IGNORE_ANNOTATION: &str = "ready-actions/ignore";
@@ -259,8 +259,9 @@ impl Object {
 
     /// The pod template (`metadata` + `spec`) of a workload; for a Pod, the Pod itself.
     pub fn template(&self) -> Option<&Node> {
-        let path: Vec<PathItem> = self.template_path()?.iter().map(|&k| k.into()).collect();
-        self.node.at(&path)
+        self.template_path()?
+            .iter()
+            .try_fold(&self.node, |node, key| node.get(key))
     }
 
     /// The pod spec of a workload.
