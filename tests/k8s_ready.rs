@@ -584,3 +584,201 @@ fn hostile_manifest_values_forge_nothing_and_the_secret_stays_masked() {
     assert!(!run.summary.contains('\u{1b}'), "{}", run.summary);
     assert!(run.log().contains("web\\u{1b}[31m"), "{}", run.log());
 }
+
+/// The image the pipeline just pushed, as `set-image` and `expect-image` name it.
+fn pushed() -> String {
+    format!("ghcr.io/acme/app@{DIGEST}")
+}
+
+/// The line of the image in set-image/app-main.yaml.
+fn image_line() -> usize {
+    std::fs::read_to_string(data("set-image/app-main.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("image: ghcr.io/acme/app:main"))
+        .unwrap()
+        + 1
+}
+
+/// A committed manifest cannot name the digest built in the same run: checked as committed,
+/// `expected-image` fails it (as before set-image); checked as the deploy sets it, it passes,
+/// and the report says what was set, on the file's line.
+#[test]
+fn set_image_checks_the_manifests_as_the_deploy_sets_them() {
+    let file = data("set-image/app-main.yaml");
+    let line = image_line();
+    let run = step(&file).input("expect-image", pushed()).run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(rules_found(&run), ["expected-image", "immutable-image"]);
+    assert!(
+        annotations(&run)
+            .iter()
+            .all(|a| a.contains(&format!(",line={line},col=18::"))),
+        "{}",
+        run.log()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let run = step(&file)
+        .input("expect-image", pushed())
+        .input("sarif", &sarif)
+        .args(["--set-image", &pushed()])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("result"), "passed");
+    assert_eq!(run.output("objects"), "4");
+    assert_eq!(run.output("findings"), "0");
+    assert!(annotations(&run).is_empty(), "{}", run.log());
+    let shown = |text: &str| text.replace(&file.display().to_string(), "<file>");
+    let notices: Vec<String> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::notice"))
+        .map(shown)
+        .collect();
+    insta::assert_snapshot!("set_image_notice", notices.join("\n"));
+    assert!(
+        notices[0].contains(&format!("file=<file>,line={line},col=18::")),
+        "{notices:?}"
+    );
+    let headline = "4 objects checked, no finding; 1 container image set by set-image";
+    assert!(run.stdout.contains(headline), "{}", run.log());
+    assert!(run.summary.contains(headline), "{}", run.summary);
+    let listed = format!(
+        "- Deployment/web container web: ghcr.io/acme/app:main → {} (<file>:{line})",
+        pushed()
+    );
+    assert!(
+        shown(&run.summary).contains(&listed),
+        "{listed} not in\n{}",
+        run.summary
+    );
+    // Code scanning gets problems only: the note of what was set is none.
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+
+    // The same through the action's input, in kustomize's form, and on a terminal.
+    let run = step(&file)
+        .input("expect-image", pushed())
+        .input("set-image", format!("ghcr.io/acme/app={}", pushed()))
+        .outside_actions()
+        .run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    let text = shown(&run.stdout);
+    assert!(
+        text.contains(&format!(
+            "<file>:{line}:18: notice[set-image] Deployment/web container web: ghcr.io/acme/app:main → {}",
+            pushed()
+        )),
+        "{text}"
+    );
+}
+
+/// set-image does not make manifests that never run the image pass: no container runs it,
+/// the deploy would not deploy what was built. The entry that set nothing says so.
+#[test]
+fn set_image_still_fails_manifests_that_do_not_run_the_image() {
+    let run = step(data("good.yaml"))
+        .input("expect-image", pushed())
+        .input("set-image", pushed())
+        .run();
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(rules_found(&run), ["expected-image"]);
+    assert_eq!(run.output("findings"), "1");
+    assert!(
+        run.stdout.contains(&format!(
+            "no container in the manifests runs {}, the image being deployed",
+            pushed()
+        )),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "`set-image` {} matched no container: the manifests were checked as written",
+            pushed()
+        )),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.summary
+            .contains("matched no container, so it changed nothing"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn bad_set_image_entries_are_refused_with_what_was_expected() {
+    for (value, says) in [
+        (
+            "ghcr.io/acme/app:main",
+            "is not <image>@sha256:<64 hex digits>",
+        ),
+        (
+            &format!("app:main={}", pushed()) as &str,
+            "has a tag or digest; give it without",
+        ),
+        (&format!("={}", pushed()), "the name before `=` is empty"),
+        (
+            &format!("{},ghcr.io/acme/app={}", pushed(), pushed()),
+            "names the same image twice",
+        ),
+    ] {
+        let run = step(data("set-image/app-main.yaml"))
+            .input("set-image", value)
+            .run();
+        assert_eq!(run.code, 2, "{value}: {}", run.log());
+        assert_eq!(run.output("result"), "invalid");
+        assert!(run.stdout.contains(says), "{value}: {}", run.log());
+        assert!(
+            run.stdout
+                .contains("expected <name>=<image>@sha256:<64 hex digits>")
+                || says.contains("twice"),
+            "{value}: {}",
+            run.log()
+        );
+    }
+}
+
+/// A kustomize overlay whose `images:` entry names a tag, rendered by the real kubectl, checked
+/// as the deploy sets its image (`kustomize edit set image app=…`'s form).
+#[test]
+fn set_image_applies_to_kustomizes_rendering() {
+    let Some(kubectl) = kubectl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data("set-image/app-main.yaml"), dir.path().join("app.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\nimages:\n  - {name: ghcr.io/acme/app, newTag: v2}\n",
+    )
+    .unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&kubectl, bin.path().join("kubectl")).unwrap();
+    let kustomize = |set: Option<String>| {
+        let mut s = step("")
+            .input("kustomize", dir.path())
+            .input("expect-image", pushed())
+            .env("PATH", bin.path());
+        if let Some(set) = set {
+            s = s.input("set-image", set);
+        }
+        s.run()
+    };
+    let run = kustomize(None);
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(rules_found(&run), ["expected-image", "immutable-image"]);
+    let run = kustomize(Some(format!("ghcr.io/acme/app={}", pushed())));
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.stdout.contains(&format!(
+            "Deployment/web container web: ghcr.io/acme/app:v2 → {}",
+            pushed()
+        )),
+        "{}",
+        run.log()
+    );
+}

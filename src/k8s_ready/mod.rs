@@ -4,13 +4,16 @@
 //! ingress. Each finding on the file and line of the offending field.
 //!
 //! collect (files, stdin, kustomize; YAML with positions) → objects (kinds, pod templates) →
-//! rules (one unit per rule, pure) → present (report, table by object); SARIF by the shared
-//! writer (render::sarif).
+//! set_image (the images the deploy sets, on the file's lines) → rules (one unit per rule,
+//! pure) → present (report, table by object, what set-image set); SARIF by the shared writer
+//! (render::sarif). images: image references and digests, as the rules and set-image read them.
 
 pub mod collect;
+pub mod images;
 pub mod objects;
 pub mod present;
 pub mod rules;
+pub mod set_image;
 
 use crate::inputs::given;
 use crate::report::{Failure, Report};
@@ -37,6 +40,10 @@ pub struct Args {
     /// Only these rule ids (comma or newline separated); empty: all.
     #[arg(long, env = "INPUT_RULES")]
     pub rules: Option<String>,
+    /// Check the manifests as the deploy will set their images: `<name>=<image>@sha256:…` (as
+    /// `kustomize edit set image`), or `<image>@sha256:…` for its own repository; one a line or comma-separated.
+    #[arg(long, env = "INPUT_SET_IMAGE")]
+    pub set_image: Option<String>,
     /// Rule ids not to run.
     #[arg(long, env = "INPUT_IGNORE")]
     pub ignore: Option<String>,
@@ -103,6 +110,10 @@ fn shown(sources: &[objects::Source]) -> String {
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let options = options(&args)?;
+    let set_image = set_image::parse(&crate::inputs::list(
+        given(&args.set_image).unwrap_or_default(),
+    ))
+    .map_err(Failure::invalid)?;
     let manifests = crate::inputs::list(given(&args.manifests).unwrap_or_default());
     let kustomize = given(&args.kustomize);
     if manifests.is_empty() && kustomize.is_none() {
@@ -112,7 +123,7 @@ pub fn run(args: Args) -> Result<Report, Failure> {
     }
     let sources = collect::sources(&manifests, kustomize, &mut std::io::stdin().lock())?;
     let documents = collect::parse(&sources)?;
-    let objects = objects::read(&sources, documents)?;
+    let mut objects = objects::read(&sources, documents)?;
     if objects.checked.is_empty() && objects.skipped.is_empty() {
         return Err(Failure::invalid(format!(
             "no Kubernetes object in {}: an empty input is not a passing one",
@@ -127,14 +138,23 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             objects.skipped.len()
         )));
     }
+    let unmatched = set_image::apply(&mut objects.checked, &set_image);
     let found = rules::check(&sources, &objects.checked, &options);
     let mut report = present::report(&sources, &objects, found);
+    present::set_images(&mut report, &sources, &objects, &unmatched);
     if let Some(path) = given(&args.sarif) {
+        // Code scanning gets the problems, not the notes of what was set.
+        let problems: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule != present::SET_IMAGE)
+            .cloned()
+            .collect();
         crate::render::sarif::write_file(
             std::path::Path::new(path),
             NAME,
             &rules::Rule::sarif_rules(),
-            &report.findings,
+            &problems,
         )?;
         report.output("sarif", path);
     }

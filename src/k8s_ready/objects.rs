@@ -3,7 +3,7 @@
 //! containers. Pure.
 
 use crate::report::{Failure, Location};
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// The annotation by which an object silences rules, as kube-score's `kube-score/ignore`.
 pub const IGNORE_ANNOTATION: &str = "ready-actions/ignore";
@@ -27,6 +27,19 @@ pub struct Object {
     pub ignored: Vec<String>,
     /// The template it was rendered from, as `helm template` notes it (`# Source: …`).
     pub origin: Option<String>,
+    /// The container images `set-image` replaced, in container order.
+    pub set_images: Vec<SetImage>,
+}
+
+/// A container image replaced as the deploy will replace it (`set-image`): the file says
+/// `from` at `line`/`column`, the rules check `to` there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetImage {
+    pub container: String,
+    pub line: usize,
+    pub column: usize,
+    pub from: String,
+    pub to: String,
 }
 
 /// Kinds whose pod template the rules check; `Pod` is its own template.
@@ -174,6 +187,7 @@ fn object(source: usize, node: Node, from: &Source, origins: &Origins) -> Result
         namespace: meta("namespace"),
         ignored,
         node,
+        set_images: Vec::new(),
     })
 }
 
@@ -232,19 +246,22 @@ impl Object {
         )
     }
 
-    /// The pod template (`metadata` + `spec`) of a workload; for a Pod, the Pod itself.
-    pub fn template(&self) -> Option<&Node> {
+    /// Where the pod template (`metadata` + `spec`) of a workload is; for a Pod, the Pod
+    /// itself (the empty path).
+    fn template_path(&self) -> Option<&'static [&'static str]> {
         match self.kind.as_str() {
-            "Pod" => Some(&self.node),
-            "CronJob" => self.node.at(&[
-                "spec".into(),
-                "jobTemplate".into(),
-                "spec".into(),
-                "template".into(),
-            ]),
-            _ if self.is_workload() => self.node.at(&["spec".into(), "template".into()]),
+            "Pod" => Some(&[]),
+            "CronJob" => Some(&["spec", "jobTemplate", "spec", "template"]),
+            _ if self.is_workload() => Some(&["spec", "template"]),
             _ => None,
         }
+    }
+
+    /// The pod template (`metadata` + `spec`) of a workload; for a Pod, the Pod itself.
+    pub fn template(&self) -> Option<&Node> {
+        self.template_path()?
+            .iter()
+            .try_fold(&self.node, |node, key| node.get(key))
     }
 
     /// The pod spec of a workload.
@@ -270,6 +287,49 @@ impl Object {
         init.iter().chain(self.containers())
     }
 
+    /// Every container that runs an image: init, regular and ephemeral ones, in that order.
+    pub fn every_container(&self) -> impl Iterator<Item = &Node> {
+        let spec = self.pod_spec();
+        CONTAINER_LISTS.iter().flat_map(move |list| {
+            spec.and_then(|s| s.get(list))
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+        })
+    }
+
+    /// [`Object::every_container`], to change: what `set-image` rewrites.
+    pub fn every_container_mut(&mut self) -> Vec<&mut Node> {
+        let Some(path) = self.template_path() else {
+            return Vec::new();
+        };
+        let Some(spec) = path
+            .iter()
+            .chain(&["spec"])
+            .try_fold(&mut self.node, |node, key| value_mut(node, key))
+        else {
+            return Vec::new();
+        };
+        let Value::Map(entries) = &mut spec.value else {
+            return Vec::new();
+        };
+        let mut lists: Vec<(usize, &mut Node)> = entries
+            .iter_mut()
+            .filter_map(|(k, v)| {
+                let order = CONTAINER_LISTS.iter().position(|l| k.as_str() == Some(l))?;
+                Some((order, v))
+            })
+            .collect();
+        lists.sort_by_key(|(order, _)| *order);
+        lists
+            .into_iter()
+            .filter_map(|(_, list)| match &mut list.value {
+                Value::Seq(items) => Some(items.iter_mut()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// The pod template's labels.
     pub fn pod_labels(&self) -> Vec<(&str, &str)> {
         labels(
@@ -284,6 +344,20 @@ impl Object {
         self.node
             .at(&["metadata".into(), "name".into()])
             .unwrap_or(&self.node)
+    }
+}
+
+/// The pod spec's lists of containers, in the order they start.
+const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+
+/// The value under a string key of a mapping, to change.
+fn value_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+    match &mut node.value {
+        Value::Map(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v),
+        _ => None,
     }
 }
 

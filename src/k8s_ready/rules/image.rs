@@ -3,64 +3,10 @@
 //! `expected-image` (with `expect-image`): every container of the image the pipeline deploys
 //! references exactly the digest just pushed.
 
+use super::super::images::{ExpectedImage, split};
 use super::super::objects::{Object, container_name};
 use super::{Context, Findings, Rule};
-use crate::registry::reference::{parse_image, valid_digest};
 use crate::yaml::Node;
-
-/// The image the pipeline deploys: `<image>@sha256:…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpectedImage {
-    /// As given, for messages.
-    pub reference: String,
-    /// The repository, as Docker resolves it (`docker.io/library/nginx`).
-    repository: (String, String),
-    digest: String,
-}
-
-impl ExpectedImage {
-    pub fn parse(input: &str) -> Result<ExpectedImage, String> {
-        let reference = input.trim();
-        let parts = split(reference);
-        let digest = parts.digest.filter(|d| valid_digest(d)).ok_or_else(|| {
-            format!("`expect-image` {reference:?} is not <image>@sha256:<64 hex digits>")
-        })?;
-        let repository = parse_image(parts.name).map_err(|e| format!("`expect-image`: {e}"))?;
-        Ok(ExpectedImage {
-            reference: reference.to_string(),
-            repository: (repository.host, repository.path),
-            digest: digest.to_string(),
-        })
-    }
-}
-
-/// An image reference split as Docker splits it: name, tag, digest.
-struct Parts<'a> {
-    name: &'a str,
-    tag: Option<&'a str>,
-    digest: Option<&'a str>,
-}
-
-fn split(image: &str) -> Parts<'_> {
-    let (rest, digest) = match image.split_once('@') {
-        Some((rest, digest)) => (rest, Some(digest)),
-        None => (image, None),
-    };
-    // A tag's `:` comes after the last `/`; an earlier one is a registry's port.
-    let slash = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[slash..].rfind(':') {
-        Some(i) => Parts {
-            name: &rest[..slash + i],
-            tag: Some(&rest[slash + i + 1..]),
-            digest,
-        },
-        None => Parts {
-            name: rest,
-            tag: None,
-            digest,
-        },
-    }
-}
 
 /// A tag made from a commit: `sha-<hex>` (image-tag, metadata-action) or 7–40 hex digits.
 fn is_sha_tag(tag: &str) -> bool {
@@ -69,7 +15,7 @@ fn is_sha_tag(tag: &str) -> bool {
 }
 
 fn images(object: &Object) -> impl Iterator<Item = (&Node, &Node, &str)> {
-    object.all_containers().filter_map(|c| {
+    object.every_container().filter_map(|c| {
         let node = c.get("image")?;
         Some((c, node, node.as_str()?))
     })
@@ -99,22 +45,24 @@ pub fn immutable(object: &Object, out: &mut Findings) {
     }
 }
 
-/// Is `image` of the expected repository?
-fn same_repository(image: &str, expected: &ExpectedImage) -> bool {
-    parse_image(split(image).name).is_ok_and(|r| (r.host, r.path) == expected.repository)
-}
-
 pub fn expected(cx: &Context, object: &Object, out: &mut Findings) {
     let Some(expected) = &cx.options.expect_image else {
         return;
     };
     for (c, node, image) in images(object) {
-        if same_repository(image, expected) && split(image).digest != Some(&expected.digest) {
+        if expected.is_repository_of(image) && split(image).digest != Some(&expected.digest) {
+            // An image `set-image` put there says so: the file shows another one.
+            let set = object
+                .set_images
+                .iter()
+                .find(|s| (s.line, s.column) == (node.line, node.column))
+                .map(|s| format!(" (set by set-image; the file says {})", s.from))
+                .unwrap_or_default();
             out.push(
                 Rule::ExpectedImage,
                 node,
                 format!(
-                    "{} container {}: image {image} is not the image being deployed, {}",
+                    "{} container {}: image {image}{set} is not the image being deployed, {}",
                     object.reference(),
                     container_name(c),
                     expected.reference
@@ -129,7 +77,7 @@ pub fn expected(cx: &Context, object: &Object, out: &mut Findings) {
 pub fn missing_everywhere(objects: &[Object], expected: &ExpectedImage) -> Option<String> {
     let used = objects
         .iter()
-        .any(|o| images(o).any(|(_, _, image)| same_repository(image, expected)));
+        .any(|o| images(o).any(|(_, _, image)| expected.is_repository_of(image)));
     (!used).then(|| {
         format!(
             "no container in the manifests runs {}, the image being deployed",
@@ -140,7 +88,7 @@ pub fn missing_everywhere(objects: &[Object], expected: &ExpectedImage) -> Optio
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{findings_of, options};
+    use super::super::testing::{findings_of, findings_set, options};
     use super::super::{Options, Rule};
     use super::*;
 
@@ -189,6 +137,49 @@ spec:
         insta::assert_snapshot!(
             "expected_nowhere",
             findings_of(Rule::ExpectedImage, &text, &o)
+        );
+    }
+
+    /// With `set-image`, the rule checks the images the deploy sets: it holds for the
+    /// containers set to the image being deployed, says so where another digest was set, and
+    /// still fails when no container runs the image at all.
+    #[test]
+    fn expected_over_the_images_set_image_sets() {
+        let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      initContainers:
+        - {name: migrate, image: 'ghcr.io/org/app:main'}
+      containers:
+        - {name: web, image: 'ghcr.io/org/app:main'}
+        - {name: proxy, image: 'nginx@sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'}
+";
+        let deployed = format!("ghcr.io/org/app@{DIGEST}");
+        let mut o: Options = options();
+        o.expect_image = Some(ExpectedImage::parse(&deployed).unwrap());
+        let without = findings_of(Rule::ExpectedImage, text, &o);
+        assert_eq!(without.lines().count(), 2, "{without}");
+        assert_eq!(
+            findings_set(Rule::ExpectedImage, text, &o, &[&deployed]),
+            ""
+        );
+        assert_eq!(
+            findings_set(Rule::ImmutableImage, text, &o, &[&deployed]),
+            ""
+        );
+        let other = format!("ghcr.io/org/app@sha256:{}", "e".repeat(64));
+        insta::assert_snapshot!(
+            "expected_set_to_another_digest",
+            findings_set(Rule::ExpectedImage, text, &o, &[&other])
+        );
+        o.expect_image = Some(ExpectedImage::parse(&format!("ghcr.io/org/api@{DIGEST}")).unwrap());
+        insta::assert_snapshot!(
+            "expected_set_but_nowhere",
+            findings_set(Rule::ExpectedImage, text, &o, &[&deployed])
         );
     }
 }

@@ -15,7 +15,7 @@ mod resources;
 mod rollout;
 mod security;
 
-pub use image::ExpectedImage;
+pub use super::images::ExpectedImage;
 pub use ingress::parse_size;
 
 use super::objects::{IGNORE_ANNOTATION, Object, Source};
@@ -401,13 +401,27 @@ pub(super) mod testing {
 
     /// `line:column: message` for each finding of `rule` over `text` (one file, `t.yaml`).
     pub fn findings_of(rule: Rule, text: &str, options: &Options) -> String {
+        findings_set(rule, text, options, &[])
+    }
+
+    /// The objects of `text` (one file, `t.yaml`), their images set by `set_image` entries.
+    pub fn objects_set(text: &str, set_image: &[&str]) -> (Vec<Source>, Vec<Object>) {
         let sources = vec![Source {
             display: "t.yaml".into(),
             text: text.into(),
         }];
         let documents = vec![crate::yaml::documents(text).expect("test YAML")];
-        let objects = super::super::objects::read(&sources, documents).expect("objects");
-        check(&sources, &objects.checked, options)
+        let mut objects = super::super::objects::read(&sources, documents).expect("objects");
+        let entries: Vec<String> = set_image.iter().map(|e| e.to_string()).collect();
+        let entries = super::super::set_image::parse(&entries).expect("set-image entries");
+        super::super::set_image::apply(&mut objects.checked, &entries);
+        (sources, objects.checked)
+    }
+
+    /// [`findings_of`] over the manifests as `set_image` entries set them.
+    pub fn findings_set(rule: Rule, text: &str, options: &Options, set_image: &[&str]) -> String {
+        let (sources, objects) = objects_set(text, set_image);
+        check(&sources, &objects, options)
             .into_iter()
             .filter(|f| f.finding.rule == rule.id())
             .map(|f| {
