@@ -563,8 +563,11 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         // The stairway ran on the service container, every revision up, down and up again.
         "3d4e5f6a7b8c upgrade: passed",
         "3d4e5f6a7b8c upgrade after its downgrade: passed",
-        "BLOCKED migration-smoke",
-        "error[contract-under-declared] 3d4e5f6a7b8c declares safe_online but its SQL needs requires_maintenance_window",
+        "migration-smoke: blocked — 4 revisions ran, but 1 of them does more than their migration_contract says",
+        // The demo's revision that declares no_downgrade is upgraded, never taken down.
+        "3c4d5e6f7a8b downgrade and upgrade again: skipped",
+        // Annotated on the migration's migration_contract line.
+        "::error title=contract-under-declared%3A Migration does more than its contract says,file=migrations/versions/3d4e5f6a7b8c_index_segments.py,line=14::3d4e5f6a7b8c declares safe_online but its SQL needs requires_maintenance_window",
         "require-concurrent-index-creation",
     ] {
         assert!(smoke.contains(expected), "(m1) {expected:?}\n{smoke}");
@@ -601,7 +604,7 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         explain(&run, &["migration-smoke", "deploy"])
     );
     let smoke = run.lines_of("migration-smoke");
-    assert!(smoke.contains("PASSED migration-smoke"), "(m2)\n{smoke}");
+    assert!(smoke.contains("migration-smoke: passed"), "(m2)\n{smoke}");
     assert!(
         smoke.contains(r#""3d4e5f6a7b8c":{"declared":"requires_maintenance_window","observed":"requires_maintenance_window"}"#),
         "(m2) the observed contract\n{smoke}"
@@ -886,7 +889,7 @@ Create Date: 2026-11-20 09:00:00
 from alembic import op
 
 revision: str = "4d5e6f7a8b9c"
-down_revision: str | None = "3c4d5e6f7a8b"
+down_revision: str | None = "3d4e5f6a7b8c"
 branch_labels = None
 depends_on = None
 

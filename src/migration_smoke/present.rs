@@ -107,15 +107,18 @@ pub fn report(revisions: &[Revision], collected: &Collected, decided: &Decided) 
                 revisions.len()
             ),
         },
-        (None, Verdict::Blocked) => format!(
-            "{} revisions ran, but {} of them do more than their migration_contract says",
-            revisions.len(),
-            decided
+        (None, Verdict::Blocked) => {
+            let over = decided
                 .findings
                 .iter()
                 .filter(|f| f.severity == crate::report::Severity::Error)
-                .count()
-        ),
+                .count();
+            let does = if over == 1 { "does" } else { "do" };
+            format!(
+                "{} revisions ran, but {over} of them {does} more than their migration_contract says",
+                revisions.len()
+            )
+        }
         (None, _) => format!(
             "{} revisions ran base → head{}{} in {:.1} s{}",
             revisions.len(),
