@@ -271,8 +271,9 @@ fn set_up(tools: &Tools) -> World {
         w.environment_variables
             .insert("production".into(), Vec::new());
     });
-    let healthy = Prometheus::start(&tools.prometheus, &tools.promtool, 0, 0);
-    let burning = Prometheus::start(&tools.prometheus, &tools.promtool, 48, 10);
+    let service_port = infra::free_port();
+    let healthy = Prometheus::start(&tools.prometheus, &tools.promtool, 0, 0, Some(service_port));
+    let burning = Prometheus::start(&tools.prometheus, &tools.promtool, 48, 10, None);
 
     // The demo as its own repository, named with capitals as GitHub repositories often are.
     let repo = tempfile::tempdir().unwrap();
@@ -307,7 +308,7 @@ fn set_up(tools: &Tools) -> World {
         repo,
         healthy,
         burning,
-        service_port: infra::free_port(),
+        service_port,
         deploy_log,
         _release: release,
         _actions: actions,
@@ -791,6 +792,60 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
     );
     assert_eq!(world.running_version(), sha_d, "(h) (d) runs again");
 
+    // (w1) WATCH=on, a healthy version: after smoke the watch measures its requests (users'
+    // reads of a draft, from a traffic thread, as Prometheus scrapes them) and passes.
+    let traffic = Traffic::start(world.service_port);
+    let t = Instant::now();
+    let (sha_w, run) = world.push("Watch what ships", |_| {}, &world.healthy, watch_on);
+    timings.push(("w1: watched, healthy", t.elapsed()));
+    assert!(run.success, "(w1)\n{}", explain(&run, &["watch", "smoke"]));
+    expect_job(&run, "watch", "success");
+    assert_eq!(run.job("rollback"), "did not run");
+    let watch = run.lines_of("watch");
+    assert!(watch.contains("watch: passed"), "(w1)\n{watch}");
+    let digest_w = world.digest_of(&sha_tag(&sha_w)).unwrap();
+    assert_eq!(world.digest_of("production"), Some(digest_w.clone()));
+    assert_eq!(world.running_version(), sha_w);
+
+    // (w2) A version that fails one read in five: smoke's path does not read a draft and
+    // passes, the watch sees the 5xx share break the SLO and fails, and the rollback restores
+    // (w1), verified.
+    let t = Instant::now();
+    let (sha_bad, run) = world.push(
+        "Cache drafts in a store that drops reads",
+        edit("app/server.py", "FAIL_ONE_IN = None", "FAIL_ONE_IN = 5"),
+        &world.healthy,
+        watch_on,
+    );
+    timings.push(("w2: watched, 5xx, rolled back", t.elapsed()));
+    let served = traffic.stop();
+    assert!(
+        !run.success,
+        "(w2) must be red\n{}",
+        explain(&run, &["watch"])
+    );
+    expect_job(&run, "smoke", "success");
+    expect_job(&run, "watch", "failure");
+    expect_job(&run, "rollback", "success");
+    let watch = run.lines_of("watch");
+    assert!(
+        watch.contains("watch: blocked") && watch.contains("requests-availability"),
+        "(w2) the SLO names the regression\n{watch}"
+    );
+    let deploys = world.deploys();
+    let digest_bad = world.digest_of(&sha_tag(&sha_bad)).unwrap();
+    assert_eq!(
+        deploys[deploys.len() - 2..],
+        [
+            format!("production {image}@{digest_bad}"),
+            format!("production {image}@{digest_w}")
+        ],
+        "(w2) deployed, then (w1) again"
+    );
+    assert_eq!(world.digest_of("production"), Some(digest_w.clone()));
+    assert_eq!(world.running_version(), sha_w, "(w2) (w1) runs again");
+    assert!(served.1 > 0, "(w2) the traffic saw the fault: {served:?}");
+
     timings.push(("total", started.elapsed()));
     for (what, took) in &timings {
         eprintln!("pipeline e2e: {what}: {:.1} s", took.as_secs_f64());
@@ -799,6 +854,60 @@ fn the_pipeline_builds_gates_deploys_smokes_and_rolls_back() {
         started.elapsed() < Duration::from_secs(600),
         "the e2e took over 10 minutes"
     );
+}
+
+/// The variables that turn the demo's watch on: a minute, measured every 30 s, each measurement
+/// counting once it has 20 requests.
+fn watch_on(_sha: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("--var", "WATCH=on".to_string()),
+        ("--var", "WATCH_DURATION=1m".to_string()),
+        ("--var", "WATCH_INTERVAL=30s".to_string()),
+        ("--var", "WATCH_MIN_REQUESTS=20".to_string()),
+    ]
+}
+
+/// Users reading a draft: one GET of /drafts/d1 every 50 ms on a thread of its own (a steady
+/// rate of load, not a wait), until `stop` or ten minutes.
+struct Traffic {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<(u64, u64)>>,
+}
+
+impl Traffic {
+    fn start(port: u16) -> Traffic {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(600);
+            let (mut answered, mut failed) = (0, 0);
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < until {
+                match http_get(port, "/drafts/d1") {
+                    Some((500..=599, _)) => failed += 1,
+                    Some(_) => answered += 1,
+                    None => {}
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (answered, failed)
+        });
+        Traffic {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the users: (answered without a 5xx, answered with one).
+    fn stop(mut self) -> (u64, u64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The password of the migration-smoke job's service container, as the pipeline sets it.

@@ -354,6 +354,30 @@ fn errors_that_rise_after_three_minutes_fail_at_the_sixth_measurement_not_at_the
     insta::assert_snapshot!("watch_errors_summary", summary);
 }
 
+/// A watch shorter than its failure limit: two measurements, both failed, with the default
+/// limit of 3. Every measurement failing blocks; it is never a pass because the limit was out
+/// of reach.
+#[test]
+fn a_watch_whose_every_measurement_failed_blocks_whatever_the_failure_limit() {
+    let Some(server) = server() else { return };
+    let start = at_minute(4);
+    let r = scenario(
+        server,
+        "errors",
+        THRESHOLDS,
+        &[("duration", "2m"), ("start", start.as_str())],
+    );
+    assert_eq!(r.code, 1, "{}", r.log());
+    assert_eq!(r.output("result"), "blocked");
+    assert_eq!(statuses(&r), ["failed", "failed"]);
+    assert!(
+        r.stdout
+            .contains("2 failed measurements by +2m of +2m (failure-limit 2)"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// The summary with the one figure that differs run to run (the slowest measurement's time).
 fn regex_lite_took(summary: &str) -> String {
     let mark = "the slowest took ";

@@ -230,6 +230,9 @@ fn setup(args: &Args) -> Result<Setup, Failure> {
             "duration / interval gives {count} measurements; between 1 and {MAX_MEASUREMENTS} are allowed"
         )));
     }
+    // A limit above the number of measurements could never be reached, and a watch whose every
+    // measurement failed would pass: it is held to the count.
+    let failure_limit = failure_limit.min(count as u32);
     let start = match given(&args.start) {
         None => Timestamp::now(),
         Some(text) => text.parse::<Timestamp>().map_err(|_| {

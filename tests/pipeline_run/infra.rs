@@ -365,11 +365,15 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
+    /// Eight days of backfilled traffic, its last `recent_hours` with `error_percent`% errors;
+    /// with `scrape`, also the live service on that loopback port, every second, as job
+    /// drafts-api (its series carry the `version` label watch selects on).
     pub fn start(
         prometheus: &Path,
         promtool: &Path,
         recent_hours: u64,
         error_percent: u64,
+        scrape: Option<u16>,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let now = std::time::SystemTime::now()
@@ -419,9 +423,15 @@ impl Prometheus {
             String::from_utf8_lossy(&out.stderr)
         );
         let config = dir.path().join("prometheus.yml");
+        let scrape_configs = match scrape {
+            Some(port) => format!(
+                "scrape_configs:\n  - job_name: drafts-api\n    scrape_interval: 1s\n    static_configs:\n      - targets: [\"127.0.0.1:{port}\"]\n"
+            ),
+            None => "scrape_configs: []\n".to_string(),
+        };
         std::fs::write(
             &config,
-            "global:\n  evaluation_interval: 1h\nscrape_configs: []\n",
+            format!("global:\n  evaluation_interval: 1h\n{scrape_configs}"),
         )
         .unwrap();
         let port = free_port();

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # How long start-up work takes before /readyz answers 200; None means it never finishes.
 READY_AFTER_SECONDS = 0.2
+# Every Nth read of a draft fails with a 500 (a fault the e2e deploys for watch to catch); None: never.
+FAIL_ONE_IN = None
 
 STARTED = time.monotonic()
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -70,6 +72,34 @@ class Drafts:
 DRAFTS = Drafts()
 
 
+class Requests:
+    """Responses served to users, by status code: http_requests_total at /metrics, labelled with
+    the build's commit (`version`), the series watch compares across a deploy."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_code = {}
+        self.draft_reads = 0
+
+    def served(self, status):
+        with self.lock:
+            self.by_code[status] = self.by_code.get(status, 0) + 1
+
+    def draft_read_fails(self):
+        with self.lock:
+            self.draft_reads += 1
+            return FAIL_ONE_IN is not None and self.draft_reads % FAIL_ONE_IN == 0
+
+    def exposition(self):
+        version = os.environ.get("BUILD_SHA", "").replace("\\", "").replace('"', "")
+        with self.lock:
+            lines = [f'http_requests_total{{code="{code}",version="{version}"}} {n}' for code, n in sorted(self.by_code.items())]
+        return "# TYPE http_requests_total counter\n" + "".join(line + "\n" for line in lines)
+
+
+REQUESTS = Requests()
+
+
 def ready():
     return READY_AFTER_SECONDS is not None and time.monotonic() - STARTED >= READY_AFTER_SECONDS
 
@@ -82,6 +112,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send_json(self, status, body, headers=()):
+        # Users' requests only: the probes say nothing of what users get (a 503 before ready).
+        if self.path.split("?", 1)[0] not in ("/healthz", "/readyz"):
+            REQUESTS.served(status)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -123,6 +156,15 @@ class Handler(BaseHTTPRequestHandler):
             )
         elif (m := re.fullmatch(r"/drafts/(d\d+)/room", path)) and DRAFTS.get(m[1]):
             self.room(m[1])
+        elif path == "/metrics":
+            data = REQUESTS.exposition().encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif re.fullmatch(r"/drafts/d\d+", path) and REQUESTS.draft_read_fails():
+            self.send_json(500, {"error": "the draft store did not answer"})
         elif (m := re.fullmatch(r"/drafts/(d\d+)", path)) and DRAFTS.get(m[1]):
             self.send_json(200, DRAFTS.get(m[1]))
         else:
