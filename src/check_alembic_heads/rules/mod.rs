@@ -23,7 +23,7 @@ mod tree;
 mod unknown_dependency;
 mod unknown_down_revision;
 
-pub use tree::{Options, Source, Tree, counts_as_migration, read_source};
+pub use tree::{Options, Source, Tree, counts_as_migration, read_bytes, read_source};
 
 use super::ACTION;
 use super::script::{Attr, Script};
