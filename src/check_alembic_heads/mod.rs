@@ -82,11 +82,17 @@ fn count_input(value: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    inspect(args).map(|(report, _)| report)
+    check(args, false).map(|(report, _)| report)
 }
 
 /// `run`, and the revisions of the graph it checked (see `rules::Revision`).
-pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
+pub fn inspect(args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
+    check(args, true)
+}
+
+/// `run`, and with `revisions` the graph's revisions too (a copy of every id and file name,
+/// which the check alone does not need).
+fn check(mut args: Args, revisions: bool) -> Result<(Report, Vec<rules::Revision>), Failure> {
     args.config = set(&args.config).map(str::to_string);
     args.script_location = set(&args.script_location).map(str::to_string);
     args.version_locations = set(&args.version_locations).map(str::to_string);
@@ -138,7 +144,11 @@ pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure
             .map(|d| display_path(d, &root))
             .collect(),
     };
-    let (mut report, revisions) = rules::check_read_revisions(&sources, &scripts, &options);
+    let (mut report, revisions) = if revisions {
+        rules::check_read_revisions(&sources, &scripts, &options)
+    } else {
+        (rules::check_read(&sources, &scripts, &options), Vec::new())
+    };
     if let Some(path) = set(&args.sarif) {
         crate::render::sarif::write_file(
             Path::new(path),

@@ -310,7 +310,7 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
 
 /// The rules over files already read: `scripts[i]` is what `sources[i]` declares.
 pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> Report {
-    check_read_revisions(sources, scripts, options).0
+    checked(&Tree::new(sources, scripts, options))
 }
 
 /// One revision of the checked graph, for actions that run the migrations (migration-smoke).
@@ -334,11 +334,6 @@ pub fn check_read_revisions(
     options: &Options,
 ) -> (Report, Vec<Revision>) {
     let tree = Tree::new(sources, scripts, options);
-    let mut found = Findings::default();
-    for rule in Rule::ALL {
-        rule.check(&tree, &mut found);
-    }
-    let findings = found.into_findings(&tree);
     let revisions = tree
         .nodes
         .iter()
@@ -354,7 +349,17 @@ pub fn check_read_revisions(
             checked: tree.checked(tree.file_of(n)),
         })
         .collect();
-    (report(&tree, findings), revisions)
+    (checked(&tree), revisions)
+}
+
+/// Every rule over the tree, and the report of what they found.
+fn checked(tree: &Tree) -> Report {
+    let mut found = Findings::default();
+    for rule in Rule::ALL {
+        rule.check(tree, &mut found);
+    }
+    let findings = found.into_findings(tree);
+    report(tree, findings)
 }
 
 /// The verdict, headline, outputs and summary of a checked tree.

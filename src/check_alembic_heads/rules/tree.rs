@@ -98,8 +98,8 @@ pub struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     pub fn new(sources: &'a [Source], scripts: &'a [Script], options: &'a Options) -> Self {
-        let mut nodes = Vec::new();
-        let mut node_file = Vec::new();
+        let mut nodes = Vec::with_capacity(sources.len());
+        let mut node_file = Vec::with_capacity(sources.len());
         for (i, (source, sc)) in sources.iter().zip(scripts).enumerate() {
             let Some(id) = revision_of(source, sc) else {
                 continue;
