@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The migration files of the version locations, in Alembic's order, grouped by directory.
 pub struct Listing {
+    /// Files are shown relative to this directory where they are below it.
+    shown_from: PathBuf,
     dirs: Vec<Dir>,
     pub files: Vec<Migration>,
 }
@@ -20,6 +22,8 @@ pub struct Listing {
 /// A directory that holds migration files.
 struct Dir {
     path: PathBuf,
+    /// What findings put before a file's name (see `shown_prefix`).
+    shown: String,
     /// Opened once for all its files; the error (reported per file, as a file's own would be)
     /// if it cannot be.
     #[cfg(unix)]
@@ -35,9 +39,10 @@ pub struct Migration {
 impl Listing {
     /// The migration files of `dirs`: each location's files sorted by name, then (when
     /// recursive) its subdirectories, sorted, top-down. Files reached twice (the same real
-    /// path) count once.
-    pub fn new(dirs: &[PathBuf], recursive: bool) -> Listing {
+    /// path) count once. Findings name them relative to `shown_from` where they are below it.
+    pub fn new(dirs: &[PathBuf], recursive: bool, shown_from: &Path) -> Listing {
         let mut listing = Listing {
+            shown_from: shown_from.to_path_buf(),
             dirs: Vec::new(),
             files: Vec::new(),
         };
@@ -125,6 +130,7 @@ impl Listing {
         }
         self.dirs.push(Dir {
             path: root.to_path_buf(),
+            shown: shown_prefix(root, &self.shown_from),
             #[cfg(unix)]
             handle: std::fs::File::open(root),
         });
@@ -135,17 +141,24 @@ impl Listing {
         self.dirs[file.dir].path.join(&file.name)
     }
 
-    /// Reads one migration file: the source as findings name it (relative to `root` where it is
-    /// below it) and what it declares. The text is parsed where it was read and not kept.
-    pub fn read(&self, file: &Migration, root: &Path) -> Result<(Source, Script), Failure> {
-        let path = self.path(file);
-        let cannot =
-            |e: std::io::Error| Failure::invalid(format!("cannot read {}: {e}", path.display()));
+    /// Reads one migration file: the source as findings name it and what it declares. The text
+    /// is parsed where it was read and not kept.
+    pub fn read(&self, file: &Migration) -> Result<(Source, Script), Failure> {
+        let cannot = |e: std::io::Error| {
+            Failure::invalid(format!("cannot read {}: {e}", self.path(file).display()))
+        };
         let mut opened = self.open(file).map_err(cannot)?;
         let script = read_whole(&mut opened, rules::read_bytes).map_err(cannot)?;
+        let file_name = file.name.to_string_lossy().into_owned();
+        let mut display = self.dirs[file.dir].shown.clone();
+        if file_name.contains('\\') {
+            display.push_str(&file_name.replace('\\', "/"));
+        } else {
+            display.push_str(&file_name);
+        }
         let source = Source {
-            display: super::slashed(path.strip_prefix(root).unwrap_or(&path)),
-            file_name: file.name.to_string_lossy().into_owned(),
+            display,
+            file_name,
             text: Ok(String::new()),
         };
         Ok((source, script))
@@ -169,6 +182,14 @@ impl Listing {
     fn open(&self, file: &Migration) -> std::io::Result<std::fs::File> {
         std::fs::File::open(self.path(file))
     }
+}
+
+/// The part of `display_path(dir/NAME, root)` before NAME, worked out once per directory: a
+/// name of one component joins any directory the same way, so only its own text follows.
+fn shown_prefix(dir: &Path, root: &Path) -> String {
+    let mut shown = super::display_path(&dir.join("n"), root);
+    shown.pop();
+    shown
 }
 
 /// The directory's error again, for each of its files.
@@ -240,21 +261,46 @@ mod tests {
         symlink(v.join("a.py"), v.join("z_link.py")).unwrap();
         symlink(root.join("elsewhere"), v.join("linked_dir")).unwrap();
 
-        let flat = Listing::new(std::slice::from_ref(&v), false);
+        let flat = Listing::new(std::slice::from_ref(&v), false, root);
         assert_eq!(names(&flat, root), ["versions/a.py", "versions/b.py"]);
 
-        let deep = Listing::new(std::slice::from_ref(&v), true);
+        let deep = Listing::new(std::slice::from_ref(&v), true, root);
         assert_eq!(
             names(&deep, root),
             ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
         );
 
         // The same location twice, and one inside the other: every file counts once.
-        let twice = Listing::new(&[v.clone(), v.join("sub"), v.clone()], false);
+        let twice = Listing::new(&[v.clone(), v.join("sub"), v.clone()], false, root);
         assert_eq!(
             names(&twice, root),
             ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
         );
+    }
+
+    /// Each directory's prefix and the file's name: what the whole path, made relative, shows.
+    #[test]
+    fn files_are_shown_as_their_whole_paths_would_be() {
+        let root = Path::new("/w/project");
+        for dir in [
+            "/w/project/migrations/versions",
+            "/w/project/migrations/versions/",
+            "/w/project/./migrations//versions",
+            "/w/project/a/../versions",
+            "/w/project",
+            "/w/project/",
+            "/elsewhere/versions",
+            "relative/versions",
+        ] {
+            let dir = Path::new(dir);
+            for name in ["1_a.py", "back\\slash.py"] {
+                assert_eq!(
+                    format!("{}{}", shown_prefix(dir, root), name.replace('\\', "/")),
+                    super::super::display_path(&dir.join(name), root),
+                    "{dir:?} {name}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -271,11 +317,11 @@ mod tests {
         std::fs::write(v.join("2_b.py"), &big).unwrap();
         std::fs::write(v.join("1_a.py"), "revision = 'a'\ndown_revision = None\n").unwrap();
         std::fs::write(v.join("3_c.py"), b"revision = 'c'\n\xff\n").unwrap();
-        let listing = Listing::new(std::slice::from_ref(&v), false);
+        let listing = Listing::new(std::slice::from_ref(&v), false, root);
         let read: Vec<(Source, Script)> = listing
             .files
             .iter()
-            .map(|f| listing.read(f, root).unwrap())
+            .map(|f| listing.read(f).unwrap())
             .collect();
         let shown: Vec<&str> = read.iter().map(|(s, _)| s.display.as_str()).collect();
         assert_eq!(
@@ -297,7 +343,7 @@ mod tests {
 
         // A file gone between the listing and the read is named with the error.
         std::fs::remove_file(v.join("1_a.py")).unwrap();
-        let gone = listing.read(&listing.files[0], root).unwrap_err();
+        let gone = listing.read(&listing.files[0]).unwrap_err();
         assert!(format!("{gone:?}").contains("1_a.py"), "{gone:?}");
     }
 }

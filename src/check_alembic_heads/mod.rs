@@ -107,8 +107,8 @@ fn check(mut args: Args, revisions: bool) -> Result<(Report, Vec<rules::Revision
         None => root.clone(),
     };
     let locations = locate(&args, &cwd)?;
-    let listing = files::Listing::new(&locations.version_dirs, locations.recursive);
-    let (sources, scripts) = workers::map_unzip(&listing.files, |file| listing.read(file, &root))?;
+    let listing = files::Listing::new(&locations.version_dirs, locations.recursive, &root);
+    let (sources, scripts) = workers::map_unzip(&listing.files, |file| listing.read(file))?;
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
