@@ -7,7 +7,9 @@
 #   READY=target/release/ready RUNS=20 benches/check_alembic_heads.sh
 #
 # With hyperfine on PATH (apt-get install hyperfine), each tree is also timed by hyperfine with
-# both commands in one run; its "faster than" line is the ratio.
+# both commands in one run; its "faster than" line is the wall ratio, and the CPU ratio (user +
+# system) of the same run follows. The load average is printed before each tree: on a shared
+# machine the wall ratio mostly measures the scheduler, so say which it was.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 READY="${READY:-$root/target/debug/ready}"
@@ -103,6 +105,7 @@ bench() {
   local d="$work/$name"
   make_tree "$d" "$total" "$heads"
   cd "$d"
+  echo "$name: load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
   local ours theirs
   ours="$("$READY" check-alembic-heads --max-heads "$heads" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["outputs"]["heads"])')"
   theirs="$("$ALEMBIC" heads 2>/dev/null | awk '{print $1}' | paste -sd' ')"
@@ -121,9 +124,16 @@ print(f"{name:<24} revisions={total:<5} heads={heads:<3} "
       f"cpu: ready {rc:7.1f} ms, alembic heads {ac:7.1f} ms, ratio {ac / max(rc, 0.1):5.1f}x")
 PY
   if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 3 --runs "$RUNS" -i \
+    hyperfine -N --warmup 3 --runs "$RUNS" -i --export-json "$work/$name.json" \
       -n "ready ($name)" "$READY check-alembic-heads --max-heads $heads" \
       -n "alembic heads ($name)" "$ALEMBIC heads" 2>&1 | grep -E 'Time|±.*faster' | sed 's/^/  /'
+    python3 - "$work/$name.json" <<'PY'
+import json, sys
+ours, theirs = json.load(open(sys.argv[1]))["results"]
+cpu = lambda r: (r["user"] + r["system"]) * 1000
+print(f"  hyperfine CPU (user + system): ready {cpu(ours):.1f} ms, alembic heads {cpu(theirs):.1f} ms, "
+      f"ratio {cpu(theirs) / cpu(ours):.1f}x")
+PY
   fi
   cd "$root"
 }

@@ -165,17 +165,22 @@ pub fn build(nodes: &[Node]) -> Graph {
     // Cycles: strongly connected components through down_revision, then through all edges.
     let versioned = cycles(&parents);
     let versioned_members: HashSet<usize> = versioned.iter().flatten().copied().collect();
-    let all_edges: Vec<Vec<usize>> = parents
-        .iter()
-        .zip(&dep_targets)
-        .map(|(p, d)| p.iter().chain(d).copied().collect())
-        .collect();
-    for nodes in versioned.clone() {
+    for nodes in versioned.iter().cloned() {
         problems.push(Problem::Cycle {
             nodes,
             dependency: false,
         });
     }
+    // Without any `depends_on` edge every loop is one of those: most trees have none.
+    let all_edges: Vec<Vec<usize>> = if dep_targets.iter().all(Vec::is_empty) {
+        Vec::new()
+    } else {
+        parents
+            .iter()
+            .zip(&dep_targets)
+            .map(|(p, d)| p.iter().chain(d).copied().collect())
+            .collect()
+    };
     for nodes in cycles(&all_edges) {
         if nodes.iter().all(|n| versioned_members.contains(n)) {
             continue;

@@ -6,6 +6,7 @@
 //! `rules/` holds one file per rule and the driver that runs them all over the read tree.
 
 pub mod config;
+mod files;
 pub mod graph;
 pub mod quick;
 pub mod rules;
@@ -81,11 +82,17 @@ fn count_input(value: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
-    inspect(args).map(|(report, _)| report)
+    check(args, false).map(|(report, _)| report)
 }
 
 /// `run`, and the revisions of the graph it checked (see `rules::Revision`).
-pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
+pub fn inspect(args: Args) -> Result<(Report, Vec<rules::Revision>), Failure> {
+    check(args, true)
+}
+
+/// `run`, and with `revisions` the graph's revisions too (a copy of every id and file name,
+/// which the check alone does not need).
+fn check(mut args: Args, revisions: bool) -> Result<(Report, Vec<rules::Revision>), Failure> {
     args.config = set(&args.config).map(str::to_string);
     args.script_location = set(&args.script_location).map(str::to_string);
     args.version_locations = set(&args.version_locations).map(str::to_string);
@@ -100,21 +107,18 @@ pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure
         None => root.clone(),
     };
     let locations = locate(&args, &cwd)?;
-    let files = list_migrations(&locations.version_dirs, locations.recursive);
-    let (sources, scripts) = workers::map_unzip(&files, |path| {
-        let mut source = load(path, &root)?;
-        let script = rules::read_source(&source);
-        // Only the parser needs the text: freeing it here spreads that work over the workers.
-        source.text = Ok(String::new());
-        Ok((source, script))
-    })?;
+    let listing = files::Listing::new(&locations.version_dirs, locations.recursive, &root);
+    let (sources, scripts) = workers::map_unzip(&listing.files, |file| listing.read(file))?;
     let checked: Option<Vec<bool>> = match &args.changed_since {
         Some(reference) => {
             let changed = changed_files(reference, &cwd)?;
             Some(
-                files
+                listing
+                    .files
                     .iter()
-                    .map(|f| std::fs::canonicalize(f).is_ok_and(|c| changed.contains(&c)))
+                    .map(|f| {
+                        std::fs::canonicalize(listing.path(f)).is_ok_and(|c| changed.contains(&c))
+                    })
                     .collect(),
             )
         }
@@ -140,7 +144,11 @@ pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure
             .map(|d| display_path(d, &root))
             .collect(),
     };
-    let (mut report, revisions) = rules::check_read_revisions(&sources, &scripts, &options);
+    let (mut report, revisions) = if revisions {
+        rules::check_read_revisions(&sources, &scripts, &options)
+    } else {
+        (rules::check_read(&sources, &scripts, &options), Vec::new())
+    };
     if let Some(path) = set(&args.sarif) {
         crate::render::sarif::write_file(
             Path::new(path),
@@ -151,48 +159,6 @@ pub fn inspect(mut args: Args) -> Result<(Report, Vec<rules::Revision>), Failure
     }
     crate::github::comment::apply(&mut report, args.comment, args.github_token.clone());
     Ok((report, revisions))
-}
-
-fn load(path: &Path, root: &Path) -> Result<rules::Source, Failure> {
-    // Opened relative to the process's directory where it can be: fewer components for the
-    // kernel to look up than the absolute path.
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    let bytes = read_small_file(relative)
-        .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", path.display())))?;
-    Ok(rules::Source {
-        display: slashed(relative),
-        file_name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        text: String::from_utf8(bytes)
-            .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    })
-}
-
-/// A whole file in open, read until EOF, close: `fs::read` also stats it and seeks it for a
-/// size hint, which doubles the system calls per migration file. Each thread reads into one
-/// buffer it keeps, and the text is copied out at its exact size.
-fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    thread_local! {
-        static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 << 10]);
-    }
-    let mut file = std::fs::File::open(path)?;
-    BUFFER.with_borrow_mut(|buffer| {
-        let mut len = 0;
-        loop {
-            if len == buffer.len() {
-                buffer.resize(len * 2, 0);
-            }
-            match file.read(&mut buffer[len..]) {
-                Ok(0) => return Ok(buffer[..len].to_vec()),
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    })
 }
 
 /// Where the migrations are, resolved as Alembic resolves them.
@@ -365,79 +331,6 @@ fn resource_path(location: &str, cwd: &Path) -> PathBuf {
     cwd.join(path)
 }
 
-/// The migration files of the version locations, in the order Alembic loads them: each
-/// location's files sorted by name, then (when recursive) its subdirectories, sorted, top-down.
-/// Files reached twice (the same real path) count once.
-fn list_migrations(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for dir in dirs {
-        let mut todo = vec![dir.clone()];
-        while let Some(root) = todo.pop() {
-            let Ok(entries) = std::fs::read_dir(&root) else {
-                continue;
-            };
-            // A directory's canonical path, once: a plain file's real path is that plus its
-            // name; only symlinks need resolving on their own.
-            let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
-            let mut files = Vec::new();
-            let mut subdirs = Vec::new();
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                if kind.is_symlink() {
-                    // A link to a directory is not followed; a link to a file counts.
-                    if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
-                        files.push((name, true));
-                    }
-                } else if kind.is_dir() {
-                    subdirs.push(name);
-                } else {
-                    files.push((name, false));
-                }
-            }
-            let in_cache = root
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with("__pycache__"));
-            if !in_cache {
-                files.sort();
-                // Names within one directory are unique: only several locations, recursion or
-                // a symlink can reach one file twice.
-                let dedupe = dirs.len() > 1 || recursive || files.iter().any(|(_, link)| *link);
-                for (name, is_link) in files {
-                    if !rules::counts_as_migration(&name) {
-                        continue;
-                    }
-                    let path = root.join(&name);
-                    if !dedupe {
-                        out.push(path);
-                        continue;
-                    }
-                    let real = if is_link {
-                        std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())
-                    } else {
-                        real_root.join(&name)
-                    };
-                    // As a string: hashing a PathBuf walks its components.
-                    if seen.insert(real.into_os_string()) {
-                        out.push(path);
-                    }
-                }
-            }
-            if !recursive {
-                break;
-            }
-            subdirs.sort();
-            for name in subdirs.into_iter().rev() {
-                todo.push(root.join(name));
-            }
-        }
-    }
-    out
-}
-
 fn display_path(path: &Path, cwd: &Path) -> String {
     slashed(path.strip_prefix(cwd).unwrap_or(path))
 }
@@ -503,55 +396,4 @@ fn changed_files(
         .filter(|s| !s.is_empty())
         .filter_map(|p| std::fs::canonicalize(top.join(p)).ok())
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(files: &[PathBuf], root: &Path) -> Vec<String> {
-        files.iter().map(|f| display_path(f, root)).collect()
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn each_real_file_once_in_alembic_order() {
-        use std::os::unix::fs::symlink;
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let v = root.join("versions");
-        std::fs::create_dir_all(v.join("sub")).unwrap();
-        std::fs::create_dir_all(v.join("__pycache__")).unwrap();
-        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
-        for f in [
-            "b.py",
-            "a.py",
-            "__init__.py",
-            "notes.txt",
-            "sub/c.py",
-            "__pycache__/x.py",
-        ] {
-            std::fs::write(v.join(f), "").unwrap();
-        }
-        std::fs::write(root.join("elsewhere/d.py"), "").unwrap();
-        // A link to a sibling is the same file; a link to a directory is not followed.
-        symlink(v.join("a.py"), v.join("z_link.py")).unwrap();
-        symlink(root.join("elsewhere"), v.join("linked_dir")).unwrap();
-
-        let flat = list_migrations(std::slice::from_ref(&v), false);
-        assert_eq!(names(&flat, root), ["versions/a.py", "versions/b.py"]);
-
-        let deep = list_migrations(std::slice::from_ref(&v), true);
-        assert_eq!(
-            names(&deep, root),
-            ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
-        );
-
-        // The same location twice, and one inside the other: every file counts once.
-        let twice = list_migrations(&[v.clone(), v.join("sub"), v.clone()], false);
-        assert_eq!(
-            names(&twice, root),
-            ["versions/a.py", "versions/b.py", "versions/sub/c.py"]
-        );
-    }
 }

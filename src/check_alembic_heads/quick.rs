@@ -12,15 +12,32 @@ use super::script::{Attr, Downgrade, Script};
 /// Reads a file that is in the subset; `None`: parse it with ruff. `ignores` is left empty.
 pub fn read(source: &str) -> Option<Script> {
     // Control characters (tabs, CR, NUL, form feed...) change how Python reads a line.
-    if source
-        .bytes()
-        .any(|b| (b < 0x20 && b != b'\n') || b == 0x7f)
-    {
+    if has_control_characters(source.as_bytes()) {
         return None;
     }
-    let tokens = lex(source)?;
+    // One token list per thread, reused: a fresh one per file is an allocation and, with
+    // thousands of files, fresh memory.
+    thread_local! {
+        static TOKENS: std::cell::RefCell<Vec<Token>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    TOKENS.with_borrow_mut(|tokens| {
+        lex(source, tokens)?;
+        read_tokens(source, tokens)
+    })
+}
+
+/// Whether any byte is a control character other than a newline. Every byte is looked at
+/// (no early exit), in blocks, which the compiler turns into vector instructions.
+fn has_control_characters(bytes: &[u8]) -> bool {
+    let control = |b: u8| (b < 0x20 && b != b'\n') | (b == 0x7f);
+    bytes
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |any, &b| any | control(b)))
+}
+
+fn read_tokens(source: &str, tokens: &[Token]) -> Option<Script> {
     let mut reader = Reader {
-        tokens: &tokens,
+        tokens,
         source,
         at: 0,
         script: Script {
@@ -135,13 +152,27 @@ fn keyword(word: &[u8]) -> Result<Option<Kind>, ()> {
     }))
 }
 
-/// Python's tokens for text in the subset; `None` for anything else.
-fn lex(source: &str) -> Option<Vec<Token>> {
+/// Bytes that continue a name (ASCII letters, digits, `_`).
+static NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Python's tokens for text in the subset, into `out` (emptied first); `None` for anything
+/// else.
+fn lex(source: &str, out: &mut Vec<Token>) -> Option<()> {
     let b = source.as_bytes();
     let n = b.len();
     // Offsets are u32 in tokens; a larger file is ruff's.
     u32::try_from(n).ok()?;
-    let mut out = Vec::with_capacity(n / 4);
+    out.clear();
+    out.reserve(n / 4);
     let mut i = 0usize;
     let mut line = 1u32;
     let mut brackets: Vec<u8> = Vec::new();
@@ -185,11 +216,11 @@ fn lex(source: &str) -> Option<Vec<Token>> {
                     return None;
                 }
                 indents.push(col);
-                push(&mut out, Kind::Indent, i, i, line);
+                push(out, Kind::Indent, i, i, line);
             } else {
                 while col < *indents.last()? {
                     indents.pop();
-                    push(&mut out, Kind::Dedent, i, i, line);
+                    push(out, Kind::Dedent, i, i, line);
                 }
                 if col != *indents.last()? {
                     return None;
@@ -217,22 +248,23 @@ fn lex(source: &str) -> Option<Vec<Token>> {
             b'\n' => {
                 i += 1;
                 if brackets.is_empty() {
-                    push(&mut out, Kind::Newline, start, start, line);
+                    push(out, Kind::Newline, start, start, line);
                     line_start = true;
                 }
                 line += 1;
                 continue;
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
+                i += b[i..]
+                    .iter()
+                    .position(|&c| !NAME_BYTES[usize::from(c)])
+                    .unwrap_or(n - i);
                 // A string prefix (`r''`, `f""`...) or a non-ASCII name is ruff's.
                 if i < n && (b[i] == b'\'' || b[i] == b'"' || b[i] >= 0x80) {
                     return None;
                 }
                 let kind = keyword(&b[start..i]).ok()?.unwrap_or(Kind::Name);
-                push(&mut out, kind, start, i, line);
+                push(out, kind, start, i, line);
                 continue;
             }
             b'0'..=b'9' => {
@@ -253,7 +285,7 @@ fn lex(source: &str) -> Option<Vec<Token>> {
                 if i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
                     return None;
                 }
-                push(&mut out, Kind::Number, start, i, line);
+                push(out, Kind::Number, start, i, line);
                 continue;
             }
             b'\'' | b'"' => {
@@ -279,7 +311,7 @@ fn lex(source: &str) -> Option<Vec<Token>> {
                     }
                     j += 1;
                 }
-                push(&mut out, Kind::Str, i + open, j, first_line);
+                push(out, Kind::Str, i + open, j, first_line);
                 i = j + open;
                 continue;
             }
@@ -383,20 +415,20 @@ fn lex(source: &str) -> Option<Vec<Token>> {
             }
             _ => return None,
         };
-        push(&mut out, kind, start, i, line);
+        push(out, kind, start, i, line);
     }
     if !brackets.is_empty() {
         return None;
     }
     if !line_start {
-        push(&mut out, Kind::Newline, n, n, line);
+        push(out, Kind::Newline, n, n, line);
     }
     while indents.len() > 1 {
         indents.pop();
-        push(&mut out, Kind::Dedent, n, n, line);
+        push(out, Kind::Dedent, n, n, line);
     }
-    push(&mut out, Kind::End, n, n, line);
-    Some(out)
+    push(out, Kind::End, n, n, line);
+    Some(())
 }
 
 /// Where a statement stands: `return` is only valid in a function, and only the module's own
@@ -425,7 +457,7 @@ enum Literal {
     Other,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn peek(&self) -> Kind {
         self.tokens.get(self.at).map_or(Kind::End, |t| t.kind)
     }
@@ -454,7 +486,7 @@ impl Reader<'_> {
         (self.peek() == kind).then(|| self.bump()).flatten()
     }
 
-    fn text(&self, token: Token) -> &str {
+    fn text(&self, token: Token) -> &'a str {
         &self.source[token.start as usize..token.end as usize]
     }
 
@@ -598,7 +630,7 @@ impl Reader<'_> {
         let target_end = self.at;
         // `revision` alone, not `(revision)`: only a plain name declares.
         let name = (target_end == first + 1 && self.tokens[first].kind == Kind::Name)
-            .then(|| self.text(self.tokens[first]).to_string());
+            .then(|| self.text(self.tokens[first]));
         let value = match self.peek() {
             Kind::Equal => {
                 if !assignable {
@@ -626,6 +658,9 @@ impl Reader<'_> {
                     None
                 }
             }
+            // An expression statement: only a string or `...`, bracketed or not, does
+            // nothing, and one that starts with a name is neither (no need to take it apart).
+            _ if self.tokens[first].kind == Kind::Name => return Some(false),
             _ => {
                 return match self.literal(first, target_end)? {
                     Literal::Str(_) | Literal::Ellipsis => Some(true),
@@ -634,7 +669,7 @@ impl Reader<'_> {
             }
         };
         if let (Place::Module, Some(name), Some(value)) = (place, name, value) {
-            self.declare(&name, value, target_line)?;
+            self.declare(name, value, target_line)?;
         }
         Some(false)
     }

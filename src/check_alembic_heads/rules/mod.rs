@@ -23,7 +23,7 @@ mod tree;
 mod unknown_dependency;
 mod unknown_down_revision;
 
-pub use tree::{Options, Source, Tree, counts_as_migration, read_source};
+pub use tree::{Options, Source, Tree, counts_as_migration, read_bytes, read_source};
 
 use super::ACTION;
 use super::script::{Attr, Script};
@@ -310,7 +310,7 @@ pub fn check(sources: &[Source], options: &Options) -> Report {
 
 /// The rules over files already read: `scripts[i]` is what `sources[i]` declares.
 pub fn check_read(sources: &[Source], scripts: &[Script], options: &Options) -> Report {
-    check_read_revisions(sources, scripts, options).0
+    checked(&Tree::new(sources, scripts, options))
 }
 
 /// One revision of the checked graph, for actions that run the migrations (migration-smoke).
@@ -337,11 +337,6 @@ pub fn check_read_revisions(
     options: &Options,
 ) -> (Report, Vec<Revision>) {
     let tree = Tree::new(sources, scripts, options);
-    let mut found = Findings::default();
-    for rule in Rule::ALL {
-        rule.check(&tree, &mut found);
-    }
-    let findings = found.into_findings(&tree);
     let revisions = tree
         .nodes
         .iter()
@@ -361,7 +356,17 @@ pub fn check_read_revisions(
                 .map(|(why, line)| (why.to_string(), line)),
         })
         .collect();
-    (report(&tree, findings), revisions)
+    (checked(&tree), revisions)
+}
+
+/// Every rule over the tree, and the report of what they found.
+fn checked(tree: &Tree) -> Report {
+    let mut found = Findings::default();
+    for rule in Rule::ALL {
+        rule.check(tree, &mut found);
+    }
+    let findings = found.into_findings(tree);
+    report(tree, findings)
 }
 
 /// The verdict, headline, outputs and summary of a checked tree.

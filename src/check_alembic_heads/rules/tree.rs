@@ -49,19 +49,30 @@ pub fn legacy_revision(file_name: &str) -> Option<String> {
 pub fn read_source(source: &Source) -> Script {
     match &source.text {
         Ok(text) => script::read(text),
-        Err(lossy) => {
-            let mut sc = script::read(lossy);
-            sc.syntax_errors.insert(
-                0,
-                script::SyntaxError {
-                    line: 1,
-                    column: 1,
-                    message: "the file is not valid UTF-8".into(),
-                },
-            );
-            sc
-        }
+        Err(lossy) => read_lossy(lossy),
     }
+}
+
+/// `read_source` over a file's bytes as they were read: text that is UTF-8 is read where it
+/// lies, without a copy.
+pub fn read_bytes(bytes: &[u8]) -> Script {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => script::read(text),
+        Err(_) => read_lossy(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+fn read_lossy(lossy: &str) -> Script {
+    let mut sc = script::read(lossy);
+    sc.syntax_errors.insert(
+        0,
+        script::SyntaxError {
+            line: 1,
+            column: 1,
+            message: "the file is not valid UTF-8".into(),
+        },
+    );
+    sc
 }
 
 /// The revision id a file declares: its `revision` literal, else its legacy hex file name.
@@ -87,8 +98,8 @@ pub struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     pub fn new(sources: &'a [Source], scripts: &'a [Script], options: &'a Options) -> Self {
-        let mut nodes = Vec::new();
-        let mut node_file = Vec::new();
+        let mut nodes = Vec::with_capacity(sources.len());
+        let mut node_file = Vec::with_capacity(sources.len());
         for (i, (source, sc)) in sources.iter().zip(scripts).enumerate() {
             let Some(id) = revision_of(source, sc) else {
                 continue;
