@@ -666,8 +666,9 @@ fn bad_input_is_exit_2_with_what_was_expected() {
     }
 }
 
-/// With `working-directory`, the commands run there but findings name files from the workspace
-/// (the process's directory), where GitHub places annotations.
+/// With `working-directory`, the commands run there (a command given as a path is from there)
+/// but findings name files from the workspace (the process's directory), where GitHub places
+/// annotations.
 #[test]
 fn findings_in_a_working_directory_name_files_from_the_workspace() {
     let Some(url) = database("failing_elsewhere") else {
@@ -676,12 +677,21 @@ fn findings_in_a_working_directory_name_files_from_the_workspace() {
     let tools = tools().expect("tools were found before");
     let bin = tools.venv.join("bin");
     let workspace = tree("failing").parent().unwrap().to_path_buf();
+    // Alembic given as a path from the working directory, as a step there would name it.
+    let up = "../".repeat(tree("failing").components().count() - 1);
+    let alembic = format!(
+        "{up}{}",
+        bin.join("alembic")
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+    );
     let run = Step::new()
         .arg("migration-smoke")
         .current_dir(&workspace)
         .input("working-directory", "failing")
         .input("database-url", &url)
-        .input("alembic", bin.join("alembic"))
+        .input("alembic", &alembic)
         .input("squawk", bin.join("squawk"))
         .run();
     assert_eq!(run.code, 1, "{}", run.log());

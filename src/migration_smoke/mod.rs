@@ -120,8 +120,12 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             )));
         }
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from("."),
+        None => PathBuf::new(),
     };
+    // Absolute, so that a command given as a path means one file however a child resolves it.
+    let dir = std::env::current_dir()
+        .map_err(|e| Failure::invalid(format!("cannot read the working directory: {e}")))?
+        .join(dir);
     let config = given(&args.config).map(str::to_string);
     let database_url = match given(&args.database_url) {
         Some(url) => Some(collect::check_url(url)?),
