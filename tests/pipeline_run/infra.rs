@@ -464,6 +464,8 @@ impl Prometheus {
 /// run, skipped by its `if:`, has none).
 pub struct ActRun {
     pub success: bool,
+    /// act exited non-zero.
+    pub act_failed: bool,
     pub log: String,
     pub jobs: BTreeMap<String, String>,
 }
@@ -506,7 +508,38 @@ impl Act {
         self.run_workflow(repo, "deploy.yml", event, payload, options)
     }
 
+    /// One run of `workflow`. A run that act itself gave up on (exit non-zero while no job
+    /// failed: act's own error, before the jobs it skipped could start) is tried once more,
+    /// saying so; a job that failed is never retried.
     pub fn run_workflow(
+        &self,
+        repo: &Path,
+        workflow: &str,
+        event: &str,
+        payload: &serde_json::Value,
+        options: &[(&str, String)],
+    ) -> ActRun {
+        let run = self.run_once(repo, workflow, event, payload, options);
+        if run.act_failed && !run.jobs.values().any(|r| r != "success") {
+            let complaints: Vec<&str> = run
+                .log
+                .lines()
+                .filter(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .map_or(true, |v| v["level"] == "error" || v["level"] == "fatal")
+                })
+                .collect();
+            eprintln!(
+                "act stopped with no failed job (jobs: {:?}); once more. It said:\n{}",
+                run.jobs,
+                complaints.join("\n")
+            );
+            return self.run_once(repo, workflow, event, payload, options);
+        }
+        run
+    }
+
+    fn run_once(
         &self,
         repo: &Path,
         workflow: &str,
@@ -559,6 +592,7 @@ impl Act {
         let failed = jobs.values().any(|r| r != "success");
         ActRun {
             success: out.status.success() && !failed,
+            act_failed: !out.status.success(),
             log,
             jobs,
         }
