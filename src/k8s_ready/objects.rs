@@ -305,7 +305,7 @@ impl Object {
         let Some(spec) = path
             .iter()
             .chain(&["spec"])
-            .try_fold(&mut self.node, |node, key| value_mut(node, key))
+            .try_fold(&mut self.node, |node, key| node.get_mut(key))
         else {
             return Vec::new();
         };
@@ -349,17 +349,6 @@ impl Object {
 
 /// The pod spec's lists of containers, in the order they start.
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
-
-/// The value under a string key of a mapping, to change.
-fn value_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
-    match &mut node.value {
-        Value::Map(entries) => entries
-            .iter_mut()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v),
-        _ => None,
-    }
-}
 
 /// The string entries of a `labels`/`matchLabels` mapping.
 pub fn labels(node: Option<&Node>) -> Vec<(&str, &str)> {

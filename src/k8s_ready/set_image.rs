@@ -107,11 +107,7 @@ pub fn apply<'e>(objects: &mut [Object], entries: &'e [Entry]) -> Vec<&'e Entry>
         let mut set = Vec::new();
         for container in object.every_container_mut() {
             let name = container_name(container).to_string();
-            let Value::Map(fields) = &mut container.value else {
-                continue;
-            };
-            let Some((_, node)) = fields.iter_mut().find(|(k, _)| k.as_str() == Some("image"))
-            else {
+            let Some(node) = container.get_mut("image") else {
                 continue;
             };
             let Some(from) = node.as_str().map(str::to_string) else {

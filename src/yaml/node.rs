@@ -49,6 +49,17 @@ impl Node {
         self.entry(key).map(|(_, value)| value)
     }
 
+    /// The value under a string key of a mapping, to change (its place stays its own).
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// The key and the value of an entry of a mapping: the key's place is where a field that
     /// is wrong as a whole (not only its value) is pointed at.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
