@@ -325,19 +325,8 @@ fn explain(run: &ActRun, jobs: &[&str]) -> String {
     for job in jobs {
         text.push_str(&format!("--- {job}:\n{}\n", run.lines_of(job)));
     }
-    // act's own complaints (a run that stops before its jobs says why only here), and the
-    // last jobs it started.
-    text.push_str("--- act:\n");
-    for line in run.log.lines() {
-        match serde_json::from_str::<Value>(line) {
-            Ok(v)
-                if v["jobID"].is_string()
-                    && !matches!(v["level"].as_str(), Some("error" | "fatal")) => {}
-            Ok(v) if v["level"] == "info" => {}
-            Ok(v) => text.push_str(&format!("{} {}\n", v["jobID"], v["msg"])),
-            Err(_) => text.push_str(&format!("{line}\n")),
-        }
-    }
+    // act's own complaints: a run that stops before its jobs says why only there.
+    text.push_str(&format!("--- act:\n{}\n", run.complaints().join("\n")));
     text
 }
 

@@ -475,6 +475,21 @@ impl ActRun {
         self.jobs.get(id).map_or("did not run", String::as_str)
     }
 
+    /// What act said beyond the info lines: its own errors (a run it gave up on says why only
+    /// here) and the jobs' warnings and errors; text that is not one of its JSON lines too.
+    pub fn complaints(&self) -> Vec<String> {
+        self.log
+            .lines()
+            .filter_map(
+                |line| match serde_json::from_str::<serde_json::Value>(line) {
+                    Ok(v) if v["level"] == "info" => None,
+                    Ok(v) => Some(format!("{} {}", v["jobID"], v["msg"])),
+                    Err(_) => Some(line.to_string()),
+                },
+            )
+            .collect()
+    }
+
     /// The lines that job printed, to read in a failure message.
     pub fn lines_of(&self, id: &str) -> String {
         self.log
@@ -521,18 +536,10 @@ impl Act {
     ) -> ActRun {
         let run = self.run_once(repo, workflow, event, payload, options);
         if run.act_failed && !run.jobs.values().any(|r| r != "success") {
-            let complaints: Vec<&str> = run
-                .log
-                .lines()
-                .filter(|l| {
-                    serde_json::from_str::<serde_json::Value>(l)
-                        .map_or(true, |v| v["level"] == "error" || v["level"] == "fatal")
-                })
-                .collect();
             eprintln!(
                 "act stopped with no failed job (jobs: {:?}); once more. It said:\n{}",
                 run.jobs,
-                complaints.join("\n")
+                run.complaints().join("\n")
             );
             return self.run_once(repo, workflow, event, payload, options);
         }
